@@ -1,0 +1,3 @@
+"""Websocket routes (wrapped by planhub.asgi in origin validation and session auth)."""
+
+websocket_urlpatterns: list = []

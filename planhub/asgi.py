@@ -1,0 +1,25 @@
+"""ASGI entry point: HTTP through Django, websockets through channels."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+from django.core.exceptions import ImproperlyConfigured
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "planhub.settings")
+try:
+    django_asgi_app = get_asgi_application()
+except ImproperlyConfigured as exc:  # a missing environment variable: say so, without a traceback
+    raise SystemExit(f"Configuration error: {exc}") from None
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+from notifications.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+    }
+)

@@ -1,0 +1,109 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from guardian.admin import GuardedModelAdmin
+
+from plans.models import (
+    AuditEntry,
+    Indicator,
+    IndicatorReading,
+    LeadingGroupMember,
+    Measure,
+    Organisation,
+    Plan,
+    Stage,
+    User,
+    WorkingGroup,
+)
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(GuardedModelAdmin):
+    list_display = ("code", "name", "kind", "parent", "township", "is_active")
+    list_filter = ("kind", "township", "is_active")
+    search_fields = ("code", "name")
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ("username", "full_name", "organisation", "position", "bureau_role", "is_active", "is_staff")
+    list_filter = ("is_active", "is_staff", "bureau_role", "organisation__kind")
+    search_fields = ("username", "full_name", "organisation__name")
+    fieldsets = DjangoUserAdmin.fieldsets + (("单位与角色", {"fields": ("full_name", "organisation", "position", "bureau_role")}),)
+    add_fieldsets = DjangoUserAdmin.add_fieldsets + (("单位与角色", {"fields": ("full_name", "organisation", "position", "bureau_role")}),)
+
+
+class StageInline(admin.TabularInline):
+    model = Stage
+    extra = 0
+    fields = ("order", "name", "starts_on", "ends_on", "status")
+    readonly_fields = ("status",)
+
+
+class SeatInline(admin.TabularInline):
+    model = LeadingGroupMember
+    extra = 0
+    autocomplete_fields = ("user",)
+
+
+@admin.register(Plan)
+class PlanAdmin(GuardedModelAdmin):
+    list_display = ("title", "school", "year", "status", "updated_at")
+    list_filter = ("status", "year")
+    search_fields = ("title", "school__name", "school__code")
+    inlines = [StageInline, SeatInline]
+
+
+@admin.register(Stage)
+class StageAdmin(admin.ModelAdmin):
+    list_display = ("name", "plan", "order", "starts_on", "ends_on", "status")
+    list_filter = ("status",)
+    readonly_fields = ("status", "completed_at", "completed_by")
+
+
+@admin.register(WorkingGroup)
+class WorkingGroupAdmin(admin.ModelAdmin):
+    list_display = ("name", "plan")
+    search_fields = ("name",)
+
+
+@admin.register(LeadingGroupMember)
+class LeadingGroupMemberAdmin(admin.ModelAdmin):
+    list_display = ("plan", "user", "role", "working_group", "duty")
+    list_filter = ("role",)
+    search_fields = ("user__username", "user__full_name", "plan__title")
+
+
+@admin.register(Measure)
+class MeasureAdmin(admin.ModelAdmin):
+    list_display = ("title", "stage", "owner", "starts_on", "ends_on", "weight")
+    search_fields = ("title",)
+    list_select_related = ("stage", "owner")
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    list_display = ("name", "plan", "direction", "target", "unit")
+    search_fields = ("name",)
+
+
+@admin.register(IndicatorReading)
+class IndicatorReadingAdmin(admin.ModelAdmin):
+    list_display = ("indicator", "value", "measured_on", "reported_by")
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: the audit trail is append-only."""
+
+    list_display = ("created_at", "action", "actor", "target_type", "target_id", "from_state", "to_state")
+    list_filter = ("action", "target_type")
+    search_fields = ("action", "reason")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,230 @@
+"""The demo county: one bureau with its supervision office, a township centre school and three
+schools, each running a plan shaped like the seed documents. Built only through services, and
+idempotent: what already exists (by organisation code, username, plan title) is left alone."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+
+from plans import services
+from plans.models import Organisation, Plan, User
+from tasks.services import task_create
+
+DEMO_PASSWORD = "Demo@2026"
+PLAN_TITLE = "义务教育优质均衡发展实施方案"
+
+ORGANISATIONS = [
+    # code, name, kind, parent code, township
+    ("sfx-jyj", "示范县教育局", Organisation.Kind.BUREAU, None, ""),
+    ("sfx-dds", "示范县教育局督导室", Organisation.Kind.SUPERVISION, "sfx-jyj", ""),
+    ("qsz-zxx", "青石镇中心学校", Organisation.Kind.CENTRE, "sfx-jyj", "青石镇"),
+    ("sfx-yz", "示范县第一中学", Organisation.Kind.SCHOOL, "sfx-jyj", "城关镇"),
+    ("sfx-syxx", "示范县实验小学", Organisation.Kind.SCHOOL, "sfx-jyj", "城关镇"),
+    ("qsz-zx", "青石镇中学", Organisation.Kind.SCHOOL, "qsz-zxx", "青石镇"),
+]
+
+OVERSEERS = [
+    # username, full name, org code, position, bureau role, is_staff
+    ("jyj_admin", "王建国", "sfx-jyj", "教育局信息中心主任", User.BureauRole.ADMIN, True),
+    ("dd_inspector", "李督学", "sfx-dds", "责任督学", User.BureauRole.INSPECTOR, False),
+    ("qsz_centre", "周立新", "qsz-zxx", "中心学校校长", "", False),
+]
+
+# Seats of every school's leading group: suffix, full-name pattern, position, role, working group.
+SEATS = [
+    ("principal", "校长", "leader", None, "全面负责"),
+    ("deputy", "分管副校长", "deputy", "质量提升组", "分管教学与质量"),
+    ("deputy2", "副校长", "deputy", "资源配置组", "分管后勤与装备"),
+    ("office", "办公室主任", "office", None, "日常协调、督办、档案"),
+    ("teacher1", "教导主任", "member", "质量提升组", "课程与教学"),
+    ("teacher2", "总务主任", "member", "资源配置组", "校舍与装备"),
+    ("teacher3", "政教主任", "member", "师资建设组", "德育与控辍"),
+    ("teacher4", "年级组长", "member", "师资建设组", "教师培训"),
+    ("teacher5", "骨干教师", "member", "质量提升组", "教研与示范课"),
+]
+
+SCHOOL_STAFF = {
+    "sfx-yz": ("yz", ["张明远", "刘海涛", "陈志强", "赵丽华", "孙建平", "周晓燕", "吴国庆", "郑敏", "何静"]),
+    "sfx-syxx": ("syxx", ["黄文博", "林春梅", "杨光辉", "徐慧", "马永刚", "朱红霞", "胡晓东", "高雪", "罗丹"]),
+    "qsz-zx": ("qszx", ["梁志诚", "宋玉兰", "唐振华", "韩冬梅", "冯立军", "邓小平", "曹晓光", "彭丽", "曾凡"]),
+}
+
+# Stage → measures → tasks. Each task: (title, seat suffix of its assignee, due offset in the stage window).
+STAGES = [
+    ("准备阶段", [
+        ("成立工作领导小组", "principal", "校长办公室", [
+            ("印发领导小组成立文件", "office"), ("召开领导小组第一次会议", "principal"), ("明确各专业工作组分工", "deputy")]),
+        ("开展调研评估", "deputy", "教导处、总务处", [
+            ("对照标准开展办学条件自查", "teacher2"), ("统计教师学历与职称结构", "teacher4"), ("形成自评报告初稿", "office")]),
+        ("制定实施方案", "office", "领导小组办公室", [
+            ("起草实施方案", "office"), ("征求教职工意见", "teacher3"), ("报县教育局备案", "office")]),
+        ("宣传动员", "deputy", "政教处", [
+            ("召开全体教师动员大会", "principal"), ("召开家长会宣传优质均衡", "teacher3"), ("校园网及宣传栏专题宣传", "teacher5")]),
+    ]),
+    ("实施阶段", [
+        ("资源配置优化", "deputy2", "总务处", [
+            ("完善功能室建设,生均校舍面积达标", "teacher2"), ("补充图书至生均25册以上", "teacher2"),
+            ("更新理化生实验室仪器设备", "deputy2"), ("建设录播教室", "teacher2")]),
+        ("师资队伍建设", "deputy", "教导处、各年级组", [
+            ("组织教师学历提升报名", "teacher4"), ("开展校本培训(每学期不少于4次)", "teacher4"),
+            ("骨干教师示范课", "teacher5"), ("新教师结对帮扶", "teacher4")]),
+        ("教育质量提升", "deputy", "教导处", [
+            ("规范开齐开足国家课程", "teacher1"), ("开展教学常规检查", "teacher1"),
+            ("组织学业质量监测", "teacher1"), ("实施分层作业改革", "teacher5")]),
+        ("学生体质健康促进", "deputy", "体育组", [
+            ("落实每天校园体育活动一小时", "teacher3"), ("组织学生体质健康测试", "teacher5"), ("开展近视防控专项行动", "teacher3")]),
+        ("控辍保学", "deputy", "政教处、各班主任", [
+            ("建立控辍保学工作台账", "teacher3"), ("开展学困生与留守儿童家访", "teacher3"), ("落实学生资助政策", "office")]),
+        ("经费保障与管理", "deputy2", "总务处、财务室", [
+            ("编制均衡发展专项经费预算", "deputy2"), ("规范经费使用并按期公示", "office")]),
+        ("校园安全与文化建设", "deputy2", "总务处、政教处", [
+            ("开展校园安全隐患排查", "teacher2"), ("建设校园文化长廊", "teacher3"), ("完善家校共育机制", "teacher3")]),
+    ]),
+    ("验收阶段", [
+        ("自查自评", "office", "领导小组办公室", [
+            ("对照评估表逐项自评打分", "office"), ("整理三类档案资料并编制目录", "office")]),
+        ("整改提高", "deputy", "各专业工作组", [
+            ("制定自查问题整改清单", "deputy"), ("落实整改并复查", "deputy2")]),
+        ("申请验收", "principal", "校长办公室", [
+            ("向县教育局提交验收申请", "principal"), ("迎接县教育局评估验收", "principal")]),
+        ("总结提升", "principal", "领导小组办公室", [("撰写均衡发展工作总结", "office")]),
+    ]),
+]
+
+INDICATORS = [
+    ("生均校舍面积", "平方米", "ge", Decimal("14")),
+    ("生均图书", "册", "ge", Decimal("25")),
+    ("教师专科以上学历比例", "%", "ge", Decimal("95")),
+    ("初中辍学率", "%", "le", Decimal("2")),
+    ("学生体质健康合格率", "%", "ge", Decimal("95")),
+    ("每百名学生拥有高于规定学历教师数", "人", "ge", Decimal("4.2")),
+]
+
+
+@dataclass(frozen=True)
+class Window:
+    starts_on: datetime.date
+    ends_on: datetime.date
+
+
+def stage_windows(today: datetime.date) -> list[Window]:
+    """准备 ended last month, 实施 runs around today, 验收 follows."""
+    return [
+        Window(today - datetime.timedelta(days=75), today - datetime.timedelta(days=40)),
+        Window(today - datetime.timedelta(days=39), today + datetime.timedelta(days=120)),
+        Window(today + datetime.timedelta(days=121), today + datetime.timedelta(days=180)),
+    ]
+
+
+def _due_dates(window: Window, count: int) -> list[datetime.date]:
+    span = (window.ends_on - window.starts_on).days
+    return [window.starts_on + datetime.timedelta(days=round(span * (i + 1) / (count + 1))) for i in range(count)]
+
+
+def _ensure_org(code, name, kind, parent_code, township) -> Organisation:
+    org = Organisation.objects.filter(code=code).first()
+    if org is not None:
+        return org
+    parent = Organisation.objects.get(code=parent_code) if parent_code else None
+    return services.organisation_create(actor=None, code=code, name=name, kind=kind, parent=parent, township=township)
+
+
+_PASSWORD_HASH: list[str] = []
+
+
+def _demo_password_hash() -> str:
+    # One hash for all demo users: PBKDF2 takes a noticeable fraction of a second per call.
+    if not _PASSWORD_HASH:
+        _PASSWORD_HASH.append(make_password(DEMO_PASSWORD))
+    return _PASSWORD_HASH[0]
+
+
+def _ensure_user(username, full_name, org, position, bureau_role="", is_staff=False) -> User:
+    user = User.objects.filter(username=username).first()
+    if user is not None:
+        return user
+    return services.user_create(
+        actor=None,
+        username=username,
+        password=None,
+        password_hash=_demo_password_hash(),
+        organisation=org,
+        full_name=full_name,
+        position=position,
+        bureau_role=bureau_role,
+        is_staff=is_staff,
+    )
+
+
+def demo_logins() -> list[tuple[str, str, str]]:
+    """(username, role, organisation) of every demo login, for the README and `make run`."""
+    bureau_roles = {User.BureauRole.ADMIN: "局管理员", User.BureauRole.INSPECTOR: "督导员"}
+    rows = [(u, f"{pos} · {bureau_roles.get(role, '只读查看辖区学校')}", code) for u, _, code, pos, role, _ in OVERSEERS]
+    names = {code: name for code, name, *_ in ORGANISATIONS}
+    rows = [(u, r, names[c]) for u, r, c in rows]
+    role_names = {"leader": "组长", "deputy": "副组长", "office": "办公室主任", "member": "成员"}
+    for code, (prefix, _) in SCHOOL_STAFF.items():
+        for suffix, position, role, _, _ in SEATS:
+            rows.append((f"{prefix}_{suffix}", f"{position} · {role_names[role]}", names[code]))
+    return rows
+
+
+@transaction.atomic
+def seed_demo(today: datetime.date | None = None) -> dict[str, int]:
+    """Create whatever of the demo county is missing. Returns counts of what was created."""
+    today = today or timezone.localdate()
+    created = {"plans": 0}
+    orgs = {row[0]: _ensure_org(*row) for row in ORGANISATIONS}
+    for username, full_name, code, position, role, is_staff in OVERSEERS:
+        _ensure_user(username, full_name, orgs[code], position, role, is_staff)
+    for code, (prefix, names) in SCHOOL_STAFF.items():
+        school = orgs[code]
+        staff = {
+            suffix: _ensure_user(f"{prefix}_{suffix}", full_name, school, position)
+            for (suffix, position, *_), full_name in zip(SEATS, names, strict=False)
+        }
+        if Plan.objects.filter(school=school, title=PLAN_TITLE, year=today.year).exists():
+            continue
+        _build_plan(school, staff, today)
+        created["plans"] += 1
+    return created
+
+
+def _build_plan(school: Organisation, staff: dict[str, User], today: datetime.date) -> Plan:
+    windows = stage_windows(today)
+    plan = services.plan_create(
+        actor=None,
+        school=school,
+        title=PLAN_TITLE,
+        year=today.year,
+        summary="以办学条件、师资队伍、教育质量均衡为重点,力争到年底全面达到县域义务教育优质均衡发展评估标准。",
+        stages=[services.StageSpec(name, w.starts_on, w.ends_on) for (name, _), w in zip(STAGES, windows, strict=False)],
+    )
+    groups = {name: services.working_group_create(actor=None, plan=plan, name=name) for name in ("资源配置组", "师资建设组", "质量提升组")}
+    for suffix, _, role, group_name, duty in SEATS:
+        services.seat_set(actor=None, plan=plan, user=staff[suffix], role=role,
+                          working_group=groups.get(group_name), duty=duty)
+    stages = list(plan.stages.order_by("order"))
+    measures = {}
+    for stage, window, (_, measure_rows) in zip(stages, windows, STAGES, strict=False):
+        for title, owner, units, task_rows in measure_rows:
+            measure = services.measure_create(
+                actor=None, stage=stage, title=title, owner=staff[owner], responsible_units=units,
+                starts_on=window.starts_on, ends_on=window.ends_on,
+            )
+            measures[title] = measure
+            for (task_title, assignee), due in zip(task_rows, _due_dates(window, len(task_rows)), strict=False):
+                task_create(actor=None, measure=measure, title=task_title, assignee=staff[assignee],
+                            starts_on=window.starts_on, due_on=due)
+    links = {"生均校舍面积": "资源配置优化", "生均图书": "资源配置优化", "教师专科以上学历比例": "师资队伍建设",
+             "初中辍学率": "控辍保学", "学生体质健康合格率": "学生体质健康促进"}
+    for name, unit, direction, target in INDICATORS:
+        services.indicator_create(actor=None, plan=plan, name=name, unit=unit, direction=direction, target=target,
+                                  measure=measures.get(links.get(name, "")))
+    return plan

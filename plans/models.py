@@ -1,0 +1,326 @@
+"""Organisations, people, plans and their parts (stages, measures, indicators, leading groups)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+
+class Organisation(models.Model):
+    """A node of the county tree: bureau → (supervision office) → (township centre school) → school."""
+
+    class Kind(models.TextChoices):
+        BUREAU = "bureau", "教育局"
+        SUPERVISION = "supervision", "督导室"
+        CENTRE = "centre", "中心学校"
+        SCHOOL = "school", "学校"
+
+    code = models.SlugField("代码", max_length=32, unique=True)
+    name = models.CharField("名称", max_length=100)
+    kind = models.CharField("类型", max_length=16, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name="上级", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    township = models.CharField("乡镇", max_length=50, blank=True)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "组织"
+        verbose_name_plural = "组织"
+        ordering = ["code"]
+        permissions = [("view_organisation_plans", "查看该单位的实施方案")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_school(self) -> bool:
+        return self.kind == self.Kind.SCHOOL
+
+    def ancestors(self) -> list[Organisation]:
+        """Parents up to the root, nearest first (a handful of queries; the tree is shallow)."""
+        chain: list[Organisation] = []
+        node = self.parent
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return chain
+
+
+class User(AbstractUser):
+    """A person. Every non-superuser belongs to exactly one organisation."""
+
+    class BureauRole(models.TextChoices):
+        NONE = "", "—"
+        ADMIN = "admin", "局管理员"
+        INSPECTOR = "inspector", "督导员"
+
+    full_name = models.CharField("姓名", max_length=50, blank=True)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="所属单位", null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+    position = models.CharField("职务", max_length=50, blank=True)
+    bureau_role = models.CharField("局端角色", max_length=16, choices=BureauRole.choices, blank=True, default="")
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.username
+
+    def get_short_name(self) -> str:
+        return self.full_name or self.username
+
+
+class Plan(models.Model):
+    """An implementation plan (实施方案) run by one school."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        ACTIVE = "active", "实施中"
+        ACCEPTANCE = "acceptance", "验收中"
+        RECTIFYING = "rectifying", "整改中"
+        COMPLETED = "completed", "已完成"
+
+    school = models.ForeignKey(
+        Organisation, verbose_name="学校", on_delete=models.PROTECT, related_name="plans"
+    )
+    title = models.CharField("方案名称", max_length=200)
+    year = models.PositiveSmallIntegerField("年度")
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    summary = models.TextField("工作目标", blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "实施方案"
+        verbose_name_plural = "实施方案"
+        ordering = ["-year", "title"]
+        constraints = [models.UniqueConstraint(fields=["school", "title", "year"], name="plan_unique_title_per_school_year")]
+        permissions = [
+            ("manage_plan_tasks", "分派与审核任务"),
+            ("sign_plan_gate", "签署阶段关口"),
+            ("work_on_plan", "承担任务、上报指标"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school.name} · {self.title}"
+
+
+class Stage(models.Model):
+    """An ordered stage of a plan (准备 / 实施 / 验收 by default). Names and count are data."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "未开始"
+        OPEN = "open", "进行中"
+        COMPLETED = "completed", "已完成"
+
+    plan = models.ForeignKey(Plan, verbose_name="方案", on_delete=models.CASCADE, related_name="stages")
+    order = models.PositiveSmallIntegerField("顺序")
+    name = models.CharField("阶段名称", max_length=50)
+    starts_on = models.DateField("开始日期", null=True, blank=True)
+    ends_on = models.DateField("结束日期", null=True, blank=True)
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.PENDING)
+    completed_at = models.DateTimeField("完成时间", null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="签署人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "阶段"
+        verbose_name_plural = "阶段"
+        ordering = ["plan", "order"]
+        constraints = [models.UniqueConstraint(fields=["plan", "order"], name="stage_unique_order")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WorkingGroup(models.Model):
+    """A professional working group (专业工作组) inside a plan's leading group."""
+
+    plan = models.ForeignKey(Plan, verbose_name="方案", on_delete=models.CASCADE, related_name="working_groups")
+    name = models.CharField("名称", max_length=50)
+
+    class Meta:
+        verbose_name = "专业工作组"
+        verbose_name_plural = "专业工作组"
+        ordering = ["plan", "name"]
+        constraints = [models.UniqueConstraint(fields=["plan", "name"], name="working_group_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LeadingGroupMember(models.Model):
+    """A seat in a plan's leading group (领导小组). Grants follow from it (plans.services)."""
+
+    class Role(models.TextChoices):
+        LEADER = "leader", "组长"
+        DEPUTY = "deputy", "副组长"
+        OFFICE = "office", "办公室主任"
+        MEMBER = "member", "成员"
+
+    plan = models.ForeignKey(Plan, verbose_name="方案", on_delete=models.CASCADE, related_name="leading_group")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="人员", on_delete=models.PROTECT, related_name="plan_seats"
+    )
+    role = models.CharField("角色", max_length=16, choices=Role.choices)
+    working_group = models.ForeignKey(
+        WorkingGroup, verbose_name="专业工作组", null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
+    duty = models.CharField("分工", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "领导小组成员"
+        verbose_name_plural = "领导小组成员"
+        ordering = ["plan", "role", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "user"], name="leading_group_one_seat_per_user"),
+            models.UniqueConstraint(fields=["plan"], condition=Q(role="leader"), name="leading_group_one_leader"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} {self.user}"
+
+
+class Measure(models.Model):
+    """A measure (措施) inside a stage; tasks break it down."""
+
+    stage = models.ForeignKey(Stage, verbose_name="阶段", on_delete=models.CASCADE, related_name="measures")
+    order = models.PositiveSmallIntegerField("顺序", default=0)
+    title = models.CharField("措施", max_length=200)
+    description = models.TextField("说明", blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="责任人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    working_group = models.ForeignKey(
+        WorkingGroup, verbose_name="专业工作组", null=True, blank=True, on_delete=models.SET_NULL, related_name="measures"
+    )
+    responsible_units = models.CharField("责任单位", max_length=200, blank=True)
+    starts_on = models.DateField("开始日期", null=True, blank=True)
+    ends_on = models.DateField("截止日期", null=True, blank=True)
+    weight = models.DecimalField(
+        "权重", max_digits=7, decimal_places=2, default=Decimal("1"), validators=[MinValueValidator(Decimal("0"))]
+    )
+
+    class Meta:
+        verbose_name = "措施"
+        verbose_name_plural = "措施"
+        ordering = ["stage", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Indicator(models.Model):
+    """A quantitative indicator (指标) with a target and a direction."""
+
+    class Direction(models.TextChoices):
+        AT_LEAST = "ge", "≥"
+        AT_MOST = "le", "≤"
+
+    plan = models.ForeignKey(Plan, verbose_name="方案", on_delete=models.CASCADE, related_name="indicators")
+    measure = models.ForeignKey(
+        Measure, verbose_name="关联措施", null=True, blank=True, on_delete=models.SET_NULL, related_name="indicators"
+    )
+    order = models.PositiveSmallIntegerField("顺序", default=0)
+    name = models.CharField("指标", max_length=100)
+    unit = models.CharField("单位", max_length=20, blank=True)
+    direction = models.CharField("方向", max_length=2, choices=Direction.choices, default=Direction.AT_LEAST)
+    target = models.DecimalField("目标值", max_digits=14, decimal_places=4)
+
+    class Meta:
+        verbose_name = "指标"
+        verbose_name_plural = "指标"
+        ordering = ["plan", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def is_met_by(self, value: Decimal | None) -> bool | None:
+        """True/False for a reading, None when there is no reading."""
+        if value is None:
+            return None
+        return value >= self.target if self.direction == self.Direction.AT_LEAST else value <= self.target
+
+
+class IndicatorReading(models.Model):
+    """A dated actual value of an indicator, reported by someone."""
+
+    indicator = models.ForeignKey(Indicator, verbose_name="指标", on_delete=models.CASCADE, related_name="readings")
+    value = models.DecimalField("实际值", max_digits=14, decimal_places=4)
+    measured_on = models.DateField("日期")
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上报人", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.CharField("说明", max_length=200, blank=True)
+    evidence = models.FileField("佐证材料", upload_to="indicator-evidence/%Y/%m/", blank=True)
+    created_at = models.DateTimeField("上报时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "指标读数"
+        verbose_name_plural = "指标读数"
+        ordering = ["indicator", "-measured_on", "-id"]
+        indexes = [models.Index(fields=["indicator", "-measured_on", "-id"], name="reading_latest_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} = {self.value}"
+
+
+class AuditEntry(models.Model):
+    """Append-only history. Written by services in the same transaction as the change (plans.audit)."""
+
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField("动作", max_length=64, db_index=True)
+    plan = models.ForeignKey(
+        Plan, verbose_name="方案", null=True, blank=True, on_delete=models.CASCADE, related_name="audit_entries"
+    )
+    target_type = models.CharField("对象类型", max_length=32)
+    target_id = models.BigIntegerField("对象ID")
+    from_state = models.CharField("原状态", max_length=32, blank=True)
+    to_state = models.CharField("新状态", max_length=32, blank=True)
+    reason = models.TextField("原因", blank=True)
+    data = models.JSONField("数据", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "操作记录"
+        verbose_name_plural = "操作记录"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["target_type", "target_id", "created_at"], name="audit_target_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
+
+
+# Direct-foreign-key object permission tables (django-guardian): grants are made per school and per
+# plan only, and these tables join on integer keys instead of casting generic text ids.
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase  # noqa: E402
+
+
+class OrganisationGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+
+
+class OrganisationUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+
+
+class PlanGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Plan, on_delete=models.CASCADE)
+
+
+class PlanUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Plan, on_delete=models.CASCADE)

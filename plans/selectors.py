@@ -1,0 +1,67 @@
+"""Reads for organisations and plans. Every selector takes the viewing user and never returns a
+row that user may not see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+from guardian.shortcuts import get_objects_for_user
+
+from plans.models import Indicator, IndicatorReading, LeadingGroupMember, Measure, Organisation, Plan, Stage
+
+
+def visible_organisations(user: Any) -> QuerySet[Organisation]:
+    """Schools whose plans the user may see: their own, or those under their bureau or centre."""
+    if not (user.is_authenticated and user.is_active):
+        return Organisation.objects.none()
+    return get_objects_for_user(
+        user, "plans.view_organisation_plans", klass=Organisation, accept_global_perms=False
+    )
+
+
+def visible_schools(user: Any) -> QuerySet[Organisation]:
+    return visible_organisations(user).filter(kind=Organisation.Kind.SCHOOL)
+
+
+def visible_plans(user: Any) -> QuerySet[Plan]:
+    """Plans of visible schools, plus plans on whose leading group the user sits."""
+    if not (user.is_authenticated and user.is_active):
+        return Plan.objects.none()
+    seated = get_objects_for_user(user, "plans.view_plan", klass=Plan, accept_global_perms=False)
+    return Plan.objects.filter(Q(school__in=visible_organisations(user)) | Q(pk__in=seated.values("pk")))
+
+
+def plan_for(user: Any, pk: int) -> Plan:
+    """The plan with this id if the user may see it; 404 otherwise (foreign ids look like unknown ones)."""
+    plan = visible_plans(user).select_related("school", "school__parent").filter(pk=pk).first()
+    if plan is None:
+        raise Http404("方案不存在或您无权查看。")
+    return plan
+
+
+def plan_structure(plan: Plan) -> list[Stage]:
+    """Stages with their measures and tasks (assignees loaded), in order, in a fixed number of queries."""
+    from tasks.models import Task
+
+    tasks = Task.objects.select_related("assignee").order_by("order", "id")
+    measures = Measure.objects.select_related("owner", "working_group").prefetch_related(
+        Prefetch("tasks", queryset=tasks)
+    )
+    return list(plan.stages.select_related("completed_by").prefetch_related(Prefetch("measures", queryset=measures)))
+
+
+def plan_leading_group(plan: Plan) -> list[LeadingGroupMember]:
+    return list(plan.leading_group.select_related("user", "working_group").order_by("role", "id"))
+
+
+def plan_indicators(plan: Plan) -> list[Indicator]:
+    """Indicators with their readings (newest first) prefetched; ``latest`` is set on each."""
+    readings = IndicatorReading.objects.select_related("reported_by").order_by("-measured_on", "-id")
+    indicators = list(plan.indicators.prefetch_related(Prefetch("readings", queryset=readings)))
+    for indicator in indicators:
+        all_readings = list(indicator.readings.all())
+        indicator.latest = all_readings[0] if all_readings else None
+        indicator.met = indicator.is_met_by(indicator.latest.value if indicator.latest else None)
+    return indicators

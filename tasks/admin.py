@@ -1,0 +1,27 @@
+from django.contrib import admin
+
+from tasks.models import Comment, Evidence, Task
+
+
+@admin.register(Task)
+class TaskAdmin(admin.ModelAdmin):
+    """Workflow fields are read-only here: status only moves through tasks.services."""
+
+    list_display = ("title", "plan", "measure", "assignee", "due_on", "status", "waived")
+    list_filter = ("status", "waived")
+    search_fields = ("title", "plan__title")
+    list_select_related = ("plan", "measure", "assignee")
+    raw_id_fields = ("plan", "measure", "assignee")
+    readonly_fields = ("status", "waived", "waive_reason", "return_reason", "submitted_at", "closed_at", "version")
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(admin.ModelAdmin):
+    list_display = ("original_name", "task", "size", "uploaded_by", "uploaded_at")
+    raw_id_fields = ("task",)
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ("task", "author", "created_at")
+    raw_id_fields = ("task",)

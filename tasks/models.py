@@ -1,0 +1,132 @@
+"""Tasks inside measures, with their evidence files and comment threads."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from plans.models import Measure, Plan
+
+
+class Task(models.Model):
+    """A task (任务) of a measure. Its status only changes through tasks.services."""
+
+    class Status(models.TextChoices):
+        UNASSIGNED = "unassigned", "待分派"
+        ASSIGNED = "assigned", "待办"
+        IN_PROGRESS = "in_progress", "进行中"
+        SUBMITTED = "submitted", "待审核"
+        CLOSED = "closed", "已完成"
+        RETURNED = "returned", "已退回"
+
+    OPEN_STATUSES = (Status.UNASSIGNED, Status.ASSIGNED, Status.IN_PROGRESS, Status.SUBMITTED, Status.RETURNED)
+
+    # plan is denormalised from measure.stage.plan: every permission scope and rollup filters on it.
+    plan = models.ForeignKey(Plan, verbose_name="方案", on_delete=models.CASCADE, related_name="tasks")
+    measure = models.ForeignKey(Measure, verbose_name="措施", on_delete=models.CASCADE, related_name="tasks")
+    order = models.PositiveSmallIntegerField("顺序", default=0)
+    title = models.CharField("任务", max_length=200)
+    description = models.TextField("说明", blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="责任人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_tasks",
+    )
+    starts_on = models.DateField("开始日期", null=True, blank=True)
+    due_on = models.DateField("截止日期", null=True, blank=True, db_index=True)
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.UNASSIGNED)
+    weight = models.DecimalField(
+        "权重", max_digits=7, decimal_places=2, default=Decimal("1"), validators=[MinValueValidator(Decimal("0"))]
+    )
+    waived = models.BooleanField("已豁免", default=False)
+    waive_reason = models.TextField("豁免理由", blank=True)
+    return_reason = models.TextField("退回理由", blank=True)
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    closed_at = models.DateTimeField("完成时间", null=True, blank=True)
+    # Bumped on every transition: a form carries the version it was rendered with, so a stale
+    # page is refused instead of acting on a task someone else has just moved.
+    version = models.PositiveIntegerField("版本", default=0)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "任务"
+        verbose_name_plural = "任务"
+        ordering = ["measure__stage__order", "measure__order", "measure_id", "order", "id"]
+        indexes = [
+            models.Index(fields=["assignee", "status"], name="task_assignee_status_idx"),
+            models.Index(fields=["plan", "status"], name="task_plan_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == self.Status.CLOSED or self.waived
+
+    def is_overdue_on(self, day: datetime.date) -> bool:
+        return bool(self.due_on and self.due_on < day and not self.is_done)
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_overdue_on(timezone.localdate())
+
+    @property
+    def days_overdue(self) -> int:
+        if not self.is_overdue:
+            return 0
+        return (timezone.localdate() - self.due_on).days
+
+
+def evidence_upload_to(instance: Evidence, filename: str) -> str:
+    # The stored name never reuses the uploader's file name: it is kept in original_name only.
+    now = timezone.now()
+    return f"evidence/{instance.task.plan_id}/{now:%Y%m}/{instance.task_id}-{now:%H%M%S%f}.bin"
+
+
+class Evidence(models.Model):
+    """A file attached to a task as proof of work (佐证材料)."""
+
+    task = models.ForeignKey(Task, verbose_name="任务", on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField("文件", upload_to=evidence_upload_to)
+    original_name = models.CharField("文件名", max_length=200)
+    content_type = models.CharField("类型", max_length=100)
+    size = models.PositiveBigIntegerField("大小")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "佐证材料"
+        verbose_name_plural = "佐证材料"
+        ordering = ["task", "uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class Comment(models.Model):
+    """A message in a task's comment thread."""
+
+    task = models.ForeignKey(Task, verbose_name="任务", on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="作者", on_delete=models.PROTECT, related_name="+")
+    body = models.TextField("内容", max_length=5000)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "评论"
+        verbose_name_plural = "评论"
+        ordering = ["task", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.body[:30]
