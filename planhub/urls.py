@@ -13,6 +13,10 @@ urlpatterns = [
     path("accounts/logout/", plan_views.LogoutView.as_view(), name="logout"),
     path("plans/", include("plans.urls")),
     path("tasks/", include("tasks.urls")),
+    path("workflows/", include("workflows.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("dashboards/", include("plans.dashboard_urls")),
+    path("excel/", include("plans.excel.urls")),
     path("admin/", admin.site.urls),
 ]
 
