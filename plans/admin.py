@@ -107,3 +107,46 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- Excel in and out (plans.excel) ---------------------------------------------------------------
+from plans.models import AcceptanceCriterion, PlanTemplate, TemplateIssue, WorkbookImport  # noqa: E402
+
+
+@admin.register(AcceptanceCriterion)
+class AcceptanceCriterionAdmin(admin.ModelAdmin):
+    list_display = ("point", "category", "max_score", "applicable", "plan")
+    list_filter = ("applicable",)
+    search_fields = ("point", "category", "plan__title")
+    list_select_related = ("plan",)
+
+
+class TemplateIssueInline(admin.TabularInline):
+    model = TemplateIssue
+    extra = 0
+    fields = ("school", "plan", "issued_by", "issued_at")
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(PlanTemplate)
+class PlanTemplateAdmin(admin.ModelAdmin):
+    list_display = ("title", "year", "bureau", "created_by", "created_at")
+    search_fields = ("title",)
+    readonly_fields = ("spec", "source_name", "source_sha256", "created_by", "created_at")
+    inlines = [TemplateIssueInline]
+
+
+@admin.register(WorkbookImport)
+class WorkbookImportAdmin(admin.ModelAdmin):
+    """Read-only: rows are written by plans.excel.services."""
+
+    list_display = ("created_at", "source_name", "kind", "status", "uploaded_by", "school", "plan")
+    list_filter = ("kind", "status")
+    search_fields = ("source_name", "source_sha256", "title")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

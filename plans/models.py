@@ -324,3 +324,137 @@ class PlanGroupObjectPermission(GroupObjectPermissionBase):
 
 class PlanUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(Plan, on_delete=models.CASCADE)
+
+
+# --- Excel in and out (plans.excel) ---------------------------------------------------------------
+
+
+class AcceptanceCriterion(models.Model):
+    """One line of a plan's acceptance scoring form (评估表): a point under a category, with its score.
+
+    Criteria that do not apply to the school (``applicable=False``) are kept for the record but left
+    out of the total, which is then rescaled to 100.
+    """
+
+    plan = models.ForeignKey(Plan, verbose_name="方案", on_delete=models.CASCADE, related_name="criteria")
+    order = models.PositiveSmallIntegerField("顺序", default=0)
+    category = models.CharField("类别", max_length=100, blank=True)
+    point = models.CharField("评估要点", max_length=500)
+    max_score = models.DecimalField(
+        "分值", max_digits=6, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    applicable = models.BooleanField("是否适用", default=True)
+
+    class Meta:
+        verbose_name = "评估要点"
+        verbose_name_plural = "评估表"
+        ordering = ["plan", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.point[:50]
+
+
+class PlanTemplate(models.Model):
+    """A plan workbook a bureau imported once, to issue to chosen schools (each gets its own plan).
+
+    ``spec`` is the parsed workbook (``plans.excel.spec.WorkbookSpec.to_json``): role slots, never
+    people, so it fits every school.
+    """
+
+    bureau = models.ForeignKey(
+        Organisation, verbose_name="教育局", on_delete=models.PROTECT, related_name="plan_templates"
+    )
+    title = models.CharField("方案名称", max_length=200)
+    year = models.PositiveSmallIntegerField("年度")
+    spec = models.JSONField("方案内容", default=dict)
+    source_name = models.CharField("来源文件", max_length=200, blank=True)
+    source_sha256 = models.CharField("文件摘要", max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "方案模板"
+        verbose_name_plural = "方案模板"
+        ordering = ["-year", "title"]
+        constraints = [
+            models.UniqueConstraint(fields=["bureau", "title", "year"], name="plan_template_unique_title_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title}({self.year})"
+
+
+class TemplateIssue(models.Model):
+    """A template issued to one school: the plan it became. One issue per template and school."""
+
+    template = models.ForeignKey(PlanTemplate, verbose_name="模板", on_delete=models.CASCADE, related_name="issues")
+    school = models.ForeignKey(Organisation, verbose_name="学校", on_delete=models.PROTECT, related_name="+")
+    plan = models.OneToOneField(Plan, verbose_name="方案", on_delete=models.CASCADE, related_name="template_issue")
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="下发人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    issued_at = models.DateTimeField("下发时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "模板下发记录"
+        verbose_name_plural = "模板下发记录"
+        ordering = ["template", "school"]
+        constraints = [models.UniqueConstraint(fields=["template", "school"], name="template_issue_once_per_school")]
+
+    def __str__(self) -> str:
+        return f"{self.template} → {self.school}"
+
+
+class WorkbookImport(models.Model):
+    """An uploaded plan workbook between its dry run and its confirmation.
+
+    The token is the one-time confirmation key: confirming locks this row, and a second confirmation
+    (a double click, a stale page) finds it already imported and writes nothing.
+    """
+
+    class Kind(models.TextChoices):
+        NEW_PLAN = "new_plan", "新建方案"
+        INTO_PLAN = "into_plan", "导入到已有方案"
+        TEMPLATE = "template", "方案模板"
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", "待确认"
+        IMPORTED = "imported", "已导入"
+        FAILED = "failed", "未通过校验"
+
+    token = models.UUIDField("确认码", unique=True)
+    kind = models.CharField("类型", max_length=16, choices=Kind.choices)
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.PREVIEWED)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.CASCADE, related_name="+"
+    )
+    school = models.ForeignKey(
+        Organisation, verbose_name="学校", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    bureau = models.ForeignKey(
+        Organisation, verbose_name="教育局", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    plan = models.ForeignKey(
+        Plan, verbose_name="方案", null=True, blank=True, on_delete=models.SET_NULL, related_name="workbook_imports"
+    )
+    template = models.ForeignKey(
+        PlanTemplate, verbose_name="模板", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    title = models.CharField("方案名称", max_length=200, blank=True)
+    year = models.PositiveSmallIntegerField("年度", null=True, blank=True)
+    source_name = models.CharField("文件名", max_length=200)
+    source_sha256 = models.CharField("文件摘要", max_length=64, db_index=True)
+    spec = models.JSONField("解析结果", default=dict)
+    problems = models.JSONField("问题", default=list)
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    finished_at = models.DateTimeField("导入时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "方案导入"
+        verbose_name_plural = "方案导入"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.source_name}({self.get_status_display()})"
