@@ -13,4 +13,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"nav_is_overseer": is_overseer(user), "nav_organisation": user.organisation}
+    overseer = is_overseer(user)
+    context = {"nav_is_overseer": overseer, "nav_organisation": user.organisation}
+    if not overseer:
+        from tasks.selectors import inbox_counts
+
+        context["nav_inbox_count"] = inbox_counts(user)
+    return context

@@ -16,9 +16,7 @@ def visible_organisations(user: Any) -> QuerySet[Organisation]:
     """Schools whose plans the user may see: their own, or those under their bureau or centre."""
     if not (user.is_authenticated and user.is_active):
         return Organisation.objects.none()
-    return get_objects_for_user(
-        user, "plans.view_organisation_plans", klass=Organisation, accept_global_perms=False
-    )
+    return get_objects_for_user(user, "plans.view_organisation_plans", klass=Organisation, accept_global_perms=False)
 
 
 def visible_schools(user: Any) -> QuerySet[Organisation]:
@@ -65,3 +63,19 @@ def plan_indicators(plan: Plan) -> list[Indicator]:
         indicator.latest = all_readings[0] if all_readings else None
         indicator.met = indicator.is_met_by(indicator.latest.value if indicator.latest else None)
     return indicators
+
+
+def plan_history(plan: Plan, limit: int = 30) -> list:
+    """The plan's latest audit entries, each with a human ``label`` and the ``subject`` it concerns."""
+    from plans.audit import action_label
+    from tasks.models import Task
+
+    entries = list(plan.audit_entries.select_related("actor").order_by("-created_at", "-id")[:limit])
+    task_ids = {e.target_id for e in entries if e.target_type == "tasks.task"}
+    stage_ids = {e.target_id for e in entries if e.target_type == "plans.stage"}
+    titles = {("tasks.task", pk): t for pk, t in Task.objects.filter(pk__in=task_ids).values_list("pk", "title")}
+    titles |= {("plans.stage", pk): n for pk, n in Stage.objects.filter(pk__in=stage_ids).values_list("pk", "name")}
+    for entry in entries:
+        entry.label = action_label(entry.action)
+        entry.subject = titles.get((entry.target_type, entry.target_id), "")
+    return entries

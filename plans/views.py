@@ -12,6 +12,7 @@ from plans.forms import LoginForm
 from plans.models import LeadingGroupMember, Organisation
 from plans.permissions import can_manage_plan_tasks, can_sign_plan_gate, can_view_organisation, is_overseer, plan_role
 from plans.rollups import plan_progress
+from tasks.forms import seat_choices
 from tasks.selectors import open_tasks_of
 
 
@@ -96,6 +97,9 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_manage": can_manage_plan_tasks(request.user, plan),
             "can_sign": can_sign_plan_gate(request.user, plan),
             "read_only": not can_manage_plan_tasks(request.user, plan),
+            "seat_options": seat_choices(plan) if can_manage_plan_tasks(request.user, plan) else [],
+            "working_groups": list(plan.working_groups.all()),
+            "history": selectors.plan_history(plan),
         },
     )
 
@@ -118,4 +122,9 @@ def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
-    return render(request, "error.html", {"title": "服务器出错", "message": "系统暂时出现问题,已记录。请稍后重试。", "status": 500}, status=500)
+    return render(
+        request,
+        "error.html",
+        {"title": "服务器出错", "message": "系统暂时出现问题,已记录。请稍后重试。", "status": 500},
+        status=500,
+    )

@@ -119,7 +119,9 @@ class Comment(models.Model):
     """A message in a task's comment thread."""
 
     task = models.ForeignKey(Task, verbose_name="任务", on_delete=models.CASCADE, related_name="comments")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="作者", on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="作者", on_delete=models.PROTECT, related_name="+"
+    )
     body = models.TextField("内容", max_length=5000)
     created_at = models.DateTimeField("时间", auto_now_add=True)
 

@@ -37,3 +37,45 @@ def open_tasks_of(user: Any) -> QuerySet[Task]:
         .select_related("plan", "plan__school", "measure", "measure__stage")
         .order_by("due_on", "id")
     )
+
+
+def plans_managed_by(user: Any):
+    """Plans whose tasks the user assigns and reviews (leader, deputy, office seats)."""
+    from guardian.shortcuts import get_objects_for_user
+
+    from plans.models import Plan
+
+    return get_objects_for_user(
+        user, "plans.manage_plan_tasks", klass=Plan, accept_global_perms=False, with_superuser=False
+    )
+
+
+def tasks_to_review(user: Any) -> QuerySet[Task]:
+    """Submitted tasks of plans the user reviews, oldest submission first."""
+    if not (user.is_authenticated and user.is_active):
+        return Task.objects.none()
+    return (
+        Task.objects.filter(plan__in=plans_managed_by(user), status=Task.Status.SUBMITTED)
+        .select_related("plan", "plan__school", "measure", "measure__stage", "assignee")
+        .order_by("submitted_at", "id")
+    )
+
+
+def tasks_to_do(user: Any) -> QuerySet[Task]:
+    """The user's tasks that wait for them to act (in open stages), due soonest first, undated last."""
+    from django.db.models import F
+
+    from plans.models import Stage
+
+    return (
+        open_tasks_of(user)
+        .filter(measure__stage__status=Stage.Status.OPEN)
+        .order_by(F("due_on").asc(nulls_last=True), "id")
+    )
+
+
+def inbox_counts(user: Any) -> int:
+    """The number shown beside 我的待办 in the header."""
+    from workflows.selectors import gates_awaiting
+
+    return tasks_to_do(user).count() + tasks_to_review(user).count() + gates_awaiting(user).count()

@@ -1,22 +1,305 @@
-"""Task pages."""
+"""Task pages: detail with its actions, creation, bulk assignment, the inbox, evidence download.
+
+Views check the same predicates as the services (to hide buttons and answer 403), hand the
+request to one service, and turn a refused action into a clear message on the page it came from.
+"""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from plans.audit import action_label
-from plans.models import AuditEntry
-from tasks.selectors import task_for
+from plans.errors import DomainError, StaleObject
+from plans.models import AuditEntry, Measure, User, WorkingGroup
+from plans.selectors import visible_plans
+from tasks import permissions as perms
+from tasks import services
+from tasks.flows import can_move
+from tasks.forms import (
+    ACCEPT,
+    BulkAssignForm,
+    CommentForm,
+    EvidenceForm,
+    ReasonForm,
+    SubmitForm,
+    TaskForm,
+    seat_choices,
+)
+from tasks.models import Evidence, Task
+from tasks.selectors import task_for, tasks_to_do, tasks_to_review
+
+
+def available_actions(user, task: Task) -> set[str]:
+    """Actions to offer this user on this task now: role allowed and the state permits it."""
+    stage_open = task.measure.stage.status == "open"
+    stage_live = task.measure.stage.status != "completed"
+    offers = {
+        "assign": stage_live
+        and perms.can_assign_task(user, task)
+        and can_move(task, "assign" if task.status == "unassigned" else "reassign"),
+        "start": stage_open and perms.can_work_task(user, task) and can_move(task, "start"),
+        "submit": stage_open and perms.can_work_task(user, task) and can_move(task, "submit"),
+        "close": stage_open and perms.can_review_task(user, task) and can_move(task, "close"),
+        "return": stage_open and perms.can_review_task(user, task) and can_move(task, "return_"),
+        "reopen": stage_open and perms.can_reopen_task(user, task) and can_move(task, "reopen") and not task.waived,
+        "waive": stage_open and perms.can_waive_task(user, task) and can_move(task, "waive"),
+        "evidence": task.status != "closed" and perms.can_add_evidence(user, task),
+        "comment": perms.can_comment_task(user, task),
+    }
+    return {name for name, ok in offers.items() if ok}
 
 
 @login_required
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     task = task_for(request.user, pk)
     history = list(
-        AuditEntry.objects.filter(target_type="tasks.task", target_id=task.pk).select_related("actor").order_by("created_at", "id")
+        AuditEntry.objects.filter(target_type="tasks.task", target_id=task.pk)
+        .select_related("actor")
+        .order_by("created_at", "id")
     )
     for entry in history:
         entry.label = action_label(entry.action)
-    return render(request, "tasks/task_detail.html", {"task": task, "history": history})
+    actions = available_actions(request.user, task)
+    return render(
+        request,
+        "tasks/task_detail.html",
+        {
+            "task": task,
+            "history": history,
+            "actions": actions,
+            "evidence": list(task.evidence.select_related("uploaded_by")),
+            "comments": list(task.comments.select_related("author")),
+            "assignees": seat_choices(task.plan) if "assign" in actions else [],
+            "submit_form": SubmitForm(),
+            "comment_form": CommentForm(),
+            "accept": ACCEPT,
+            "stage": task.measure.stage,
+        },
+    )
+
+
+def _back(request: HttpRequest, task: Task):
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("tasks:task_detail", pk=task.pk)
+
+
+def _version(request: HttpRequest) -> int | None:
+    try:
+        return int(request.POST["version"])
+    except (KeyError, ValueError):
+        return None
+
+
+def _first_error(form) -> str:
+    for errors in form.errors.values():
+        return errors[0]
+    return "提交的内容无效。"
+
+
+ACTION_DONE = {
+    "assign": "任务已分派。",
+    "start": "已开始办理。",
+    "submit": "已提交审核。",
+    "close": "任务已审核通过。",
+    "return": "任务已退回。",
+    "reopen": "任务已重新打开。",
+    "waive": "任务已豁免。",
+}
+
+
+@login_required
+@require_POST
+def task_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """One endpoint for every transition button; the service decides, the page explains."""
+    task = task_for(request.user, pk)
+    if action not in ACTION_DONE:
+        raise Http404("未知操作。")
+    user, version = request.user, _version(request)
+    try:
+        if action == "assign":
+            _require(perms.can_assign_task(user, task))
+            assignee = User.objects.filter(pk=request.POST.get("assignee") or 0).first()
+            if assignee is None:
+                raise DomainError("请选择责任人。")
+            services.task_assign(task=task, actor=user, assignee=assignee, expected_version=version)
+        elif action == "start":
+            _require(perms.can_work_task(user, task))
+            services.task_start(task=task, actor=user, expected_version=version)
+        elif action == "submit":
+            _require(perms.can_work_task(user, task))
+            form = SubmitForm(request.POST, request.FILES)
+            if not form.is_valid():
+                raise DomainError(_first_error(form))
+            services.task_submit(
+                task=task,
+                actor=user,
+                note=form.cleaned_data["note"],
+                files=form.cleaned_data["files"],
+                expected_version=version,
+            )
+        elif action == "close":
+            _require(perms.can_review_task(user, task))
+            services.task_close(task=task, actor=user, expected_version=version)
+        else:
+            form = ReasonForm(request.POST)
+            check = {"return": perms.can_review_task, "reopen": perms.can_reopen_task, "waive": perms.can_waive_task}
+            _require(check[action](user, task))
+            if not form.is_valid():
+                raise DomainError(_first_error(form))
+            service = {"return": services.task_return, "reopen": services.task_reopen, "waive": services.task_waive}
+            service[action](task=task, actor=user, reason=form.cleaned_data["reason"], expected_version=version)
+    except StaleObject as exc:
+        messages.warning(request, exc.message)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, ACTION_DONE[action])
+    return _back(request, task)
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied("您没有执行此操作的权限。")
+
+
+@login_required
+@require_POST
+def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    task = task_for(request.user, pk)
+    _require(perms.can_add_evidence(request.user, task))
+    form = EvidenceForm(request.POST, request.FILES)
+    try:
+        if not form.is_valid():
+            raise DomainError(_first_error(form))
+        evidence = services.evidence_add(task=task, actor=request.user, upload=form.cleaned_data["file"])
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已上传“{evidence.original_name}”。")
+    return _back(request, task)
+
+
+@login_required
+def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """Serve a file only to people who may see its task; always as a download."""
+    evidence = Evidence.objects.filter(pk=pk).select_related("task__plan__school").first()
+    if evidence is None or not perms.can_view_task(request.user, evidence.task):
+        raise Http404("文件不存在或您无权查看。")
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("文件已不存在。") from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+@require_POST
+def comment_post(request: HttpRequest, pk: int) -> HttpResponse:
+    task = task_for(request.user, pk)
+    _require(perms.can_comment_task(request.user, task))
+    form = CommentForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise DomainError(_first_error(form))
+        services.comment_add(task=task, actor=request.user, body=form.cleaned_data["body"])
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "评论已发布。")
+    return redirect(reverse("tasks:task_detail", args=[task.pk]) + "#comments")
+
+
+def _measure_for(request: HttpRequest, measure_pk: int) -> Measure:
+    measure = get_object_or_404(
+        Measure.objects.select_related("stage__plan__school").filter(stage__plan__in=visible_plans(request.user)),
+        pk=measure_pk,
+    )
+    if not perms.can_create_task(request.user, measure.stage.plan):
+        raise PermissionDenied("只有组长、副组长或办公室主任可以管理任务。")
+    return measure
+
+
+@login_required
+def task_new(request: HttpRequest, measure_pk: int) -> HttpResponse:
+    measure = _measure_for(request, measure_pk)
+    plan = measure.stage.plan
+    form = TaskForm(
+        request.POST or None, plan=plan, initial={"starts_on": measure.starts_on, "due_on": measure.ends_on}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        assignee = User.objects.filter(pk=data["assignee"]).first() if data["assignee"] else None
+        try:
+            task = services.task_create(
+                actor=request.user,
+                measure=measure,
+                title=data["title"],
+                description=data["description"],
+                assignee=assignee,
+                starts_on=data["starts_on"],
+                due_on=data["due_on"],
+                weight=data["weight"],
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"已新建任务“{task.title}”。")
+            return redirect(reverse("plans:plan_detail", args=[plan.pk]) + f"#measure-{measure.pk}")
+    return render(request, "tasks/task_form.html", {"form": form, "measure": measure, "plan": plan})
+
+
+@login_required
+@require_POST
+def bulk_assign(request: HttpRequest, measure_pk: int) -> HttpResponse:
+    """Assign the ticked tasks of a measure to one person or round-robin to a working group."""
+    measure = _measure_for(request, measure_pk)
+    plan = measure.stage.plan
+    choices = [(t.pk, t.title) for t in measure.tasks.all()]
+    form = BulkAssignForm(request.POST, plan=plan, task_choices=choices)
+    back = redirect(reverse("plans:plan_detail", args=[plan.pk]) + f"#measure-{measure.pk}")
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+        return back
+    kind, _, ident = form.cleaned_data["target"].partition(":")
+    target = {"assignee": None, "working_group": None}
+    if kind == "user":
+        target["assignee"] = User.objects.get(pk=ident)
+    else:
+        target["working_group"] = WorkingGroup.objects.get(pk=ident, plan=plan)
+    try:
+        done = services.tasks_assign_bulk(actor=request.user, tasks=form.cleaned_data["tasks"], **target)
+    except DomainError as exc:
+        messages.error(request, f"批量分派未执行:{exc.message}")
+    else:
+        messages.success(request, f"已分派 {len(done)} 项任务。")
+    return back
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """我的待办: tasks to do, tasks to review and gates to sign, overdue and soonest due first."""
+    from workflows.selectors import gates_awaiting
+
+    to_do = list(tasks_to_do(request.user))
+    to_do.sort(key=lambda t: (not t.is_overdue, t.due_on is None, t.due_on or t.created_at.date(), t.pk))
+    to_review = list(tasks_to_review(request.user))
+    to_review.sort(key=lambda t: (not t.is_overdue, t.due_on is None, t.due_on or t.created_at.date(), t.pk))
+    return render(
+        request,
+        "tasks/inbox.html",
+        {"to_do": to_do, "to_review": to_review, "gates": list(gates_awaiting(request.user))},
+    )

@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from workflows import views
 
 app_name = "workflows"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("stages/<int:pk>/", views.stage_gate, name="stage_gate"),
+    path("stages/<int:pk>/sign/", views.stage_sign, name="stage_sign"),
+]

@@ -1,0 +1,57 @@
+"""Who may do what to a task. Role checks only: the state guards live in tasks.services and
+tasks.flows. Views use these to hide buttons and answer 403; services call them again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from plans.permissions import can_manage_plan_tasks, can_sign_plan_gate, can_view_plan, can_work_on_plan
+from tasks.models import Task
+
+
+def can_view_task(user: Any, task: Task) -> bool:
+    return can_view_plan(user, task.plan)
+
+
+def can_create_task(user: Any, plan: Any) -> bool:
+    """Leader, deputy and office create tasks under a measure."""
+    return can_manage_plan_tasks(user, plan)
+
+
+def can_assign_task(user: Any, task: Task) -> bool:
+    """Leader, deputy and office assign and reassign."""
+    return can_manage_plan_tasks(user, task.plan)
+
+
+def is_assignee(user: Any, task: Task) -> bool:
+    return bool(user.is_authenticated and task.assignee_id == user.pk and can_work_on_plan(user, task.plan))
+
+
+def can_work_task(user: Any, task: Task) -> bool:
+    """Only the assignee starts and submits."""
+    return is_assignee(user, task)
+
+
+def can_review_task(user: Any, task: Task) -> bool:
+    """Office, deputy or leader of the task's plan close or return it."""
+    return can_manage_plan_tasks(user, task.plan)
+
+
+def can_reopen_task(user: Any, task: Task) -> bool:
+    """Only the leader reopens a closed task."""
+    return can_sign_plan_gate(user, task.plan)
+
+
+def can_waive_task(user: Any, task: Task) -> bool:
+    """Only the leader waives a task."""
+    return can_sign_plan_gate(user, task.plan)
+
+
+def can_add_evidence(user: Any, task: Task) -> bool:
+    """The assignee, and the office side of the leading group, file evidence."""
+    return is_assignee(user, task) or can_manage_plan_tasks(user, task.plan)
+
+
+def can_comment_task(user: Any, task: Task) -> bool:
+    """Members of the plan's leading group take part in the thread."""
+    return can_work_on_plan(user, task.plan)

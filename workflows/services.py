@@ -1,0 +1,101 @@
+"""Stage gates: the leader signs a stage complete and the next stage opens, in one transaction."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from viewflow.fsm import TransitionNotAllowed
+
+from notifications.models import Notification
+from notifications.services import notify
+from plans.audit import audit_record
+from plans.errors import InvalidTransition, NotAllowed
+from plans.models import Plan, Stage, User
+from tasks.models import Task
+from workflows.flows import StageFlow
+from workflows.permissions import can_sign_stage
+
+
+@transaction.atomic
+def stage_complete(*, stage: Stage | int, actor: User) -> Stage:
+    """Sign a stage's gate: every task of the stage must be closed (or waived).
+
+    Locks the stage and then its tasks (the same order as task transitions, which lock only a task
+    and read its stage), so a task cannot be reopened between the check and the signature.
+    Opens the next stage, or completes the plan after the last one; tells the leading group.
+    """
+    pk = stage.pk if isinstance(stage, Stage) else stage
+    stage = Stage.objects.select_for_update(of=("self",)).select_related("plan").get(pk=pk)
+    if not can_sign_stage(actor, stage):
+        raise NotAllowed("只有领导小组组长可以签署阶段关口。")
+    if stage.status != Stage.Status.OPEN:
+        raise InvalidTransition(
+            f"“{stage.name}”当前为“{stage.get_status_display()}”,不能签署。"
+            + ("(已由他人签署)" if stage.status == Stage.Status.COMPLETED else "")
+        )
+    open_count = (
+        Task.objects.select_for_update(of=("self",))
+        .filter(measure__stage=stage)
+        .exclude(status=Task.Status.CLOSED)
+        .count()
+    )
+    if open_count:
+        raise InvalidTransition(f"“{stage.name}”还有 {open_count} 项任务未完成,不能签署关口。")
+    try:
+        StageFlow(stage).complete()
+    except TransitionNotAllowed:  # pragma: no cover - guarded above
+        raise InvalidTransition("该阶段不能签署。") from None
+    stage.completed_at = timezone.now()
+    stage.completed_by = actor
+    stage.save(update_fields=["status", "completed_at", "completed_by"])
+    audit_record(
+        actor=actor,
+        action="plans.stage.completed",
+        target=stage,
+        plan=stage.plan_id,
+        old=Stage.Status.OPEN,
+        new=stage.status,
+    )
+    following = (
+        Stage.objects.select_for_update(of=("self",))
+        .filter(plan=stage.plan, order__gt=stage.order)
+        .order_by("order")
+        .first()
+    )
+    if following is not None:
+        _open(following, actor)
+    else:
+        _complete_plan(stage.plan, actor)
+    from notifications import push
+
+    transaction.on_commit(lambda: push.plan_changed(stage.plan_id))
+    return stage
+
+
+def _open(stage: Stage, actor: User) -> None:
+    StageFlow(stage).open()
+    stage.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        action="plans.stage.opened",
+        target=stage,
+        plan=stage.plan_id,
+        old=Stage.Status.PENDING,
+        new=stage.status,
+    )
+    notify(
+        recipients=[seat.user for seat in stage.plan.leading_group.select_related("user")],
+        kind=Notification.Kind.STAGE_OPENED,
+        text=f"“{stage.plan.title}”进入{stage.name},本阶段任务现在可以办理。",
+        url=f"/plans/{stage.plan_id}/",
+        plan=stage.plan,
+        exclude=actor,
+    )
+
+
+def _complete_plan(plan: Plan, actor: User) -> None:
+    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    old = plan.status
+    plan.status = Plan.Status.COMPLETED
+    plan.save(update_fields=["status", "updated_at"])
+    audit_record(actor=actor, action="plans.plan.status_changed", target=plan, plan=plan, old=old, new=plan.status)
