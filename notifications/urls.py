@@ -1,5 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from notifications import views
 
 app_name = "notifications"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.inbox_page, name="inbox"),
+    path("feed/", views.feed, name="feed"),
+    path("<int:pk>/read/", views.mark_read, name="read"),
+    path("read-all/", views.mark_all_read, name="read_all"),
+    path("tasks/<int:task_id>/", views.task_reminders_page, name="task_reminders"),
+    path("tasks/<int:task_id>/nudge/", views.nudge, name="task_nudge"),
+]

@@ -1,0 +1,163 @@
+"""The websocket every logged-in page opens (/ws/notifications/).
+
+Server → client (JSON text frames):
+- ``{"type": "notification", "item": {...}, "ts": <epoch s>}``: a new notification of this user;
+- ``{"type": "sync", "ts": ...}``: the inbox changed (e.g. read in another tab): re-read it;
+- ``{"type": "plan_changed", "plan": <id>, "ts": ...}``: a subscribed plan changed;
+- ``{"type": "subscribed", "plans": [...], "denied": [...], "org": <id>|null}``, ``{"type": "pong"}``,
+  ``{"type": "error", "error": "<code>"}``.
+Client → server: ``{"subscribe": "plan", "id": N}`` or ``{"subscribe": "plan", "ids": [...]}``,
+``{"subscribe": "org"}`` (own organisation), ``{"unsubscribe": "plan", "id": N}``, ``{"ping": 1}``.
+
+Everything pushed is a hint: the page re-reads from the database over HTTP on every (re)connect.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from notifications import push
+from notifications.permissions import can_watch_organisation
+from plans.permissions import forget_permissions
+from plans.selectors import visible_plans
+
+logger = logging.getLogger(__name__)
+
+MAX_FRAME_CHARS = 4096  # our client frames are tiny; anything bigger is refused
+MAX_BAD_FRAMES = 20  # then the socket is closed: a broken or hostile client
+MAX_PLAN_SUBSCRIPTIONS = 500
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_POLICY = 1008
+CLOSE_TOO_BIG = 1009
+
+
+class NotificationConsumer(AsyncWebsocketConsumer):
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated or not user.is_active:
+            # Closing before accept refuses the handshake (HTTP 403): an anonymous socket holds nothing.
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        # The scope holds a lazy proxy; the ORM and guardian want the model instance itself.
+        self.user = getattr(user, "_wrapped", user)
+        self.joined: set[str] = set()
+        self.plans: set[int] = set()
+        self.bad_frames = 0
+        await self._join(push.user_group(user.pk))
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        for group in list(getattr(self, "joined", ())):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.joined = set()
+
+    # --- client → server ------------------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if text_data is None:
+            return await self._bad("binary_not_supported")
+        if len(text_data) > MAX_FRAME_CHARS:
+            logger.info("websocket of user %s closed: frame of %d chars", self.user.pk, len(text_data))
+            return await self.close(code=CLOSE_TOO_BIG)
+        try:
+            message = json.loads(text_data)
+        except ValueError:
+            return await self._bad("malformed_json")
+        if not isinstance(message, dict):
+            return await self._bad("not_an_object")
+        if "ping" in message:
+            # Pages ping every few minutes: re-adding refreshes group memberships, which channels_redis
+            # would otherwise expire after a day on a page left open that long.
+            for group in list(self.joined):
+                await self.channel_layer.group_add(group, self.channel_name)
+            return await self._send({"type": "pong"})
+        if message.get("subscribe") == "plan":
+            return await self._subscribe_plans(_ids(message))
+        if message.get("subscribe") == "org":
+            return await self._subscribe_org(message.get("id"))
+        if message.get("unsubscribe") == "plan":
+            return await self._unsubscribe_plans(_ids(message))
+        return await self._bad("unknown_message")
+
+    async def _subscribe_plans(self, ids: list[int] | None) -> None:
+        if ids is None:
+            return await self._bad("bad_ids")
+        wanted = [i for i in ids if i not in self.plans]
+        if len(self.plans) + len(wanted) > MAX_PLAN_SUBSCRIPTIONS:
+            return await self._send({"type": "error", "error": "too_many_subscriptions"})
+        allowed = await self._visible_plan_ids(wanted) if wanted else set()
+        for plan_id in sorted(allowed):
+            await self._join(push.plan_group(plan_id))
+            self.plans.add(plan_id)
+        denied = sorted(set(wanted) - allowed)
+        await self._send({"type": "subscribed", "plans": sorted(self.plans), "denied": denied, "org": None})
+
+    async def _subscribe_org(self, org_id: Any) -> None:
+        own = self.user.organisation_id
+        target = own if org_id is None else org_id
+        if type(target) is not int or not can_watch_organisation(self.user, target):
+            return await self._send({"type": "subscribed", "plans": sorted(self.plans), "denied": [], "org": None,
+                                     "error": "forbidden"})
+        await self._join(push.org_group(target))
+        await self._send({"type": "subscribed", "plans": sorted(self.plans), "denied": [], "org": target})
+
+    async def _unsubscribe_plans(self, ids: list[int] | None) -> None:
+        for plan_id in ids or []:
+            if plan_id in self.plans:
+                self.plans.discard(plan_id)
+                group = push.plan_group(plan_id)
+                await self.channel_layer.group_discard(group, self.channel_name)
+                self.joined.discard(group)
+        await self._send({"type": "subscribed", "plans": sorted(self.plans), "denied": [], "org": None})
+
+    @database_sync_to_async
+    def _visible_plan_ids(self, ids: list[int]) -> set[int]:
+        # Grants may have changed since the socket opened: never trust the scope user's cached checker.
+        forget_permissions(self.user)
+        return set(visible_plans(self.user).filter(pk__in=ids).values_list("pk", flat=True))
+
+    # --- layer → client -------------------------------------------------------------------------
+
+    async def inbox_new(self, event: dict[str, Any]) -> None:
+        item = dict(event.get("item") or {})
+        if item.pop("recipient", None) != self.user.pk:  # defence in depth: groups are per user already
+            logger.error("notification for another user reached user %s's socket: dropped", self.user.pk)
+            return
+        await self._send({"type": "notification", "item": item, "ts": event.get("ts")})
+
+    async def inbox_sync(self, event: dict[str, Any]) -> None:
+        await self._send({"type": "sync", "ts": event.get("ts")})
+
+    async def plan_changed(self, event: dict[str, Any]) -> None:
+        await self._send({"type": "plan_changed", "plan": event.get("plan"), "ts": event.get("ts")})
+
+    # --- helpers --------------------------------------------------------------------------------
+
+    async def _join(self, group: str) -> None:
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.joined.add(group)
+
+    async def _send(self, payload: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(payload, ensure_ascii=False))
+
+    async def _bad(self, error: str) -> None:
+        self.bad_frames += 1
+        if self.bad_frames > MAX_BAD_FRAMES:
+            logger.info("websocket of user %s closed after %d bad frames", self.user.pk, self.bad_frames)
+            return await self.close(code=CLOSE_POLICY)
+        await self._send({"type": "error", "error": error})
+
+
+def _ids(message: dict[str, Any]) -> list[int] | None:
+    raw = message.get("ids") if "ids" in message else [message.get("id")]
+    if not isinstance(raw, list) or len(raw) > MAX_PLAN_SUBSCRIPTIONS:
+        return None
+    # bool is an int in Python: refuse it explicitly, like any other non-integer id.
+    if not all(isinstance(i, int) and not isinstance(i, bool) and i > 0 for i in raw):
+        return None
+    return raw

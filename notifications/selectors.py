@@ -1,0 +1,65 @@
+"""Reads for notifications and reminders. Every selector takes the viewing user and returns only
+that user's rows; links to plans the user can no longer see are blanked at read time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from notifications.models import Notification, Reminder
+from notifications.permissions import can_nudge_task
+from plans.selectors import visible_plans
+
+FEED_SIZE = 8
+
+
+def inbox(user: Any, *, kind: str = "", state: str = "") -> QuerySet[Notification]:
+    """The user's notifications, newest first, optionally of one kind and read state ("unread"/"read")."""
+    rows = Notification.objects.filter(recipient=user)
+    if kind in Notification.Kind.values:
+        rows = rows.filter(kind=kind)
+    if state == "unread":
+        rows = rows.filter(read_at__isnull=True)
+    elif state == "read":
+        rows = rows.filter(read_at__isnull=False)
+    return rows.order_by("-created_at", "-id")
+
+
+def unread_count(user: Any) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def with_safe_links(user: Any, rows: list[Notification]) -> list[Notification]:
+    """Set ``link`` on each row: its url, or "" when it points into a plan the user may no longer see
+    (a seat removed since). One query for the whole page."""
+    plan_ids = {n.plan_id for n in rows if n.plan_id}
+    visible = set(visible_plans(user).filter(pk__in=plan_ids).values_list("pk", flat=True)) if plan_ids else set()
+    for n in rows:
+        n.link = n.url if (not n.plan_id or n.plan_id in visible) else ""
+    return rows
+
+
+def feed(user: Any, *, size: int = FEED_SIZE) -> dict[str, Any]:
+    """What the header needs: unread count, the newest notifications and the newest id."""
+    from notifications.push import serialize
+
+    rows = with_safe_links(user, list(inbox(user)[:size]))
+    items = []
+    for n in rows:
+        item = serialize(n)
+        item["url"] = n.link
+        del item["recipient"]
+        items.append(item)
+    return {"unread": unread_count(user), "items": items, "latest_id": rows[0].pk if rows else 0}
+
+
+def task_reminders(task: Any) -> list[Reminder]:
+    """催办 entries of a task, newest first, with actor and recipients loaded (two queries)."""
+    return list(task.reminders.select_related("actor").prefetch_related("recipients").order_by("-created_at", "-id"))
+
+
+def task_reminder_context(user: Any, task: Any) -> dict[str, Any]:
+    """Context for templates/notifications/_task_reminders.html. The caller has already checked
+    that the user may see the task."""
+    return {"task": task, "reminders": task_reminders(task), "can_nudge": can_nudge_task(user, task)}
