@@ -1,0 +1,66 @@
+/* Live dashboards: when a plan shown on this page changes, re-fetch the page's live region and
+ * swap it in. The websocket layer (static/js/live.js) dispatches
+ *   document.dispatchEvent(new CustomEvent("planhub:plan-changed", {detail: {plan: <id>}}))
+ * for plans the user may see. Without that event nothing happens: the page is complete as served.
+ * Bursts of events (a leader closing ten tasks) are debounced into one request; a hidden tab
+ * refreshes once when it becomes visible again. */
+(function () {
+  "use strict";
+  var region = document.getElementById("dash-live");
+  if (!region || !window.fetch) { return; }
+  var url = region.getAttribute("data-live-url");
+  var ids = (region.getAttribute("data-plans") || "").split(",").filter(Boolean);
+  var watched = {};
+  ids.forEach(function (id) { watched[id] = true; });
+  var DELAY = 1500;
+  var timer = null, pending = false, inflight = false;
+
+  function concerned(event) {
+    var detail = event && event.detail;
+    if (!detail || detail.plan === undefined || detail.plan === null) { return true; }
+    return watched[String(detail.plan)] === true;
+  }
+
+  function refresh() {
+    timer = null;
+    if (document.hidden) { pending = true; return; }
+    if (inflight) { pending = true; return; }
+    inflight = true;
+    pending = false;
+    fetch(url, {credentials: "same-origin", headers: {"X-Requested-With": "fetch"}})
+      .then(function (response) {
+        if (!response.ok || response.redirected) { throw new Error("HTTP " + response.status); }
+        return response.text();
+      })
+      .then(function (html) {
+        region.innerHTML = html;
+        region.classList.remove("is-stale");
+        region.classList.add("is-updated");
+        window.setTimeout(function () { region.classList.remove("is-updated"); }, 1200);
+      })
+      .catch(function () { region.classList.add("is-stale"); })
+      .then(function () {
+        inflight = false;
+        if (pending && !document.hidden) { schedule(); }
+      });
+  }
+
+  function schedule() {
+    if (timer) { window.clearTimeout(timer); }
+    timer = window.setTimeout(refresh, DELAY);
+  }
+
+  function onChange(event) {
+    if (concerned(event)) { schedule(); }
+  }
+
+  document.addEventListener("planhub:plan-changed", onChange);
+  // An event dispatched on window never reaches document; one dispatched on document may bubble
+  // up to window: take the window copy only when window was the target, so none counts twice.
+  window.addEventListener("planhub:plan-changed", function (event) {
+    if (event.target === window) { onChange(event); }
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden && pending) { schedule(); }
+  });
+})();
