@@ -34,9 +34,16 @@ REVIEWER_ROLES = (Role.LEADER, Role.DEPUTY, Role.OFFICE)
 
 
 def _locked(task: Task | int) -> Task:
-    """Re-read the task under a row lock (only the task row: plan and stage are read, not locked)."""
+    """Re-read the task under a row lock, then read its plan and stage in a statement of their own.
+
+    Only the task row is locked. The stage is read after the lock is held so that, on PostgreSQL,
+    a gate signed while we waited is seen (a joined row would come from the older snapshot).
+    """
     pk = task.pk if isinstance(task, Task) else task
-    return Task.objects.select_for_update(of=("self",)).select_related("plan", "measure__stage").get(pk=pk)
+    task = Task.objects.select_for_update().get(pk=pk)
+    task.measure = Measure.objects.select_related("stage__plan__school").get(pk=task.measure_id)
+    task.plan = task.measure.stage.plan
+    return task
 
 
 def _check_version(task: Task, expected_version: int | None) -> None:
@@ -149,7 +156,10 @@ def task_create(
     The actor must manage the plan's tasks (or be None for a system job); an assignee must hold a
     seat on the plan's leading group; the measure's stage must not be signed off yet.
     """
-    plan = measure.stage.plan
+    # Lock the stage: a gate being signed at this instant must not miss the new task.
+    stage = Stage.objects.select_for_update(of=("self",)).select_related("plan").get(pk=measure.stage_id)
+    measure.stage = stage
+    plan = stage.plan
     if actor is not None:
         _require(perms.can_create_task(actor, plan), "只有组长、副组长或办公室主任可以新建任务。")
     title = (title or "").strip()
@@ -210,8 +220,8 @@ def _notify_assigned(task: Task, actor: User | None) -> None:
 def task_assign(*, task: Task | int, actor: User, assignee: User, expected_version: int | None = None) -> Task:
     """Assign (待分派 → 待办) or reassign (待办/进行中/已退回 → 待办) a task to a seat of its plan."""
     task = _locked(task)
-    _require(perms.can_assign_task(actor, task), "只有组长、副组长或办公室主任可以分派任务。")
     _check_version(task, expected_version)
+    _require(perms.can_assign_task(actor, task), "只有组长、副组长或办公室主任可以分派任务。")
     _require_stage_not_completed(task)
     if not can_work_on_plan(assignee, task.plan):
         raise DomainError(f"{assignee} 不在该方案的领导小组中,不能承担任务。")
@@ -282,8 +292,8 @@ def _group_members(group: WorkingGroup) -> list[User]:
 def task_start(*, task: Task | int, actor: User, expected_version: int | None = None) -> Task:
     """The assignee starts work: 待办/已退回 → 进行中."""
     task = _locked(task)
-    _require(perms.can_work_task(actor, task), "只有任务责任人可以办理该任务。")
     _check_version(task, expected_version)
+    _require(perms.can_work_task(actor, task), "只有任务责任人可以办理该任务。")
     _require_stage_open(task)
     old = _move(task, "start")
     _save(task)
@@ -303,8 +313,8 @@ def task_submit(
 ) -> Task:
     """The assignee hands the work in (with a note and evidence files): → 待审核. Reviewers are told."""
     task = _locked(task)
-    _require(perms.can_work_task(actor, task), "只有任务责任人可以提交该任务。")
     _check_version(task, expected_version)
+    _require(perms.can_work_task(actor, task), "只有任务责任人可以提交该任务。")
     _require_stage_open(task)
     old = _move(task, "submit")
     for upload in files:
@@ -342,8 +352,8 @@ def task_submit(
 def task_close(*, task: Task | int, actor: User, comment: str = "", expected_version: int | None = None) -> Task:
     """A reviewer accepts the work: 待审核 → 已完成. The assignee is told."""
     task = _locked(task)
-    _require(perms.can_review_task(actor, task), "只有组长、副组长或办公室主任可以审核任务。")
     _check_version(task, expected_version)
+    _require(perms.can_review_task(actor, task), "只有组长、副组长或办公室主任可以审核任务。")
     _require_stage_open(task)
     old = _move(task, "close")
     task.closed_at = timezone.now()
@@ -375,9 +385,9 @@ def task_close(*, task: Task | int, actor: User, comment: str = "", expected_ver
 def task_return(*, task: Task | int, actor: User, reason: str, expected_version: int | None = None) -> Task:
     """A reviewer sends the work back with a reason: 待审核 → 已退回. The assignee is told."""
     task = _locked(task)
+    _check_version(task, expected_version)
     _require(perms.can_review_task(actor, task), "只有组长、副组长或办公室主任可以退回任务。")
     reason = _require_reason(reason, "退回理由")
-    _check_version(task, expected_version)
     _require_stage_open(task)
     old = _move(task, "return_")
     task.return_reason = reason
@@ -408,9 +418,9 @@ def task_return(*, task: Task | int, actor: User, reason: str, expected_version:
 def task_reopen(*, task: Task | int, actor: User, reason: str, expected_version: int | None = None) -> Task:
     """The leader reopens a closed task with a reason: 已完成 → 已退回 (back to the assignee)."""
     task = _locked(task)
+    _check_version(task, expected_version)
     _require(perms.can_reopen_task(actor, task), "只有组长可以重新打开已完成的任务。")
     reason = _require_reason(reason, "重新打开的理由")
-    _check_version(task, expected_version)
     _require_stage_open(task)
     if task.waived:
         raise InvalidTransition("已豁免的任务不能重新打开。")
@@ -446,9 +456,9 @@ def task_reopen(*, task: Task | int, actor: User, reason: str, expected_version:
 def task_waive(*, task: Task | int, actor: User, reason: str, expected_version: int | None = None) -> Task:
     """The leader exempts an open task with a written reason; it then counts as done (已豁免)."""
     task = _locked(task)
+    _check_version(task, expected_version)
     _require(perms.can_waive_task(actor, task), "只有组长可以豁免任务。")
     reason = _require_reason(reason, "豁免理由")
-    _check_version(task, expected_version)
     _require_stage_open(task)
     old = _move(task, "waive")
     task.waived = True

@@ -33,12 +33,12 @@ def stage_complete(*, stage: Stage | int, actor: User) -> Stage:
             f"“{stage.name}”当前为“{stage.get_status_display()}”,不能签署。"
             + ("(已由他人签署)" if stage.status == Stage.Status.COMPLETED else "")
         )
-    open_count = (
-        Task.objects.select_for_update(of=("self",))
-        .filter(measure__stage=stage)
-        .exclude(status=Task.Status.CLOSED)
-        .count()
+    # Lock every task of the stage, closed ones included: a concurrent reopen holds a closed
+    # task's lock, and a filter on status would skip that row instead of waiting for it.
+    statuses = list(
+        Task.objects.select_for_update(of=("self",)).filter(measure__stage=stage).values_list("status", flat=True)
     )
+    open_count = sum(1 for status in statuses if status != Task.Status.CLOSED)
     if open_count:
         raise InvalidTransition(f"“{stage.name}”还有 {open_count} 项任务未完成,不能签署关口。")
     try:

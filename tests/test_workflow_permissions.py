@@ -1,0 +1,125 @@
+"""Every action × every role × own school / other school / bureau: allowed ones succeed, refused
+ones change nothing (task state, audit table, notifications, comments, evidence, stages)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from notifications.models import Notification
+from plans.models import AuditEntry, Stage
+from tasks import services
+from tasks.models import Comment, Evidence, Task
+from tests.workflow_helpers import pdf, to_state
+from workflows.services import stage_complete
+
+pytestmark = pytest.mark.django_db
+
+ACTORS = [
+    "leader",
+    "deputy",
+    "office",
+    "assignee",
+    "other_member",
+    "staff",
+    "other_school_leader",
+    "other_school_office",
+    "inspector",
+    "bureau_admin",
+    "centre_head",
+]
+
+
+def actor(county, name):
+    a = county.a
+    return {
+        "leader": a.leader,
+        "deputy": a.deputy,
+        "office": a.office,
+        "assignee": a.member,
+        "other_member": a.member2,
+        "staff": a.staff,
+        "other_school_leader": county.b.leader,
+        "other_school_office": county.b.office,
+        "inspector": county.inspector,
+        "bureau_admin": county.bureau_admin,
+        "centre_head": county.centre_head,
+    }[name]
+
+
+def _finish_stage(county):
+    a = county.a
+    for task, who in ((a.tasks[0], a.member), (a.tasks[1], a.member2)):
+        services.task_submit(task=task, actor=who)
+        services.task_close(task=task, actor=a.office)
+    services.task_waive(task=a.tasks[2], actor=a.leader, reason="x")
+    return a.plan.stages.get(order=1)
+
+
+# action → (state to set up, how to call it, who may)
+ACTIONS = {
+    "assign": (
+        "unassigned",
+        lambda c, t, u: services.task_assign(task=t, actor=u, assignee=c.a.member2),
+        {"leader", "deputy", "office"},
+    ),
+    "reassign": (
+        "assigned",
+        lambda c, t, u: services.task_assign(task=t, actor=u, assignee=c.a.member2),
+        {"leader", "deputy", "office"},
+    ),
+    "start": ("assigned", lambda c, t, u: services.task_start(task=t, actor=u), {"assignee"}),
+    "submit": ("in_progress", lambda c, t, u: services.task_submit(task=t, actor=u, note="n"), {"assignee"}),
+    "close": ("submitted", lambda c, t, u: services.task_close(task=t, actor=u), {"leader", "deputy", "office"}),
+    "return": (
+        "submitted",
+        lambda c, t, u: services.task_return(task=t, actor=u, reason="r"),
+        {"leader", "deputy", "office"},
+    ),
+    "reopen": ("closed", lambda c, t, u: services.task_reopen(task=t, actor=u, reason="r"), {"leader"}),
+    "waive": ("assigned", lambda c, t, u: services.task_waive(task=t, actor=u, reason="r"), {"leader"}),
+    "comment": (
+        "assigned",
+        lambda c, t, u: services.comment_add(task=t, actor=u, body="意见"),
+        {"leader", "deputy", "office", "assignee", "other_member"},
+    ),
+    "evidence": (
+        "assigned",
+        lambda c, t, u: services.evidence_add(task=t, actor=u, upload=pdf()),
+        {"leader", "deputy", "office", "assignee"},
+    ),
+    "create": (
+        "assigned",
+        lambda c, t, u: services.task_create(actor=u, measure=c.a.measure, title="新任务"),
+        {"leader", "deputy", "office"},
+    ),
+    "sign_gate": ("gate", lambda c, t, u: stage_complete(stage=t, actor=u), {"leader"}),
+}
+
+
+def world(county):
+    return (
+        list(Task.objects.order_by("pk").values_list("pk", "status", "assignee_id", "version", "waived")),
+        list(Stage.objects.order_by("pk").values_list("pk", "status")),
+        AuditEntry.objects.count(),
+        Notification.objects.count(),
+        Comment.objects.count(),
+        Evidence.objects.count(),
+    )
+
+
+@pytest.mark.parametrize("who", ACTORS)
+@pytest.mark.parametrize("action", list(ACTIONS))
+def test_action_matrix(county, action, who):
+    state, call, allowed = ACTIONS[action]
+    target = _finish_stage(county) if state == "gate" else to_state(county.a, state)
+    user = actor(county, who)
+    before = world(county)
+    if who in allowed:
+        call(county, target, user)
+        assert world(county) != before
+        assert AuditEntry.objects.filter(actor=user).exists()
+    else:
+        with pytest.raises(PermissionDenied):
+            call(county, target, user)
+        assert world(county) == before
