@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from plans import services
 from plans.models import Organisation, Plan, User
+from tasks import services as task_services
+from tasks.models import Task
 from tasks.services import task_create
 
 DEMO_PASSWORD = "Demo@2026"
@@ -191,9 +193,52 @@ def seed_demo(today: datetime.date | None = None) -> dict[str, int]:
         }
         if Plan.objects.filter(school=school, title=PLAN_TITLE, year=today.year).exists():
             continue
-        _build_plan(school, staff, today)
+        plan = _build_plan(school, staff, today)
+        _play_history(plan, staff, PROGRESS[code])
         created["plans"] += 1
     return created
+
+
+# How far each demo school has got: share of 实施 tasks closed, and whether 准备 is signed.
+PROGRESS = {"sfx-yz": (0.45, True), "sfx-syxx": (0.2, True), "qsz-zx": (0.0, False)}
+
+
+def _play_history(plan: Plan, staff: dict[str, User], progress: tuple[float, bool]) -> None:
+    """Move the demo plan along through the real services, so its history reads true."""
+    from workflows.services import stage_complete
+
+    share, prep_signed = progress
+    stages = list(plan.stages.order_by("order"))
+    prep_tasks = list(Task.objects.filter(measure__stage=stages[0]).select_related("assignee").order_by("id"))
+    if not prep_signed:
+        for i, task in enumerate(prep_tasks):
+            if i % 3 == 0:
+                _close(task, staff["office"])
+            elif i % 3 == 1:
+                task_services.task_start(task=task, actor=task.assignee)
+        return
+    for task in prep_tasks:
+        _close(task, staff["office"])
+    stage_complete(stage=stages[0], actor=staff["principal"])
+    impl = list(Task.objects.filter(measure__stage=stages[1]).select_related("assignee").order_by("due_on", "id"))
+    n_closed = round(len(impl) * share)
+    for i, task in enumerate(impl):
+        if i < n_closed:
+            _close(task, staff["office"])
+        elif i == n_closed:
+            task_services.task_submit(task=task, actor=task.assignee, note="已完成,请审核。")
+            task_services.task_return(task=task, actor=staff["deputy"], reason="请补充活动照片和签到表。")
+        elif i < n_closed + 3:
+            task_services.task_submit(task=task, actor=task.assignee, note="已完成,请审核。")
+        elif i < n_closed + 7:
+            task_services.task_start(task=task, actor=task.assignee)
+    if impl:
+        task_services.comment_add(task=impl[0], actor=staff["principal"], body="做得扎实,注意把过程材料归档。")
+
+
+def _close(task: Task, reviewer: User) -> None:
+    task_services.task_submit(task=task, actor=task.assignee, note="已完成。")
+    task_services.task_close(task=task, actor=reviewer)
 
 
 def _build_plan(school: Organisation, staff: dict[str, User], today: datetime.date) -> Plan:
