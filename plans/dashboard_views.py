@@ -15,17 +15,19 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Subquery
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from plans import selectors
+from plans.access import ROLE_PERMISSIONS
 from plans.dashboards import county_dashboard, parse_county_filters, school_dashboard
 from plans.errors import DomainError
 from plans.indicators import can_report_indicator, indicator_report, indicator_status
-from plans.models import Indicator, IndicatorReading, LeadingGroupMember
-from plans.permissions import can_manage_plan_tasks, is_overseer, plan_role
+from plans.models import Indicator, IndicatorReading, LeadingGroupMember, Plan
+from plans.permissions import is_overseer
 from plans.rollups import behind_margin
 
 COUNTY_COLUMNS = [
@@ -117,18 +119,37 @@ def _sort_choices(current: str) -> list[tuple[str, str]]:
     return [*SORT_CHOICES, (current, f"按{label}{'(降序)' if current.startswith('-') else '(升序)'}")]
 
 
+def _plan_with_role(user, pk: int) -> Plan:
+    """The plan if the user may see it (404 otherwise), annotated with the viewer's seat role.
+
+    The role comes with the plan in one query instead of asking guardian again: the grants are
+    derived from the seat (plans.access.ROLE_PERMISSIONS), so the answers are the same.
+    """
+    seat = LeadingGroupMember.objects.filter(plan_id=OuterRef("pk"), user_id=user.pk).values("role")[:1]
+    plan = (
+        selectors.visible_plans(user)
+        .select_related("school", "school__parent")
+        .annotate(viewer_role=Subquery(seat))
+        .filter(pk=pk)
+        .first()
+    )
+    if plan is None:
+        raise Http404("方案不存在或您无权查看。")
+    return plan
+
+
 @login_required
 def school(request: HttpRequest, pk: int) -> HttpResponse:
     """The dashboard of one plan: everyone who may see the plan, read-only (404 for anyone else)."""
-    plan = selectors.plan_for(request.user, pk)
+    plan = _plan_with_role(request.user, pk)
     dash = school_dashboard(plan)
-    role = plan_role(request.user, plan)
+    role = plan.viewer_role
     context = {
         "dash": dash,
         "plan": plan,
         "my_role": dict(LeadingGroupMember.Role.choices).get(role),
-        "can_report": role is not None and plan.status != plan.Status.COMPLETED,
-        "read_only": not can_manage_plan_tasks(request.user, plan),
+        "can_report": "work_on_plan" in ROLE_PERMISSIONS.get(role, ()) and plan.status != Plan.Status.COMPLETED,
+        "read_only": "manage_plan_tasks" not in ROLE_PERMISSIONS.get(role, ()),
         "now": timezone.localtime(),
         "live_url": "?partial=1",
         "margin": behind_margin(),

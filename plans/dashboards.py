@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from plans.indicators import IndicatorStatus, format_number, indicator_status
 from plans.models import AuditEntry, Indicator, IndicatorReading, LeadingGroupMember, Organisation, Plan
-from plans.rollups import PlanProgress, Progress, plan_progress
+from plans.rollups import PlanProgress, Progress, model_fields, plan_progress
 from plans.selectors import visible_plans, visible_schools
 
 UPCOMING_DAYS = 14
@@ -104,7 +104,7 @@ class SchoolDashboard:
 
 def school_dashboard(plan: Plan, today: datetime.date | None = None) -> SchoolDashboard:
     """Everything the school dashboard shows for one plan. The caller must have checked that the
-    viewer may see the plan (selectors.plan_for). Seven queries."""
+    viewer may see the plan (selectors.plan_for). Four queries."""
     today = today or timezone.localdate()
     progress = plan_progress([plan.pk], today)[plan.pk]
     stage_by_id = {s.pk: s for s in progress.stage_list}
@@ -131,22 +131,20 @@ def school_dashboard(plan: Plan, today: datetime.date | None = None) -> SchoolDa
 
 
 def _open_work(plan: Plan, progress: PlanProgress, today: datetime.date) -> tuple[list[Tally], list[Tally], list[Any]]:
-    """Overdue tasks tallied by assignee and by working group, and the tasks due soon. Two queries."""
+    """Overdue tasks tallied by assignee and by working group (the measure's, else the assignee's
+    seat's), and the tasks due soon. One query."""
     from tasks.models import Task
 
     horizon = today + datetime.timedelta(days=UPCOMING_DAYS)
+    seat_group = LeadingGroupMember.objects.filter(plan_id=OuterRef("plan_id"), user_id=OuterRef("assignee_id"))
     tasks = list(
         Task.objects.filter(plan=plan, due_on__lte=horizon, waived=False)
         .exclude(status=Task.Status.CLOSED)
         .select_related("assignee")
-        .only("id", "title", "status", "waived", "due_on", "measure_id", "assignee__id", "assignee__username",
-              "assignee__full_name")
+        .annotate(seat_group=Subquery(seat_group.values("working_group__name")[:1]))
+        .only("id", "plan_id", "title", "status", "waived", "due_on", "measure_id", "assignee__id",
+              "assignee__username", "assignee__full_name")
         .order_by("due_on", "id")
-    )
-    seat_groups = dict(
-        LeadingGroupMember.objects.filter(plan=plan, working_group__isnull=False).values_list(
-            "user_id", "working_group__name"
-        )
     )
     measure_by_id = {m.pk: m for m in progress.measure_list}
     persons: dict[str, Tally] = {}
@@ -162,9 +160,7 @@ def _open_work(plan: Plan, progress: PlanProgress, today: datetime.date) -> tupl
             continue
         days = (today - task.due_on).days
         person = str(task.assignee) if task.assignee else "未分派"
-        group = (measure.working_group.name if measure and measure.working_group else None) or seat_groups.get(
-            task.assignee_id
-        ) or "未分组"
+        group = (getattr(measure, "working_group_name", "") or task.seat_group or "未分组")
         for bucket, key in ((persons, person), (groups, group)):
             tally = bucket.setdefault(key, Tally(label=key))
             tally.count += 1
@@ -173,10 +169,28 @@ def _open_work(plan: Plan, progress: PlanProgress, today: datetime.date) -> tupl
     return sorted(persons.values(), key=order), sorted(groups.values(), key=order), upcoming
 
 
+READING_FIELDS = model_fields(IndicatorReading, {f.attname for f in IndicatorReading._meta.concrete_fields})
+INDICATOR_FIELDS = model_fields(Indicator, {f.attname for f in Indicator._meta.concrete_fields})
+
+
 def plan_indicator_statuses(plan: Plan) -> list[IndicatorStatus]:
-    """Each indicator of the plan with its readings, oldest first (for the charts). Two queries."""
-    indicators = list(plan.indicators.prefetch_related("readings").order_by("order", "id"))
-    return [indicator_status(ind, list(ind.readings.all())) for ind in indicators]
+    """Each indicator of the plan with its readings, oldest first (for the charts). One query:
+    indicators left-joined to their readings."""
+    indicator_fields = INDICATOR_FIELDS
+    rows = (
+        Indicator.objects.filter(plan=plan)
+        .order_by("order", "id", "readings__measured_on", "readings__id")
+        .values_list(*indicator_fields, *(f"readings__{f}" for f in READING_FIELDS))
+    )
+    indicators: dict[int, Indicator] = {}
+    readings: dict[int, list[IndicatorReading]] = defaultdict(list)
+    n = len(indicator_fields)
+    for row in rows:
+        if row[0] not in indicators:
+            indicators[row[0]] = Indicator.from_db(Indicator.objects.db, indicator_fields, row[:n])
+        if row[n] is not None:
+            readings[row[0]].append(IndicatorReading.from_db(IndicatorReading.objects.db, READING_FIELDS, row[n:]))
+    return [indicator_status(ind, readings[pk]) for pk, ind in indicators.items()]
 
 
 def _window_bounds(progress: PlanProgress, today: datetime.date) -> tuple[datetime.date | None, datetime.date | None]:

@@ -138,8 +138,43 @@ def _measure_progress(row: dict | None) -> Progress:
     return mp
 
 
+def model_fields(model: type, wanted: set[str]) -> tuple[str, ...]:
+    """Attribute names in the model's field order, as ``Model.from_db`` expects them."""
+    return tuple(f.attname for f in model._meta.concrete_fields if f.attname in wanted)
+
+
+STAGE_FIELDS = model_fields(Stage, {f.attname for f in Stage._meta.concrete_fields})
+MEASURE_FIELDS = model_fields(
+    Measure, {"id", "stage_id", "order", "title", "starts_on", "ends_on", "weight", "owner_id", "working_group_id"}
+)
+
+
+def _structure(plan_ids: list[int]) -> tuple[list[Stage], list[Measure]]:
+    """Stages and measures of the plans in display order, in ONE query (stages left-joined to their
+    measures and working groups). Measures carry ``working_group_name``; their other fields
+    (description, responsible units) are deferred."""
+    measure_cols = [f"measures__{f}" for f in MEASURE_FIELDS]
+    rows = (
+        Stage.objects.filter(plan_id__in=plan_ids)
+        .order_by("plan_id", "order", "id", "measures__order", "measures__id")
+        .values_list(*STAGE_FIELDS, *measure_cols, "measures__working_group__name")
+    )
+    stages: dict[int, Stage] = {}
+    measures: list[Measure] = []
+    n = len(STAGE_FIELDS)
+    for row in rows:
+        stage_id = row[0]
+        if stage_id not in stages:
+            stages[stage_id] = Stage.from_db(Stage.objects.db, STAGE_FIELDS, row[:n])
+        if row[n] is not None:
+            measure = Measure.from_db(Measure.objects.db, MEASURE_FIELDS, row[n:n + len(MEASURE_FIELDS)])
+            measure.working_group_name = row[-1] or ""
+            measures.append(measure)
+    return list(stages.values()), measures
+
+
 def plan_progress(plan_ids: Iterable[int], today: datetime.date | None = None) -> dict[int, PlanProgress]:
-    """Rollups for the given plans in three queries (tasks aggregated per measure, measures, stages).
+    """Rollups for the given plans in two queries (tasks aggregated per measure; stages with measures).
 
     Every id asked for gets an entry, even a plan without stages or tasks (all zeros).
     """
@@ -150,15 +185,8 @@ def plan_progress(plan_ids: Iterable[int], today: datetime.date | None = None) -
     if not plan_ids:
         return result
     figures = _measure_figures(plan_ids, today)
-    stages = list(Stage.objects.filter(plan_id__in=plan_ids).order_by("plan_id", "order", "id"))
+    stages, measures = _structure(plan_ids)
     stage_by_id = {s.pk: s for s in stages}
-    measures = list(
-        Measure.objects.filter(stage__plan_id__in=plan_ids)
-        .select_related("working_group")
-        .only("id", "stage_id", "order", "title", "starts_on", "ends_on", "weight", "owner_id",
-              "working_group__id", "working_group__name")
-        .order_by("stage__order", "order", "id")
-    )
 
     stage_actual: dict[int, list[tuple[Decimal, float]]] = defaultdict(list)
     stage_expected: dict[int, list[tuple[Decimal, float]]] = defaultdict(list)

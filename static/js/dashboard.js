@@ -1,9 +1,11 @@
 /* Live dashboards: when a plan shown on this page changes, re-fetch the page's live region and
- * swap it in. The websocket layer (static/js/live.js) dispatches
- *   document.dispatchEvent(new CustomEvent("planhub:plan-changed", {detail: {plan: <id>}}))
- * for plans the user may see. Without that event nothing happens: the page is complete as served.
- * Bursts of events (a leader closing ten tasks) are debounced into one request; a hidden tab
- * refreshes once when it becomes visible again. */
+ * swap it in. The websocket layer (static/js/live.js) subscribes to what the markup asks for
+ * (data-live-plan="N" on the school dashboard, data-live-org on the county dashboard) and dispatches
+ *   window.dispatchEvent(new CustomEvent("planhub:plan-changed", {detail: {plan: N}}))
+ * for plans the user may see, and "planhub:live-connected" {reconnect: true} after a reconnect
+ * (events may have been missed meanwhile). Without those events nothing happens: the page is
+ * complete as served. Bursts are debounced into one request; a hidden tab refreshes once when it
+ * becomes visible again. */
 (function () {
   "use strict";
   var region = document.getElementById("dash-live");
@@ -59,6 +61,9 @@
   // up to window: take the window copy only when window was the target, so none counts twice.
   window.addEventListener("planhub:plan-changed", function (event) {
     if (event.target === window) { onChange(event); }
+  });
+  window.addEventListener("planhub:live-connected", function (event) {
+    if (event.detail && event.detail.reconnect) { schedule(); }
   });
   document.addEventListener("visibilitychange", function () {
     if (!document.hidden && pending) { schedule(); }
