@@ -100,20 +100,21 @@ def rezip(data: bytes, replace: dict[str, bytes] | None = None, add: dict[str, b
     return buffer.getvalue()
 
 
-def billion_laughs(data: bytes) -> bytes:
-    """The plan workbook with an entity-expansion DTD in its shared strings, past the first 4 KB."""
-    padding = "<!--" + "x" * 5000 + "-->"
-    lol = (
-        '<?xml version="1.0" encoding="UTF-8"?>' + padding + '<!DOCTYPE lolz [<!ENTITY lol "lol">'
-        + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10))
-        + ']><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1">'
-        "<si><t>&lol9;</t></si></sst>"
+def billion_laughs(data: bytes, *, hide_past_prologue: bool = True) -> bytes:
+    """The workbook with an entity-expansion DTD in its first sheet (by default behind a long
+    comment, past the prologue the safety check reads, so defusedxml must catch it)."""
+    padding = "<!--" + "x" * 5000 + "-->" if hide_past_prologue else ""
+    entities = "".join(
+        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10)
     )
-    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-    target = "xl/sharedStrings.xml" if "xl/sharedStrings.xml" in names else None
-    if target is None:
-        raise AssertionError("workbook has no shared strings")
-    return rezip(data, replace={target: lol.encode()})
+    sheet = (
+        '<?xml version="1.0" encoding="UTF-8"?>' + padding + '<!DOCTYPE worksheet [<!ENTITY lol "lol">' + entities
+        + ']><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>阶段</t></is></c><c r="B1" t="inlineStr"><is><t>措施</t></is></c>'
+        '<c r="C1" t="inlineStr"><is><t>任务</t></is></c></row>'
+        '<row r="2"><c r="A2" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData></worksheet>'
+    )
+    return rezip(data, replace={"xl/worksheets/sheet1.xml": sheet.encode()})
 
 
 def zip_bomb(data: bytes) -> bytes:

@@ -9,6 +9,7 @@ free text (titles, names) keeps the user's own characters.
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -48,6 +49,13 @@ def text(value: Any) -> str:
 
 def key(value: Any) -> str:
     """Normalised form for comparing headers and keywords: NFKC, no spaces, no * or ※ markers."""
+    if isinstance(value, str):
+        return _key(value) if len(value) <= 64 else _key.__wrapped__(value)
+    return _key.__wrapped__(text(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _key(value: str) -> str:
     result = nfkc(text(value)).lower()
     result = re.sub(r"[\s*※:]", "", result)
     # "截止日期(年/月/日)" and "权重(%)" are still the same headers.

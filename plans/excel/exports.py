@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import json
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -125,7 +126,7 @@ def _role_text(s: Slot) -> str:
 def spec_workbook(spec: WorkbookSpec) -> XlsxBook:
     """Write a WorkbookSpec in the plan workbook format (sheets 方案, 指标, 评估表)."""
     book = XlsxBook()
-    sheet = book.sheet(PLAN_SHEET, PLAN_COLUMNS)
+    sheet = book.sheet(PLAN_SHEET, PLAN_COLUMNS, caption=spec.title)
     for stage in spec.stages:
         sheet.append([stage.name, None, None, None, None, None, stage.starts_on, stage.ends_on, None])
         for m in stage.measures:
@@ -223,35 +224,47 @@ def _indicator_figures(plan_ids: list[int]) -> dict[int, tuple[int, int, int]]:
     return {k: (v[0], v[1], v[2]) for k, v in figures.items()}
 
 
+def county_sheets(
+    user: Any, *, detail: bool = False, today: datetime.date | None = None
+) -> list[tuple[str, list[Column], Iterable[Sequence[Any]]]]:
+    """The county workbook's sheets as (title, columns, rows); rows are lazy where they are many."""
+    today = today or timezone.localdate()
+    plans = list(_county_plans(user))
+    sheets = [("学校汇总", SUMMARY_COLUMNS, _summary_rows(user, plans, today))]
+    if detail:
+        sheets.append(("任务明细", DETAIL_COLUMNS, _detail_rows(plans, today)))
+    return sheets
+
+
 def county_book(user: Any, *, detail: bool = False, today: datetime.date | None = None) -> XlsxBook:
     """One row per visible school and plan (stage, %, overdue, indicators met); with ``detail``
     a second sheet lists every task of those plans."""
-    today = today or timezone.localdate()
-    plans = list(_county_plans(user))
+    book = XlsxBook()
+    for title, columns, rows in county_sheets(user, detail=detail, today=today):
+        book.sheet(title, columns).extend(rows)
+    return book
+
+
+def _summary_rows(user: Any, plans: list[Plan], today: datetime.date) -> list[list[Any]]:
     plan_ids = [p.pk for p in plans]
     progress = plan_progress(plan_ids, today=today)
     indicators = _indicator_figures(plan_ids)
     status_labels = dict(Plan.Status.choices)
-    book = XlsxBook()
-    sheet = book.sheet("学校汇总", SUMMARY_COLUMNS)
-    with_plan = set()
+    rows: list[list[Any]] = []
     for plan in plans:
         pp, (met, reported, total) = progress[plan.pk], indicators.get(plan.pk, (0, 0, 0))
-        with_plan.add(plan.school_id)
-        sheet.append([plan.school.township, plan.school.name, plan.school.code, plan.title, plan.year,
-                      status_labels.get(plan.status, plan.status),
-                      pp.current_stage.name if pp.current_stage else "已完成", round(pp.percent, 1), pp.total,
-                      pp.done, pp.overdue, met, reported, total])
+        rows.append([plan.school.township, plan.school.name, plan.school.code, plan.title, plan.year,
+                     status_labels.get(plan.status, plan.status),
+                     pp.current_stage.name if pp.current_stage else "已完成", round(pp.percent, 1), pp.total,
+                     pp.done, pp.overdue, met, reported, total])
+    with_plan = {p.school_id for p in plans}
     for school in visible_schools(user).exclude(pk__in=with_plan).order_by("township", "code"):
-        sheet.append([school.township, school.name, school.code, "(暂无实施方案)"])
-    if detail:
-        _county_detail(book, plans, today)
-    return book
+        rows.append([school.township, school.name, school.code, "(暂无实施方案)"])
+    return rows
 
 
-def _county_detail(book: XlsxBook, plans: list[Plan], today: datetime.date) -> None:
+def _detail_rows(plans: list[Plan], today: datetime.date) -> Iterator[tuple]:
     Task = _task_model()
-    sheet = book.sheet("任务明细", DETAIL_COLUMNS)
     labels = _status_labels()
     closed = Task.Status.CLOSED
     heads = {p.pk: (p.school.township, p.school.name, p.title) for p in plans}
@@ -264,11 +277,10 @@ def _county_detail(book: XlsxBook, plans: list[Plan], today: datetime.date) -> N
                          "assignee__username", "status", "waived", "due_on")
             .iterator(chunk_size=BATCH)
         )
-        sheet.extend(
-            (*heads[plan_id], stage, measure, title, full_name or username, "已豁免" if waived else labels[status],
-             due, "是" if due and due < today and not waived and status != closed else "否")
-            for plan_id, stage, measure, title, full_name, username, status, waived, due in rows
-        )
+        for plan_id, stage, measure, title, full_name, username, status, waived, due in rows:
+            yield (*heads[plan_id], stage, measure, title, full_name or username,
+                   "已豁免" if waived else labels[status], due,
+                   "是" if due and due < today and not waived and status != closed else "否")
 
 
 INDICATOR_TABLE_COLUMNS = [

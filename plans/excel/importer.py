@@ -79,6 +79,10 @@ class Resolution:
         return [s for s in self.seats if s.new and not s.copied]
 
     @property
+    def assigned(self) -> int:
+        return sum(1 for user in self.assignees.values() if user is not None)
+
+    @property
     def unassigned(self) -> int:
         return sum(1 for user in self.assignees.values() if user is None)
 

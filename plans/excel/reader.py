@@ -16,12 +16,14 @@ Layout rules (see README, "计划工作簿格式"):
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, BinaryIO
 
+from defusedxml import DefusedXmlException
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
@@ -69,6 +71,7 @@ CRITERIA_COLUMNS: dict[str, tuple[str, ...]] = {
     "max_score": ("分值", "分数", "标准分", "满分", "赋分"),
     "applicable": ("是否适用", "适用", "适用性"),
 }
+_SYNONYM_TABLES = {id(t): t for t in (PLAN_COLUMNS, INDICATOR_COLUMNS, CRITERIA_COLUMNS)}
 SHEET_NAMES = {
     PLAN_SHEET: ("方案", "实施方案", "任务", "任务清单", "方案任务"),
     INDICATOR_SHEET: ("指标", "量化指标", "指标表", "目标指标"),
@@ -111,10 +114,13 @@ def read_workbook(fileobj: BinaryIO | str) -> ReadResult:
         workbook.close()
 
 
-def _load_failure_message(exc: Exception) -> str:
-    name = type(exc).__name__
-    if name in ("EntitiesForbidden", "DTDForbidden", "ExternalReferenceForbidden", "NotSupportedError"):
-        return "文件含有不安全的 XML 内容(实体/外部引用),已拒绝。"
+def _load_failure_message(exc: BaseException) -> str:
+    # openpyxl wraps the parser's error in a ValueError: look down the chain for defusedxml's.
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, DefusedXmlException):
+            return "文件含有不安全的 XML 内容(实体/外部引用),已拒绝。"
+        seen = seen.__cause__ or seen.__context__
     return "无法读取该文件:文件已损坏或不是标准的 xlsx 工作簿。请用 Excel 打开后另存为 .xlsx 再导入。"
 
 
@@ -154,12 +160,13 @@ def _read(workbook) -> ReadResult:
 def _rows(sheet, *, values_only: bool = True) -> Iterator[tuple[int, tuple]]:
     """(Excel row number, cells) for every row, with the row limit enforced as a backstop to the
     declared dimension checked in safety."""
-    # A wrong <dimension> (some generators write "A1") would cut the read short: ignore it.
+    # A wrong <dimension> (some generators write "A1") would cut the read short: ignore it. Rows
+    # then come unpadded, as wide as their last cell.
     sheet.reset_dimensions()
-    for number, row in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=values_only), start=1):
+    for number, row in enumerate(sheet.iter_rows(values_only=values_only), start=1):
         if number > MAX_ROWS + HEADER_SCAN_ROWS:
             raise WorkbookRefused(f"工作表“{sheet.title}”超过 {MAX_ROWS} 行,请拆分后再导入。")
-        yield number, row
+        yield number, row[:MAX_COLUMNS]
 
 
 @dataclass
@@ -182,13 +189,19 @@ class Header:
         return getattr(value, "value", value)
 
 
+@functools.lru_cache(maxsize=8)
+def _lookup(synonyms_id: int) -> dict[str, str]:
+    synonyms = _SYNONYM_TABLES[synonyms_id]
+    return {cells.key(word): name for name, words in synonyms.items() for word in words}
+
+
 def _match_header(row: tuple, synonyms: dict[str, tuple[str, ...]]) -> Header | None:
-    lookup = {cells.key(word): name for name, words in synonyms.items() for word in words}
+    lookup = _lookup(id(synonyms))
     columns: dict[str, int] = {}
     labels: dict[str, str] = {}
     for index, value in enumerate(row):
         value = getattr(value, "value", value)
-        if not isinstance(value, str):
+        if not isinstance(value, str) or len(value) > 30:
             continue
         name = lookup.get(cells.key(value))
         if name and name not in columns:
@@ -265,13 +278,19 @@ class _PlanSheetReader:
         for number, row in rows:
             if _is_blank(row) or _is_note(row):
                 continue
-            again = _match_header(row, PLAN_COLUMNS)
-            if again and len(again.columns) >= 3:
-                continue  # the header repeated (printed tables repeat it on every page)
+            if self.is_repeated_header(row):
+                continue  # printed tables repeat the header on every page
             self.read_row(number, row)
         if not self.spec.tasks and not self.spec.measures:
             self.problem(None, "", "“方案”工作表中没有任何措施或任务。")
         self.fill_windows()
+
+    def is_repeated_header(self, row: tuple) -> bool:
+        value = self.header.get(row, "task")
+        if not isinstance(value, str) or _lookup(id(PLAN_COLUMNS)).get(cells.key(value)) != "task":
+            return False
+        again = _match_header(row, PLAN_COLUMNS)
+        return again is not None and len(again.columns) >= 3
 
     def cell_text(self, number: int, row: tuple, name: str, limit: int) -> str:
         value = cells.text(self.header.get(row, name))

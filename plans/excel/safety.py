@@ -28,6 +28,7 @@ RATIO_MIN_BYTES = 1024 * 1024
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]{1,3}(\d+)(?::[A-Z]{1,3}(\d+))?"')
+_ROW = re.compile(rb"<(?:\w+:)?row[\s>/]")
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
@@ -92,13 +93,12 @@ def _inspect_archive(archive: zipfile.ZipFile, size: int) -> Inspection:
         if "content.xml" in names:
             raise WorkbookRefused("这是 WPS/OpenDocument 表格(.ods),请另存为 Excel 工作簿(.xlsx)后再导入。")
         raise WorkbookRefused("文件不是 Excel 工作簿(.xlsx),请用 Excel 另存为 .xlsx 后再导入。")
-    total = 0
+    if any(info.flag_bits & 0x1 for info in infos):
+        raise WorkbookRefused("文件设置了密码或已加密,请取消密码后再导入。")
+    total = sum(info.file_size for info in infos)
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise WorkbookRefused("文件解压后超过 100 MB,已拒绝。请删去无关内容或拆分后再导入。")
     for info in infos:
-        if info.flag_bits & 0x1:
-            raise WorkbookRefused("文件设置了密码或已加密,请取消密码后再导入。")
-        total += info.file_size
-        if total > MAX_UNCOMPRESSED_BYTES:
-            raise WorkbookRefused("文件解压后超过 100 MB,已拒绝。请删去无关内容或拆分后再导入。")
         if info.file_size > RATIO_MIN_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise WorkbookRefused("文件压缩比异常(疑似压缩炸弹),已拒绝。")
     if total > MAX_RATIO * size and total > RATIO_MIN_BYTES:
@@ -117,9 +117,25 @@ def _check_prologue(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
         raise WorkbookRefused("文件含有不安全的 XML 声明(DTD/实体),已拒绝。")
     if info.filename.startswith("xl/worksheets/"):
         match = _DIMENSION.search(head)
-        if match:
-            last_row = int(match.group(2) or match.group(1))
-            if last_row > MAX_ROWS + 50:
+        if match and int(match.group(2) or match.group(1)) > MAX_ROWS + 50:
+            raise WorkbookRefused(f"工作表超过 {MAX_ROWS} 行,请拆分后再导入。")
+        _count_rows(archive, info)
+
+
+def _count_rows(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Count <row> elements in the raw XML (the declared dimension may be missing or wrong); much
+    cheaper than letting openpyxl parse 20,000 rows to find out."""
+    rows, tail = 0, b""
+    with archive.open(info) as member:
+        for chunk in iter(lambda: member.read(1 << 20), b""):
+            data = tail + chunk
+            rows += len(_ROW.findall(data))
+            # Keep a short tail so a tag split across chunks is seen once, in the next round.
+            cut = max(data.rfind(b"<"), len(data) - 16)
+            if _ROW.match(data, cut):
+                rows -= 1
+            tail = data[cut:]
+            if rows > MAX_ROWS + 50:
                 raise WorkbookRefused(f"工作表超过 {MAX_ROWS} 行,请拆分后再导入。")
 
 

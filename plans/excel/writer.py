@@ -27,6 +27,7 @@ from plans.excel.cells import ESCAPE_PREFIX, FORMULA_STARTS
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _HEADER_FILL = PatternFill("solid", fgColor="1D5FA8")
+_CAPTION_FONT = Font(bold=True, size=14)
 _HEADER_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
@@ -61,13 +62,19 @@ class Column:
 
 
 class Sheet:
-    def __init__(self, book: XlsxBook, title: str, columns: Sequence[Column]):
+    def __init__(self, book: XlsxBook, title: str, columns: Sequence[Column], caption: str = ""):
         self.ws = book.workbook.create_sheet(title=title[:31])
         for index, column in enumerate(columns, start=1):
             self.ws.column_dimensions[get_column_letter(index)].width = column.width
-        self.ws.freeze_panes = "A2"
-        self.ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}1"
-        self.ws.print_title_rows = "1:1"
+        top = 1
+        if caption:  # a title row above the header, as printed tables have (the importer reads it)
+            cell = WriteOnlyCell(self.ws, value=safe(caption))
+            cell.font = _CAPTION_FONT
+            self.ws.append([cell])
+            top = 2
+        self.ws.freeze_panes = f"A{top + 1}"
+        self.ws.auto_filter.ref = f"A{top}:{get_column_letter(len(columns))}{top}"
+        self.ws.print_title_rows = f"{top}:{top}"
         header = []
         for column in columns:
             cell = WriteOnlyCell(self.ws, value=safe(column.header))
@@ -104,8 +111,8 @@ class XlsxBook:
     def __init__(self) -> None:
         self.workbook = Workbook(write_only=True)
 
-    def sheet(self, title: str, columns: Sequence[Column]) -> Sheet:
-        return Sheet(self, title, columns)
+    def sheet(self, title: str, columns: Sequence[Column], caption: str = "") -> Sheet:
+        return Sheet(self, title, columns, caption)
 
     def save(self, target: IO[bytes] | str | None = None) -> IO[bytes]:
         handle = target if target is not None else tempfile.TemporaryFile(suffix=".xlsx")
