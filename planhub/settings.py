@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "guardian",
     "viewflow",
+    "viewflow.workflow",
     "channels",
     "plans",
     "tasks",

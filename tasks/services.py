@@ -40,7 +40,7 @@ def _locked(task: Task | int) -> Task:
     a gate signed while we waited is seen (a joined row would come from the older snapshot).
     """
     pk = task.pk if isinstance(task, Task) else task
-    task = Task.objects.select_for_update().get(pk=pk)
+    task = Task.objects.select_for_update(of=("self",)).select_related("assignee").get(pk=pk)
     task.measure = Measure.objects.select_related("stage__plan__school").get(pk=task.measure_id)
     task.plan = task.measure.stage.plan
     return task
