@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from plans.audit import action_label
 from plans.excel.cells import ROLE_LABELS
+from plans.excel.reader import NO_CATEGORY
 from plans.excel.spec import (
     CRITERIA_SHEET,
     INDICATOR_SHEET,
@@ -145,7 +146,7 @@ def spec_workbook(spec: WorkbookSpec) -> XlsxBook:
             sheet.append([i.name, i.unit, DIRECTION_LABELS.get(i.direction, ""), i.target, i.measure])
     sheet = book.sheet(CRITERIA_SHEET, CRITERIA_COLUMNS)
     for c in spec.criteria:
-        sheet.append([c.category, c.point, c.max_score, "是" if c.applicable else "否"])
+        sheet.append([c.category or NO_CATEGORY, c.point, c.max_score, "是" if c.applicable else "否"])
     return book
 
 

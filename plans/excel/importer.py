@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from plans.excel.spec import INDICATOR_SHEET, PLAN_SHEET, Problem, Slot, WorkbookSpec
-from plans.models import LeadingGroupMember, Organisation, Plan, PlanTemplate, User, WorkbookImport
+from plans.models import AuditEntry, LeadingGroupMember, Organisation, Plan, PlanTemplate, User, WorkbookImport
 
 Role = LeadingGroupMember.Role
 _NAME_WITH_USERNAME = re.compile(r"^(.*?)\s*[((]\s*([\w.@+-]+)\s*[))]$")
@@ -118,7 +118,8 @@ def _check_target(result: Resolution, sha256: str) -> None:
         for stage in spec.stages:
             if stage.name not in names:
                 _problem(result, stage.row, "阶段", f"方案中没有名为“{stage.name}”的阶段(现有:{'、'.join(sorted(names))})。")
-        done = WorkbookImport.objects.filter(plan=target.plan, source_sha256=sha256, status=WorkbookImport.Status.IMPORTED)
+        # Web and command imports both leave this audit row, with the file's digest.
+        done = AuditEntry.objects.filter(plan=target.plan, action="plans.plan.imported", data__sha256=sha256)
         if sha256 and done.exists():
             _problem(result, None, "", "同一文件已导入过该方案,不能重复导入。")
         _warn_existing_measures(result)

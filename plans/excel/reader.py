@@ -45,6 +45,7 @@ from plans.excel.spec import (
 )
 
 HEADER_SCAN_ROWS = 20
+NO_CATEGORY = "未分类"
 MAX_COLUMNS = 60
 
 PLAN_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -391,12 +392,15 @@ class _PlanSheetReader:
         )
 
     def fill_windows(self) -> None:
-        """Measures without their own window span their tasks; stages span their measures."""
+        """Measures without their own row span their tasks' dates; stages span their measures."""
         for stage in self.spec.stages:
             for measure in stage.measures:
                 days = [d for t in measure.tasks for d in (t.starts_on, t.due_on) if d]
                 if measure.defined_at is None and days:
                     measure.starts_on, measure.ends_on = min(days), max(days)
+                if measure.defined_at is None and not measure.slot.group:
+                    # A measure without its own row belongs to the working group its tasks name first.
+                    measure.slot.group = next((t.slot.group for t in measure.tasks if t.slot.group), "")
                 if len("、".join(measure.units)) > 200:
                     self.problem(measure.row, self.header.where("units"), "责任单位合计超过 200 个字。")
             days = [d for m in stage.measures for d in (m.starts_on, m.ends_on) if d]
@@ -488,7 +492,10 @@ def _read_criteria(sheet, spec: WorkbookSpec, problems: list[Problem]) -> None:
         again = _match_header(row, CRITERIA_COLUMNS)
         if again and {"point", "max_score"} <= again.columns.keys():
             continue
-        category = cells.text(header.get(row, "category"))[:100] or category  # merged category cells
+        # Blank (or merged) category cells repeat the one above; the export writes NO_CATEGORY
+        # for a criterion that has none, so that it is not taken into the category above.
+        category = cells.text(header.get(row, "category"))[:100] or category
+        category = "" if category == NO_CATEGORY else category
         point = cells.text(header.get(row, "point"))
         if not point:
             if cells.text(header.get(row, "max_score")):

@@ -66,15 +66,15 @@ class Sheet:
         self.ws = book.workbook.create_sheet(title=title[:31])
         for index, column in enumerate(columns, start=1):
             self.ws.column_dimensions[get_column_letter(index)].width = column.width
-        top = 1
+        top = 2 if caption else 1
+        # Write-only sheets take their view settings before the first row is written.
+        self.ws.freeze_panes = f"A{top + 1}"
+        self.ws.auto_filter.ref = f"A{top}:{get_column_letter(len(columns))}{top}"
+        self.ws.print_title_rows = f"{top}:{top}"
         if caption:  # a title row above the header, as printed tables have (the importer reads it)
             cell = WriteOnlyCell(self.ws, value=safe(caption))
             cell.font = _CAPTION_FONT
             self.ws.append([cell])
-            top = 2
-        self.ws.freeze_panes = f"A{top + 1}"
-        self.ws.auto_filter.ref = f"A{top}:{get_column_letter(len(columns))}{top}"
-        self.ws.print_title_rows = f"{top}:{top}"
         header = []
         for column in columns:
             cell = WriteOnlyCell(self.ws, value=safe(column.header))
