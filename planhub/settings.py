@@ -129,12 +129,13 @@ CHANNEL_LAYER_PREFIX = os.environ.get("CHANNEL_LAYER_PREFIX", "").strip() or "pl
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "notifications.layers.RedisChannelLayer",  # see there: timeouts and pool
             "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30, "prefix": CHANNEL_LAYER_PREFIX},
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}}
+    # One process only; see notifications.layers for why not channels.layers.InMemoryChannelLayer itself.
+    CHANNEL_LAYERS = {"default": {"BACKEND": "notifications.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}}
 
 # --- Auth ---------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "plans.User"
