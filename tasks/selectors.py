@@ -50,6 +50,15 @@ def plans_managed_by(user: Any):
     )
 
 
+def plans_led_by(user: Any):
+    """Plans whose gates the user signs (the leader's seat)."""
+    from guardian.shortcuts import get_objects_for_user
+
+    from plans.models import Plan
+
+    return get_objects_for_user(user, "plans.sign_plan_gate", klass=Plan, accept_global_perms=False, with_superuser=False)
+
+
 def tasks_to_review(user: Any) -> QuerySet[Task]:
     """Submitted tasks of plans the user reviews, oldest submission first."""
     if not (user.is_authenticated and user.is_active):

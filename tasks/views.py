@@ -33,7 +33,10 @@ from tasks.forms import (
     seat_choices,
 )
 from tasks.models import Evidence, Task
-from tasks.selectors import task_for, tasks_to_do, tasks_to_review
+from tasks.selectors import plans_led_by, plans_managed_by, task_for, tasks_to_do, tasks_to_review
+
+
+REASON_ACTIONS = {"tasks.task.returned", "tasks.task.reopened", "tasks.task.waived"}
 
 
 def available_actions(user, task: Task) -> set[str]:
@@ -66,6 +69,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     for entry in history:
         entry.label = action_label(entry.action)
+        entry.reason_label = "理由" if entry.action in REASON_ACTIONS else "说明"
     actions = available_actions(request.user, task)
     return render(
         request,
@@ -298,8 +302,15 @@ def inbox(request: HttpRequest) -> HttpResponse:
     to_do.sort(key=lambda t: (not t.is_overdue, t.due_on is None, t.due_on or t.created_at.date(), t.pk))
     to_review = list(tasks_to_review(request.user))
     to_review.sort(key=lambda t: (not t.is_overdue, t.due_on is None, t.due_on or t.created_at.date(), t.pk))
+    managed = plans_managed_by(request.user)
     return render(
         request,
         "tasks/inbox.html",
-        {"to_do": to_do, "to_review": to_review, "gates": list(gates_awaiting(request.user))},
+        {
+            "to_do": to_do,
+            "to_review": to_review,
+            "gates": list(gates_awaiting(request.user)),
+            "reviews_any": bool(to_review) or managed.exists(),
+            "leads_any": managed.filter(pk__in=plans_led_by(request.user)).exists(),
+        },
     )

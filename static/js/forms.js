@@ -11,3 +11,10 @@ window.addEventListener("pageshow", function () {
   document.querySelectorAll("form[data-submitted]").forEach(function (f) { delete f.dataset.submitted; });
   document.querySelectorAll("button[data-once]").forEach(function (b) { b.disabled = false; b.removeAttribute("aria-busy"); });
 });
+// File pickers: the native control speaks the browser's language; show the chosen names instead.
+document.addEventListener("change", function (event) {
+  var input = event.target;
+  if (!input.matches || !input.matches(".file-picker input[type=file]")) { return; }
+  var names = Array.prototype.map.call(input.files, function (f) { return f.name; });
+  input.parentNode.querySelector(".file-names").textContent = names.length ? names.join("、") : "未选择文件";
+});
