@@ -11,7 +11,7 @@ import signal
 import threading
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from notifications.deadlines import scan_deadlines
 
@@ -39,7 +39,10 @@ class Command(BaseCommand):
         self.stdout.write(f"Scanning deadlines every {interval} s (Ctrl+C to stop).")
         runs = 0
         while not stopping.is_set():
-            close_old_connections()
+            # Long-lived process: drop broken or expired connections between scans (never inside an
+            # outer transaction, e.g. a test's, which closing would break).
+            if not connection.in_atomic_block:
+                close_old_connections()
             try:
                 self._scan(options["today"])
             except Exception:  # a database hiccup must not end the loop: log, wait, retry
