@@ -55,6 +55,9 @@ class UploadForm(forms.Form):
         if choices:
             self.fields["kind"].initial = choices[0][0]
         self.fields["year"].initial = timezone.localdate().year
+        plans = list(self.fields["plan"].queryset[:2])
+        if len(plans) == 1:
+            self.fields["plan"].initial = plans[0].pk
         self.can_import = bool(choices)
 
     def clean(self):

@@ -78,7 +78,7 @@ def upload(request: HttpRequest) -> HttpResponse:
             row = services.workbook_preview(actor=request.user, fileobj=upload_file.file, source_name=upload_file.name,
                                             target=target)
         except WorkbookRefused as exc:
-            form.add_error("file", exc.message)
+            form.add_error(None, f"文件被拒绝:{exc.message}")
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
@@ -109,7 +109,7 @@ def preview(request: HttpRequest, token) -> HttpResponse:
         from plans.excel.importer import resolve
 
         resolution = resolve(spec, services.target_of(row), sha256=row.source_sha256)
-    rows = _structure_rows(spec)
+    rows = _structure_rows(spec, resolution)
     return render(request, "excel/preview.html", {
         "row": row, "spec": spec, "counts": spec.counts(), "problems": problems,
         "errors": [p for p in problems if p.is_error], "resolution": resolution,
@@ -118,17 +118,21 @@ def preview(request: HttpRequest, token) -> HttpResponse:
     })
 
 
-def _structure_rows(spec: WorkbookSpec) -> list[dict]:
+def _structure_rows(spec: WorkbookSpec, resolution) -> list[dict]:
+    """Flat rows for the preview table; with a resolution, who each measure and task will go to."""
+    owners = resolution.owners if resolution else {}
+    assignees = resolution.assignees if resolution else {}
     rows = []
     for stage in spec.stages:
         rows.append({"kind": "stage", "stage": stage.name, "starts_on": stage.starts_on, "ends_on": stage.ends_on})
         for m in stage.measures:
             rows.append({"kind": "measure", "stage": stage.name, "measure": m.title, "slot": m.slot,
                          "units": "、".join(m.units), "starts_on": m.starts_on, "ends_on": m.ends_on,
-                         "weight": m.weight, "row": m.row})
+                         "weight": m.weight, "row": m.row, "who": owners.get(m.row)})
             for t in m.tasks:
                 rows.append({"kind": "task", "stage": stage.name, "measure": m.title, "task": t.title, "slot": t.slot,
-                             "starts_on": t.starts_on, "ends_on": t.due_on, "weight": t.weight, "row": t.row})
+                             "starts_on": t.starts_on, "ends_on": t.due_on, "weight": t.weight, "row": t.row,
+                             "who": assignees.get(t.row)})
     return rows
 
 
