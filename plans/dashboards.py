@@ -20,6 +20,7 @@ from plans.models import AuditEntry, Indicator, IndicatorReading, LeadingGroupMe
 from plans.rollups import PlanProgress, Progress, model_fields, plan_progress
 from plans.selectors import visible_plans, visible_schools
 
+IndicatorKey = tuple[str, str, str]  # name, unit, direction: the same indicator across schools
 UPCOMING_DAYS = 14
 UPCOMING_LIMIT = 12
 RANKING_LIMIT = 10
@@ -259,6 +260,15 @@ class SchoolRow:
     indicators_reported: int = 0
     indicators_total: int = 0
     last_activity: datetime.datetime | None = None
+    plan_url: str = ""
+    dashboard_url: str = ""
+
+    @property
+    def activity_text(self) -> str:
+        if self.last_activity is None:
+            return ""
+        local = timezone.localtime(self.last_activity)
+        return f"{local.month}月{local.day}日 {local:%H:%M}"
 
     @property
     def indicators_ratio(self) -> float:
@@ -446,7 +456,7 @@ def county_dashboard(user: Any, filters: CountyFilters | None = None, today: dat
             .only("id", "school_id", "status", "title", "year")
             if p.school_id in rows
         ]
-    progress = plan_progress([p.pk for p in plans], today)
+    progress = plan_progress([p.pk for p in plans], today, detail=False)
     stage_names: dict[str, int] = {}
     for plan in plans:
         row = rows.get(plan.school_id)
@@ -500,41 +510,47 @@ def _attach_activity(plan_rows: dict[int, SchoolRow]) -> None:
         plan_rows[item["plan_id"]].last_activity = item["at"]
 
 
-def _attach_indicators(plan_rows: dict[int, SchoolRow]) -> list[tuple[int, Indicator, Decimal | None]]:
-    """Latest reading of every indicator of these plans (one query, a correlated subquery per row)."""
+def _attach_indicators(plan_rows: dict[int, SchoolRow]) -> list[tuple[int, IndicatorKey, Decimal, Decimal | None]]:
+    """Latest reading of every indicator of these plans (one query, a correlated subquery per row).
+
+    Returns (plan id, (name, unit, direction), target, latest value) for the spreads."""
     if not plan_rows:
         return []
     latest = IndicatorReading.objects.filter(indicator=OuterRef("pk")).order_by("-measured_on", "-id")
-    indicators = list(
+    rows = (
         Indicator.objects.filter(plan_id__in=list(plan_rows))
         .annotate(latest_value=Subquery(latest.values("value")[:1]))
-        .only("id", "plan_id", "name", "unit", "direction", "target", "order")
         .order_by("order", "id")
+        .values_list("plan_id", "name", "unit", "direction", "target", "latest_value")
     )
     out = []
-    for ind in indicators:
-        row = plan_rows[ind.plan_id]
-        value = ind.latest_value
+    for plan_id, name, unit, direction, target, value in rows:
+        row = plan_rows[plan_id]
         if value is not None and not isinstance(value, Decimal):
-            value = Decimal(str(value))
+            value = Decimal(str(value))  # SQLite hands an annotated subquery back as a float
         row.indicators_total += 1
         if value is not None:
             row.indicators_reported += 1
-            row.indicators_met += bool(ind.is_met_by(value))
-        out.append((ind.plan_id, ind, value))
+            row.indicators_met += _met(direction, target, value)
+        out.append((plan_id, (name, unit, direction), target, value))
     return out
 
 
-def _spreads(values: list[tuple[int, Indicator, Decimal | None]]) -> list[Spread]:
-    spreads: dict[tuple[str, str, str], Spread] = {}
-    targets: dict[tuple[str, str, str], set[Decimal]] = defaultdict(set)
-    for _, ind, value in values:
-        key = (ind.name, ind.unit, ind.direction)
-        spread = spreads.setdefault(key, Spread(name=ind.name, unit=ind.unit, direction=ind.direction, target=ind.target))
-        targets[key].add(ind.target)
+def _met(direction: str, target: Decimal, value: Decimal) -> bool:
+    return value >= target if direction == Indicator.Direction.AT_LEAST else value <= target
+
+
+def _spreads(values: list[tuple[int, IndicatorKey, Decimal, Decimal | None]]) -> list[Spread]:
+    spreads: dict[IndicatorKey, Spread] = {}
+    targets: dict[IndicatorKey, set[Decimal]] = defaultdict(set)
+    for _, key, target, value in values:
+        spread = spreads.get(key)
+        if spread is None:
+            spread = spreads[key] = Spread(name=key[0], unit=key[1], direction=key[2], target=target)
+        targets[key].add(target)
         spread.schools += 1
         if value is not None:
-            spread.values.append((value, bool(ind.is_met_by(value))))
+            spread.values.append((value, _met(key[2], target, value)))
     for key, spread in spreads.items():
         if len(targets[key]) > 1:
             spread.target = None
@@ -543,4 +559,3 @@ def _spreads(values: list[tuple[int, Indicator, Decimal | None]]) -> list[Spread
             spread.minimum, spread.maximum = numbers[0], numbers[-1]
             spread.median = Decimal(str(statistics.median(numbers)))
     return list(spreads.values())
-

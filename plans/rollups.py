@@ -29,7 +29,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When
+from django.db import connection
+from django.db.models import Case, Count, FloatField, Q, Sum, Value, When
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from plans.models import Measure, Stage
@@ -47,7 +49,7 @@ class Progress:
     percent: float = 0.0
     expected: float | None = None
     behind: bool = False
-    weight: Decimal = ZERO
+    weight: float = 0.0
     overdue_measures: int = 0
 
     @property
@@ -58,10 +60,50 @@ class Progress:
     def expected_display(self) -> str:
         return "—" if self.expected is None else f"{self.expected:.0f}%"
 
+    # Plain strings for templates (a county page shows hundreds of bars; filters cost more).
+    @property
+    def percent_int(self) -> str:
+        return f"{self.percent:.0f}"
+
+    @property
+    def percent_css(self) -> str:
+        return f"{min(100.0, max(0.0, self.percent)):.1f}%"
+
+    @property
+    def expected_css(self) -> str:
+        return "" if self.expected is None else f"{min(100.0, max(0.0, self.expected)):.1f}%"
+
+    @property
+    def lag_int(self) -> str:
+        return f"{self.lag:.0f}"
+
     @property
     def lag(self) -> float:
         """Percentage points behind the expected figure (0 when on time or without a schedule)."""
         return 0.0 if self.expected is None else max(0.0, self.expected - self.percent)
+
+
+class MeasureRow:
+    """The fields of a measure the rollups and dashboards need, without a model instance (a county
+    has tens of thousands of measures; building Measure objects for them costs more than the SQL)."""
+
+    __slots__ = ("pk", "stage_id", "order", "title", "starts_on", "ends_on", "weight", "owner_id",
+                 "working_group_id", "working_group_name", "progress", "state")
+
+    def __init__(self, pk, stage_id, order, title, starts_on, ends_on, weight, owner_id, working_group_id,
+                 working_group_name):
+        self.pk, self.stage_id, self.order, self.title = pk, stage_id, order, title
+        self.starts_on, self.ends_on, self.weight = starts_on, ends_on, weight
+        self.owner_id, self.working_group_id, self.working_group_name = owner_id, working_group_id, working_group_name
+        self.progress: Progress | None = None
+        self.state = ""
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+    def __str__(self) -> str:
+        return self.title
 
 
 @dataclass
@@ -72,18 +114,18 @@ class PlanProgress(Progress):
     # The rows the figures were computed from, in display order: dashboards reuse them instead of
     # querying stages and measures again.
     stage_list: list[Stage] = field(default_factory=list)
-    measure_list: list[Measure] = field(default_factory=list)
+    measure_list: list[MeasureRow] = field(default_factory=list)
 
 
-def weighted_mean(pairs: Iterable[tuple[Decimal, float]]) -> float:
+def weighted_mean(pairs: Iterable[tuple[float, float]]) -> float:
     """Mean of values weighted by non-negative weights; equal weights when they sum to zero; 0 if empty."""
     pairs = list(pairs)
     if not pairs:
         return 0.0
-    total_weight = sum((w for w, _ in pairs), ZERO)
+    total_weight = sum(w for w, _ in pairs)
     if total_weight <= 0:
         return sum(p for _, p in pairs) / len(pairs)
-    return float(sum((w * Decimal(repr(p)) for w, p in pairs), ZERO) / total_weight)
+    return sum(w * p for w, p in pairs) / total_weight
 
 
 def expected_percent(start: datetime.date | None, end: datetime.date | None, today: datetime.date) -> float | None:
@@ -105,11 +147,12 @@ def _is_behind(percent: float, expected: float | None, margin: float) -> bool:
     return expected is not None and percent < expected - margin - 1e-9
 
 
-def _measure_figures(plan_ids: list[int], today: datetime.date) -> dict[int, dict]:
+def _measure_figures_queryset(plan_ids: list[int], today: datetime.date):
+    """measure_id, n, n_done, n_overdue, w, w_done: one aggregate over the plans' tasks."""
     from tasks.models import Task
 
     done_q = Q(status=Task.Status.CLOSED) | Q(waived=True)
-    rows = (
+    return (
         Task.objects.filter(plan_id__in=plan_ids)
         .order_by()
         .values("measure_id")
@@ -117,22 +160,29 @@ def _measure_figures(plan_ids: list[int], today: datetime.date) -> dict[int, dic
             n=Count("id"),
             n_done=Count("id", filter=done_q),
             n_overdue=Count("id", filter=Q(due_on__lt=today) & ~done_q),
-            w=Sum("weight"),
-            w_done=Sum(
-                Case(When(done_q, then=F("weight")), default=Value(ZERO), output_field=DecimalField(max_digits=20, decimal_places=2))
-            ),
+            # Sum doubles, not decimals: PostgreSQL's numeric aggregate state is large enough to
+            # spill a county-wide hash aggregate to disk, and converting tens of thousands of
+            # decimals in Python costs more than the query. Weights have two decimal places.
+            w=Sum(Cast("weight", FloatField())),
+            w_done=Sum(Case(When(done_q, then=Cast("weight", FloatField())), default=Value(0.0),
+                            output_field=FloatField())),
         )
+        .values_list("measure_id", "n", "n_done", "n_overdue", "w", "w_done")
     )
-    return {row["measure_id"]: row for row in rows}
 
 
-def _measure_progress(row: dict | None) -> Progress:
-    mp = Progress()
-    if row:
-        mp.total, mp.done, mp.overdue = row["n"], row["n_done"], row["n_overdue"]
-        w, w_done = Decimal(row["w"] or 0), Decimal(row["w_done"] or 0)
+def _measure_figures(plan_ids: list[int], today: datetime.date) -> dict[int, tuple]:
+    """(tasks, done, overdue, weight, done weight) per measure."""
+    return {row[0]: row[1:] for row in _measure_figures_queryset(plan_ids, today)}
+
+
+def _measure_progress(figures: tuple | None, weight: float) -> Progress:
+    mp = Progress(weight=weight)
+    if figures:
+        mp.total, mp.done, mp.overdue = figures[0], figures[1], figures[2]
+        w, w_done = float(figures[3] or 0), float(figures[4] or 0)
         if w > 0:
-            mp.percent = float(w_done / w * 100)
+            mp.percent = min(100.0, w_done / w * 100)
         elif mp.total:
             mp.percent = mp.done / mp.total * 100
     return mp
@@ -144,39 +194,71 @@ def model_fields(model: type, wanted: set[str]) -> tuple[str, ...]:
 
 
 STAGE_FIELDS = model_fields(Stage, {f.attname for f in Stage._meta.concrete_fields})
-MEASURE_FIELDS = model_fields(
-    Measure, {"id", "stage_id", "order", "title", "starts_on", "ends_on", "weight", "owner_id", "working_group_id"}
-)
+MEASURE_COLUMNS = ("id", "stage_id", "order", "title", "starts_on", "ends_on", "weight", "owner_id", "working_group_id",
+                   "working_group__name")
 
 
-def _structure(plan_ids: list[int]) -> tuple[list[Stage], list[Measure]]:
+def _structure(plan_ids: list[int]) -> tuple[list[Stage], list[MeasureRow]]:
     """Stages and measures of the plans in display order, in ONE query (stages left-joined to their
-    measures and working groups). Measures carry ``working_group_name``; their other fields
-    (description, responsible units) are deferred."""
-    measure_cols = [f"measures__{f}" for f in MEASURE_FIELDS]
+    measures and working groups)."""
     rows = (
         Stage.objects.filter(plan_id__in=plan_ids)
         .order_by("plan_id", "order", "id", "measures__order", "measures__id")
-        .values_list(*STAGE_FIELDS, *measure_cols, "measures__working_group__name")
+        .values_list(*STAGE_FIELDS, *(f"measures__{c}" for c in MEASURE_COLUMNS))
     )
     stages: dict[int, Stage] = {}
-    measures: list[Measure] = []
+    measures: list[MeasureRow] = []
     n = len(STAGE_FIELDS)
+    db = Stage.objects.db
     for row in rows:
-        stage_id = row[0]
-        if stage_id not in stages:
-            stages[stage_id] = Stage.from_db(Stage.objects.db, STAGE_FIELDS, row[:n])
+        if row[0] not in stages:
+            stages[row[0]] = Stage.from_db(db, STAGE_FIELDS, row[:n])
         if row[n] is not None:
-            measure = Measure.from_db(Measure.objects.db, MEASURE_FIELDS, row[n:n + len(MEASURE_FIELDS)])
-            measure.working_group_name = row[-1] or ""
-            measures.append(measure)
+            (pk, stage_id, order, title, starts_on, ends_on, weight, owner_id, group_id, group_name) = row[n:]
+            measures.append(MeasureRow(pk, stage_id, order, title, starts_on, ends_on, float(weight), owner_id,
+                                       group_id, group_name or ""))
     return list(stages.values()), measures
 
 
-def plan_progress(plan_ids: Iterable[int], today: datetime.date | None = None) -> dict[int, PlanProgress]:
-    """Rollups for the given plans in two queries (tasks aggregated per measure; stages with measures).
+@dataclass
+class _StageSums:
+    """Running sums over a stage's measures: enough for the weighted means and the counts."""
 
-    Every id asked for gets an entry, even a plan without stages or tasks (all zeros).
+    weight: float = 0.0  # Σ weight
+    weighted: float = 0.0  # Σ weight × percent
+    plain: float = 0.0  # Σ percent
+    weighted_expected: float = 0.0  # Σ weight × (expected, or percent without a schedule)
+    plain_expected: float = 0.0
+    measures: int = 0
+    scheduled: bool = False
+    counts: Progress = field(default_factory=Progress)
+
+    def add(self, *, measures: int, weight: float, weighted: float, plain: float, expected: float | None) -> None:
+        """Add ``measures`` measures sharing one window (``expected``) with these sums of percents."""
+        self.measures += measures
+        self.weight += weight
+        self.weighted += weighted
+        self.plain += plain
+        self.weighted_expected += weighted if expected is None else weight * expected
+        self.plain_expected += plain if expected is None else measures * expected
+        self.scheduled |= expected is not None
+
+    def mean(self, weighted: float, plain: float) -> float:
+        if self.weight > 0:
+            return weighted / self.weight
+        return plain / self.measures if self.measures else 0.0
+
+
+def plan_progress(
+    plan_ids: Iterable[int], today: datetime.date | None = None, *, detail: bool = True
+) -> dict[int, PlanProgress]:
+    """Rollups for the given plans in two queries, whatever their number.
+
+    With ``detail`` (the default) every measure's figures are computed too (``measures``,
+    ``measure_list``); without, the database folds measures into stages first and only plan and
+    stage figures are filled in, which is what a county-wide page needs. Both follow the same rules
+    (the property test checks both). Every id asked for gets an entry, even a plan without stages
+    or tasks (all zeros).
     """
     plan_ids = list(dict.fromkeys(plan_ids))
     today = today or timezone.localdate()
@@ -184,18 +266,24 @@ def plan_progress(plan_ids: Iterable[int], today: datetime.date | None = None) -
     result: dict[int, PlanProgress] = {pid: PlanProgress() for pid in plan_ids}
     if not plan_ids:
         return result
+    if detail:
+        stages, sums = _detail_sums(plan_ids, today, margin, result)
+    else:
+        stages, sums = _summary_sums(plan_ids, today)
+    _roll_up(stages, sums, today, margin, result)
+    return result
+
+
+def _detail_sums(
+    plan_ids: list[int], today: datetime.date, margin: float, result: dict[int, PlanProgress]
+) -> tuple[list[Stage], dict[int, _StageSums]]:
     figures = _measure_figures(plan_ids, today)
     stages, measures = _structure(plan_ids)
     stage_by_id = {s.pk: s for s in stages}
-
-    stage_actual: dict[int, list[tuple[Decimal, float]]] = defaultdict(list)
-    stage_expected: dict[int, list[tuple[Decimal, float]]] = defaultdict(list)
-    stage_scheduled: dict[int, bool] = defaultdict(bool)
-    stage_counts: dict[int, Progress] = defaultdict(Progress)
+    sums: dict[int, _StageSums] = defaultdict(_StageSums)
     for m in measures:
         stage = stage_by_id[m.stage_id]
-        mp = _measure_progress(figures.get(m.pk))
-        mp.weight = m.weight
+        mp = _measure_progress(figures.get(m.pk), m.weight)
         expected = expected_percent(m.starts_on or stage.starts_on, m.ends_on or stage.ends_on, today)
         mp.expected = expected
         mp.behind = _is_behind(mp.percent, expected, margin)
@@ -204,25 +292,85 @@ def plan_progress(plan_ids: Iterable[int], today: datetime.date | None = None) -
         pp = result[stage.plan_id]
         pp.measures[m.pk] = mp
         pp.measure_list.append(m)
-        stage_actual[stage.pk].append((m.weight, mp.percent))
-        stage_expected[stage.pk].append((m.weight, mp.percent if expected is None else expected))
-        stage_scheduled[stage.pk] |= expected is not None
-        sc = stage_counts[stage.pk]
-        sc.total += mp.total
-        sc.done += mp.done
-        sc.overdue += mp.overdue
-        sc.overdue_measures += mp.overdue_measures
-        sc.weight += m.weight
+        acc = sums[stage.pk]
+        acc.add(measures=1, weight=m.weight, weighted=m.weight * mp.percent, plain=mp.percent, expected=expected)
+        _count(acc.counts, mp.total, mp.done, mp.overdue, mp.overdue_measures)
+    return stages, sums
 
-    plan_actual: dict[int, list[tuple[Decimal, float]]] = defaultdict(list)
-    plan_expected: dict[int, list[tuple[Decimal, float]]] = defaultdict(list)
-    plan_scheduled: dict[int, bool] = defaultdict(bool)
+
+def _count(progress: Progress, total: int, done: int, overdue: int, overdue_measures: int) -> None:
+    progress.total += total
+    progress.done += done
+    progress.overdue += overdue
+    progress.overdue_measures += overdue_measures
+
+
+def _summary_sums(plan_ids: list[int], today: datetime.date) -> tuple[list[Stage], dict[int, _StageSums]]:
+    """Measures folded into (stage, window) groups by the database; stages read separately."""
+    stages = list(Stage.objects.filter(plan_id__in=plan_ids).order_by("plan_id", "order", "id"))
+    stage_by_id = {s.pk: s for s in stages}
+    sums: dict[int, _StageSums] = defaultdict(_StageSums)
+    for (stage_id, starts_on, ends_on, n_measures, weight, weighted, plain, unfinished, total, done,
+         overdue) in _stage_groups(plan_ids, today):
+        stage = stage_by_id[stage_id]
+        starts_on, ends_on = _as_date(starts_on), _as_date(ends_on)
+        expected = expected_percent(starts_on or stage.starts_on, ends_on or stage.ends_on, today)
+        acc = sums[stage_id]
+        acc.add(measures=n_measures, weight=float(weight or 0), weighted=float(weighted or 0),
+                plain=float(plain or 0), expected=expected)
+        late = int(unfinished or 0) if expected is not None and expected >= 100 else 0
+        _count(acc.counts, int(total or 0), int(done or 0), int(overdue or 0), late)
+    return stages, sums
+
+
+def _as_date(value: datetime.date | str | None) -> datetime.date | None:
+    if value is None or isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(str(value)[:10])  # SQLite hands raw SQL dates back as text
+
+
+def _stage_groups(plan_ids: list[int], today: datetime.date) -> list[tuple]:
+    """One row per (stage, measure window): measure count, Σ weight, Σ weight × percent, Σ percent,
+    measures below 100 %, and task counts. Plain SQL (portable between SQLite and PostgreSQL)
+    around the ORM's per-measure task aggregate, because the ORM cannot join a derived table."""
+    tasks_sql, tasks_params = _measure_figures_queryset(plan_ids, today).query.sql_with_params()
+    measure, stage = Measure._meta.db_table, Stage._meta.db_table
+    placeholders = ", ".join(["%s"] * len(plan_ids))
+    sql = f"""
+        SELECT mm.stage_id, mm.starts_on, mm.ends_on, COUNT(*), SUM(mm.w), SUM(mm.w * mm.pct), SUM(mm.pct),
+               SUM(CASE WHEN mm.pct < 100 THEN 1 ELSE 0 END), SUM(mm.n), SUM(mm.n_done), SUM(mm.n_overdue)
+        FROM (
+            SELECT m.stage_id, m.starts_on, m.ends_on, CAST(m.weight AS DOUBLE PRECISION) AS w,
+                   COALESCE(t.n, 0) AS n, COALESCE(t.n_done, 0) AS n_done, COALESCE(t.n_overdue, 0) AS n_overdue,
+                   CASE WHEN t.w > 0 THEN 100.0 * t.w_done / t.w
+                        WHEN t.n > 0 THEN 100.0 * t.n_done / t.n
+                        ELSE 0.0 END AS pct
+            FROM {measure} m
+            INNER JOIN {stage} s ON s.id = m.stage_id
+            LEFT OUTER JOIN ({tasks_sql}) t ON t.measure_id = m.id
+            WHERE s.plan_id IN ({placeholders})
+        ) mm
+        GROUP BY mm.stage_id, mm.starts_on, mm.ends_on
+    """  # noqa: S608 - table names come from model meta; every value is a parameter
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*tasks_params, *plan_ids])
+        return cursor.fetchall()
+
+
+def _roll_up(
+    stages: list[Stage], sums: dict[int, _StageSums], today: datetime.date, margin: float,
+    result: dict[int, PlanProgress],
+) -> None:
+    """Stage figures from their sums, then plan figures from the stages (weighted by measure weight)."""
+    plans: dict[int, _StageSums] = defaultdict(_StageSums)
     for stage in stages:
-        sp = stage_counts[stage.pk]
+        acc = sums[stage.pk]
+        sp = acc.counts
         completed = stage.status == Stage.Status.COMPLETED
-        sp.percent = 100.0 if completed else weighted_mean(stage_actual[stage.pk])
-        if stage_actual[stage.pk]:
-            sp.expected = weighted_mean(stage_expected[stage.pk]) if stage_scheduled[stage.pk] else None
+        sp.weight = acc.weight
+        sp.percent = 100.0 if completed else acc.mean(acc.weighted, acc.plain)
+        if acc.measures:
+            sp.expected = acc.mean(acc.weighted_expected, acc.plain_expected) if acc.scheduled else None
         else:
             sp.expected = expected_percent(stage.starts_on, stage.ends_on, today)
         if completed:
@@ -231,18 +379,14 @@ def plan_progress(plan_ids: Iterable[int], today: datetime.date | None = None) -
         pp = result[stage.plan_id]
         pp.stages[stage.pk] = sp
         pp.stage_list.append(stage)
-        pp.total += sp.total
-        pp.done += sp.done
-        pp.overdue += sp.overdue
-        pp.overdue_measures += sp.overdue_measures
+        _count(pp, sp.total, sp.done, sp.overdue, sp.overdue_measures)
         pp.weight += sp.weight
-        plan_actual[stage.plan_id].append((sp.weight, sp.percent))
-        plan_expected[stage.plan_id].append((sp.weight, sp.percent if sp.expected is None else sp.expected))
-        plan_scheduled[stage.plan_id] |= sp.expected is not None
+        plans[stage.plan_id].add(measures=1, weight=sp.weight, weighted=sp.weight * sp.percent, plain=sp.percent,
+                                 expected=sp.expected)
         if pp.current_stage is None and not completed:
             pp.current_stage = stage
     for pid, pp in result.items():
-        pp.percent = weighted_mean(plan_actual[pid])
-        pp.expected = weighted_mean(plan_expected[pid]) if plan_scheduled[pid] else None
+        acc = plans[pid]
+        pp.percent = acc.mean(acc.weighted, acc.plain)
+        pp.expected = acc.mean(acc.weighted_expected, acc.plain_expected) if acc.scheduled else None
         pp.behind = _is_behind(pp.percent, pp.expected, margin)
-    return result

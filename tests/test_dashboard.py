@@ -16,7 +16,7 @@ from django.utils import timezone
 from plans import services
 from plans.dashboards import CountyFilters, county_dashboard, school_dashboard
 from plans.indicators import indicator_report
-from plans.models import AuditEntry, IndicatorReading, Plan, Stage, User
+from plans.models import AuditEntry, IndicatorReading, Plan, User
 from plans.scale import build_scale
 from tasks.models import Task
 from tests.factories import PlanFactory

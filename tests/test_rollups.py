@@ -48,8 +48,8 @@ def test_expected_percent_runs_linearly_over_the_window_and_is_none_without_an_e
 
 def test_weighted_mean_falls_back_to_equal_weights_and_never_divides_by_zero():
     assert weighted_mean([]) == 0
-    assert weighted_mean([(Decimal(0), 50.0), (Decimal(0), 100.0)]) == 75
-    assert weighted_mean([(Decimal(3), 100.0), (Decimal(1), 0.0)]) == 75
+    assert weighted_mean([(0.0, 50.0), (0.0, 100.0)]) == 75
+    assert weighted_mean([(3.0, 100.0), (1.0, 0.0)]) == 75
 
 
 def test_a_plan_without_tasks_or_stages_is_all_zeros(county):
