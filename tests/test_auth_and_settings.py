@@ -69,3 +69,14 @@ def test_production_settings_pass_check_deploy():
         {"SECRET_KEY": "k3y-" + "a1b2c3d4e5" * 6, "ALLOWED_HOSTS": "plans.example.org"},
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_collectstatic_builds_the_hashed_compressed_files(tmp_path):
+    """What `make run` and a production deploy do; every asset is served by the project itself."""
+    result = _manage(
+        ["collectstatic", "--noinput", "--verbosity", "0"],
+        {"SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "example.org", "STATIC_ROOT": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "staticfiles.json").exists()
+    assert list(tmp_path.glob("css/app.*.css.gz"))
