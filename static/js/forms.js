@@ -18,3 +18,9 @@ document.addEventListener("change", function (event) {
   var names = Array.prototype.map.call(input.files, function (f) { return f.name; });
   input.parentNode.querySelector(".file-names").textContent = names.length ? names.join("、") : "未选择文件";
 });
+// "Select all" in a bulk form: ticks every enabled checkbox of the same form.
+document.addEventListener("change", function (event) {
+  var box = event.target;
+  if (!box.matches || !box.matches("input[data-check-all]")) { return; }
+  box.form.querySelectorAll("input[type=checkbox][name=tasks]:not(:disabled)").forEach(function (c) { c.checked = box.checked; });
+});
