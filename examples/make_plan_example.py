@@ -1,6 +1,6 @@
 """Regenerate examples/plan-example.xlsx (the example plan workbook described in README.md).
 
-    .venv/bin/python examples/make_plan_example.py
+.venv/bin/python examples/make_plan_example.py
 """
 
 import os

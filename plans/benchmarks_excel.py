@@ -78,21 +78,51 @@ def build_workbook(path: str, tasks: int, seed: int = 11) -> None:
     ws = wb.create_sheet("方案")
     ws.append(["压力测试实施方案"])
     ws.append(["阶段", "措施", "任务", "责任角色", "责任人", "责任单位", "开始日期", "截止日期", "权重"])
-    stages = [("准备阶段", datetime.date(2026, 3, 1), 30), ("实施阶段", datetime.date(2026, 4, 1), 200),
-              ("验收阶段", datetime.date(2026, 11, 1), 45)]
+    stages = [
+        ("准备阶段", datetime.date(2026, 3, 1), 30),
+        ("实施阶段", datetime.date(2026, 4, 1), 200),
+        ("验收阶段", datetime.date(2026, 11, 1), 45),
+    ]
     per_stage = [tasks // 10, tasks - tasks // 10 - tasks // 10, tasks // 10]
-    spellings = [lambda d: d, lambda d: d.isoformat(), lambda d: f"{d.year}/{d.month}/{d.day}",
-                 lambda d: f"{d.year}年{d.month}月{d.day}日", lambda d: f"{d.year}.{d.month}.{d.day}"]
+    spellings = [
+        lambda d: d,
+        lambda d: d.isoformat(),
+        lambda d: f"{d.year}/{d.month}/{d.day}",
+        lambda d: f"{d.year}年{d.month}月{d.day}日",
+        lambda d: f"{d.year}.{d.month}.{d.day}",
+    ]
     for (name, start, days), count in zip(stages, per_stage, strict=True):
         ws.append([name, None, None, None, None, None, start, start + datetime.timedelta(days=days)])
         for i in range(count):
             measure = f"{name}措施{i // 30 + 1}"
             if i % 30 == 0:
-                ws.append([None, measure, None, rng.choice(ROLES[:3]), None, "教导处、总务处", start,
-                           start + datetime.timedelta(days=days), rng.choice([1, 2, 3])])
+                ws.append(
+                    [
+                        None,
+                        measure,
+                        None,
+                        rng.choice(ROLES[:3]),
+                        None,
+                        "教导处、总务处",
+                        start,
+                        start + datetime.timedelta(days=days),
+                        rng.choice([1, 2, 3]),
+                    ]
+                )
             due = start + datetime.timedelta(days=rng.randint(1, days))
-            ws.append([None, None, f"{measure}任务{i % 30 + 1}", rng.choice(ROLES), None, None,
-                       spellings[i % 5](start), spellings[(i + 2) % 5](due), Decimal(rng.choice(["1", "1.5", "2"]))])
+            ws.append(
+                [
+                    None,
+                    None,
+                    f"{measure}任务{i % 30 + 1}",
+                    rng.choice(ROLES),
+                    None,
+                    None,
+                    spellings[i % 5](start),
+                    spellings[(i + 2) % 5](due),
+                    Decimal(rng.choice(["1", "1.5", "2"])),
+                ]
+            )
     ind = wb.create_sheet("指标")
     ind.append(["指标", "单位", "方向", "目标值", "关联措施"])
     for n in range(6):
@@ -118,8 +148,11 @@ def _timed_import(path: str, school_code: str) -> dict:
     if outcome.errors or outcome.plan is None:
         raise RuntimeError("benchmark import failed: " + "; ".join(map(str, outcome.errors[:5])))
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    return {"import_s": round(seconds, 2), "import_peak_mb": round(peak_kb / 1024, 1),
-            "import_tasks": outcome.spec.counts()["tasks"]}
+    return {
+        "import_s": round(seconds, 2),
+        "import_peak_mb": round(peak_kb / 1024, 1),
+        "import_tasks": outcome.spec.counts()["tasks"],
+    }
 
 
 def _bench_import(prefix: str, options: dict) -> dict:
@@ -144,7 +177,10 @@ def _child_import(path: str, school_code: str) -> dict:
     manage = Path(settings.BASE_DIR) / "manage.py"
     completed = subprocess.run(
         [sys.executable, str(manage), "bench", "excel", "--json", "--child-import", path, school_code],
-        capture_output=True, text=True, env=os.environ.copy(), check=False,
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        check=False,
     )
     if completed.returncode != 0:
         raise RuntimeError(f"import child failed:\n{completed.stderr[-3000:]}")
@@ -160,8 +196,9 @@ def _bench_export(prefix: str, options: dict) -> dict:
     from plans.scale import build_scale
 
     started = time.perf_counter()
-    build_scale(schools=options.get("schools", 500), tasks_per_school=options.get("tasks_per_school", 300),
-                prefix=prefix)
+    build_scale(
+        schools=options.get("schools", 500), tasks_per_school=options.get("tasks_per_school", 300), prefix=prefix
+    )
     build_s = time.perf_counter() - started
     admin = User.objects.get(username=f"{prefix}_admin")
 
@@ -172,8 +209,10 @@ def _bench_export(prefix: str, options: dict) -> dict:
     export_s = time.perf_counter() - started
 
     # The same cells, materialised first (not timed), then written bare.
-    sheets = [(title, [c.header for c in columns], [list(r) for r in rows])
-              for title, columns, rows in county_sheets(admin, detail=True)]
+    sheets = [
+        (title, [c.header for c in columns], [list(r) for r in rows])
+        for title, columns, rows in county_sheets(admin, detail=True)
+    ]
     cells = sum(len(r) for _, _, rows in sheets for r in rows)
     started = time.perf_counter()
     wb = Workbook(write_only=True)
@@ -185,10 +224,15 @@ def _bench_export(prefix: str, options: dict) -> dict:
     with tempfile.TemporaryFile() as handle:
         wb.save(handle)
     bare_s = time.perf_counter() - started
-    return {"export_s": round(export_s, 2), "bare_write_s": round(bare_s, 2),
-            "export_ratio": round(export_s / bare_s, 2) if bare_s else None,
-            "export_rows": sum(len(rows) for _, _, rows in sheets), "export_cells": cells,
-            "export_mb": round(export_bytes / 1024 / 1024, 1), "scale_build_s": round(build_s, 1)}
+    return {
+        "export_s": round(export_s, 2),
+        "bare_write_s": round(bare_s, 2),
+        "export_ratio": round(export_s / bare_s, 2) if bare_s else None,
+        "export_rows": sum(len(rows) for _, _, rows in sheets),
+        "export_cells": cells,
+        "export_mb": round(export_bytes / 1024 / 1024, 1),
+        "scale_build_s": round(build_s, 1),
+    }
 
 
 # --- hostile files --------------------------------------------------------------------------------
@@ -200,8 +244,14 @@ def _bench_hostile() -> dict:
     from tests import excel_fixtures as fx
 
     base = fx.messy_plan_workbook()
-    files = {"zip_bomb": fx.zip_bomb(base), "entities": fx.billion_laughs(base), "rows": fx.too_many_rows(),
-             "xls": fx.fake_xls(), "encrypted": fx.fake_encrypted(), "csv": fx.csv_renamed()}
+    files = {
+        "zip_bomb": fx.zip_bomb(base),
+        "entities": fx.billion_laughs(base),
+        "rows": fx.too_many_rows(),
+        "xls": fx.fake_xls(),
+        "encrypted": fx.fake_encrypted(),
+        "csv": fx.csv_renamed(),
+    }
     worst = 0.0
     for data in files.values():
         started = time.perf_counter()
@@ -230,11 +280,12 @@ def cleanup(prefix: str) -> None:
         AuditEntry.objects.filter(actor__in=users).delete()
         AuditEntry.objects.filter(target_type="plans.organisation", target_id__in=orgs).delete()
         for start in range(0, len(plans), 100):
-            chunk = plans[start:start + 100]
+            chunk = plans[start : start + 100]
             Task.objects.filter(plan_id__in=chunk).delete()
             Plan.objects.filter(pk__in=chunk).delete()
-        Group.objects.filter(name__in=[f"plan:{pk}:{role}" for pk in plans for role in
-                                       ("leader", "deputy", "office", "member")]).delete()
+        Group.objects.filter(
+            name__in=[f"plan:{pk}:{role}" for pk in plans for role in ("leader", "deputy", "office", "member")]
+        ).delete()
         Group.objects.filter(name__startswith=f"org:{prefix}").delete()
         users.delete()
         for kind in ("school", "centre", "supervision", "bureau"):

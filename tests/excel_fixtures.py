@@ -8,7 +8,19 @@ import zipfile
 
 from openpyxl import Workbook
 
-HEADER = ["序号", "实施阶段", "具体措施", "工作任务", "责任角色", "责任人", "责任单位", "开始时间", "完成时间", "权重", "备注列"]
+HEADER = [
+    "序号",
+    "实施阶段",
+    "具体措施",
+    "工作任务",
+    "责任角色",
+    "责任人",
+    "责任单位",
+    "开始时间",
+    "完成时间",
+    "权重",
+    "备注列",
+]
 
 
 def messy_plan_workbook() -> bytes:
@@ -27,15 +39,59 @@ def messy_plan_workbook() -> bytes:
         [None, "一、准备阶段", None, None, None, None, None, "2026-03-01", "2026年3月31日", None],
         # 6: measure definition row
         [1, None, "成立工作领导小组", None, "组长", None, "校长办公室", "2026/3/1", "2026.3.15", "２"],
-        [2, None, None, "印发领导小组成立文件", "办公室", None, None, datetime.datetime(2026, 3, 2), "２０２６年３月５日", None],
+        [
+            2,
+            None,
+            None,
+            "印发领导小组成立文件",
+            "办公室",
+            None,
+            None,
+            datetime.datetime(2026, 3, 2),
+            "２０２６年３月５日",
+            None,
+        ],
         [3, None, None, "召开领导小组第一次会议", "组长", None, "校长办公室、政教处", None, 46090, "10%"],
         [None, None, None, None, None, None, None, None, None, None],  # 9 blank
-        [4, None, "开展调研评估", "对照标准开展办学条件自查", "资源配置组", None, "总务处,教导处", "2026-03-05", "2026-03-25", 1],
+        [
+            4,
+            None,
+            "开展调研评估",
+            "对照标准开展办学条件自查",
+            "资源配置组",
+            None,
+            "总务处,教导处",
+            "2026-03-05",
+            "2026-03-25",
+            1,
+        ],
         [5, None, None, "形成自评报告初稿", "副组长", None, None, None, "2026-03-30", None],
         ["注:标*为必填项", None, None, None, None, None, None, None, None, None],  # 12 note row
-        [6, "二、实施阶段", "资源配置优化", "补充图书至生均25册以上", "成员", None, "总务处", "2026-04-01", "2026-09-30", 3],
+        [
+            6,
+            "二、实施阶段",
+            "资源配置优化",
+            "补充图书至生均25册以上",
+            "成员",
+            None,
+            "总务处",
+            "2026-04-01",
+            "2026-09-30",
+            3,
+        ],
         [7, None, None, "'+补充实验仪器", "成员", None, None, None, "2026-10-10", None],
-        [8, "(三)验收阶段", "自查自评", "对照评估表逐项自评打分", "办公室", None, None, "2026-11-01", "2026-11-20", None],
+        [
+            8,
+            "(三)验收阶段",
+            "自查自评",
+            "对照评估表逐项自评打分",
+            "办公室",
+            None,
+            None,
+            "2026-11-01",
+            "2026-11-20",
+            None,
+        ],
     ]
     for row in rows:
         ws.append(row)
@@ -86,8 +142,12 @@ def simple_workbook(rows: list[list], header: list[str] | None = None, **sheets:
     return save(wb)
 
 
-def rezip(data: bytes, replace: dict[str, bytes] | None = None, add: dict[str, bytes] | None = None,
-          compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+def rezip(
+    data: bytes,
+    replace: dict[str, bytes] | None = None,
+    add: dict[str, bytes] | None = None,
+    compression: int = zipfile.ZIP_DEFLATED,
+) -> bytes:
     """Rewrite an xlsx with some members replaced or added (for hostile variants)."""
     source = zipfile.ZipFile(io.BytesIO(data))
     buffer = io.BytesIO()
@@ -108,7 +168,10 @@ def billion_laughs(data: bytes, *, hide_past_prologue: bool = True) -> bytes:
         f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10)
     )
     sheet = (
-        '<?xml version="1.0" encoding="UTF-8"?>' + padding + '<!DOCTYPE worksheet [<!ENTITY lol "lol">' + entities
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        + padding
+        + '<!DOCTYPE worksheet [<!ENTITY lol "lol">'
+        + entities
         + ']><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
         '<row r="1"><c r="A1" t="inlineStr"><is><t>阶段</t></is></c><c r="B1" t="inlineStr"><is><t>措施</t></is></c>'
         '<c r="C1" t="inlineStr"><is><t>任务</t></is></c></row>'

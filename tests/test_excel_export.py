@@ -21,9 +21,9 @@ from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
-HOSTILE_TITLES = ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\x01=控制字符", "=HYPERLINK(\"http://evil\",\"点我\")"]
+HOSTILE_TITLES = ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\x01=控制字符", '=HYPERLINK("http://evil","点我")']
 # What each title must look like in the export: control characters dropped, then escaped.
-EXPECTED = ["'=1+1", "'+SUM(A1)", "'-2+3", "'@cmd", "'=控制字符", "'=HYPERLINK(\"http://evil\",\"点我\")"]
+EXPECTED = ["'=1+1", "'+SUM(A1)", "'-2+3", "'@cmd", "'=控制字符", '\'=HYPERLINK("http://evil","点我")']
 
 
 def login(client, user):
@@ -136,10 +136,18 @@ def test_school_people_may_not_export_county_tables(client, county, who):
 
 
 def test_indicator_table_across_schools(client, county):
-    IndicatorReading.objects.create(indicator=county.a.indicator, value=Decimal("26.5"), measured_on=datetime.date(2026, 5, 1),
-                                    reported_by=county.a.office)
-    IndicatorReading.objects.create(indicator=county.b.indicator, value=Decimal("20"), measured_on=datetime.date(2026, 5, 2),
-                                    reported_by=county.b.office)
+    IndicatorReading.objects.create(
+        indicator=county.a.indicator,
+        value=Decimal("26.5"),
+        measured_on=datetime.date(2026, 5, 1),
+        reported_by=county.a.office,
+    )
+    IndicatorReading.objects.create(
+        indicator=county.b.indicator,
+        value=Decimal("20"),
+        measured_on=datetime.date(2026, 5, 2),
+        reported_by=county.b.office,
+    )
     wb = fetch(login(client, county.bureau_admin), reverse("excel:county_indicators"))
     header, *rows = values(wb.worksheets[0])
     assert header[3:10] == ("指标", "单位", "方向", "目标值", "最新实际值", "上报日期", "是否达标")
@@ -158,13 +166,30 @@ def test_history_export_uses_the_action_labels(client, county):
 
 def test_evidence_catalogue(client, county):
     task = county.a.tasks[0]
-    Evidence.objects.create(task=task, file=ContentFile(b"pdf", name="x.bin"), original_name="=cmd|自评报告.pdf",
-                            content_type="application/pdf", size=2048, uploaded_by=county.a.member)
+    Evidence.objects.create(
+        task=task,
+        file=ContentFile(b"pdf", name="x.bin"),
+        original_name="=cmd|自评报告.pdf",
+        content_type="application/pdf",
+        size=2048,
+        uploaded_by=county.a.member,
+    )
     wb = fetch(login(client, county.a.office), reverse("excel:plan_evidence", args=[county.a.plan.pk]))
     header, *rows = values(wb.worksheets[0])
     assert header[:5] == ("序号", "阶段", "措施", "任务", "文件名")
-    assert rows == [(1, "准备阶段", "成立工作领导小组", task.title, "'=cmd|自评报告.pdf", "application/pdf", 2,
-                     county.a.member.full_name, rows[0][8])]
+    assert rows == [
+        (
+            1,
+            "准备阶段",
+            "成立工作领导小组",
+            task.title,
+            "'=cmd|自评报告.pdf",
+            "application/pdf",
+            2,
+            county.a.member.full_name,
+            rows[0][8],
+        )
+    ]
     no_formulas(wb)
 
 
@@ -173,4 +198,14 @@ def test_plan_workbook_export_has_the_import_sheets(client, county):
     assert wb.sheetnames == ["方案", "指标", "评估表"]
     ws = wb["方案"]
     assert ws["A1"].value == county.a.plan.title and ws.freeze_panes == "A3"
-    assert [c.value for c in ws[2]] == ["阶段", "措施", "任务", "责任角色", "责任人", "责任单位", "开始日期", "截止日期", "权重"]
+    assert [c.value for c in ws[2]] == [
+        "阶段",
+        "措施",
+        "任务",
+        "责任角色",
+        "责任人",
+        "责任单位",
+        "开始日期",
+        "截止日期",
+        "权重",
+    ]

@@ -59,8 +59,10 @@ def _lying_dimension() -> bytes:
 HOSTILE = {
     "over 10 MB": (_oversize, "10 MB"),
     "zip bomb (ratio)": (lambda: fx.zip_bomb(BASE), "压缩"),
-    "uncompressed over 100 MB": (lambda: fx.rezip(BASE, add={f"xl/media/{i}.bin": b"\0" * (30 * 1024 * 1024)
-                                                           for i in range(4)}), "100 MB"),
+    "uncompressed over 100 MB": (
+        lambda: fx.rezip(BASE, add={f"xl/media/{i}.bin": b"\0" * (30 * 1024 * 1024) for i in range(4)}),
+        "100 MB",
+    ),
     "too many zip entries": (_many_entries, "条目"),
     "entity expansion hidden in the XML": (fx.billion_laughs.__get__(BASE), "不安全"),
     "DTD in the prologue": (_dtd_at_the_top, "不安全"),
@@ -102,8 +104,17 @@ def _counts():
     return (Plan.objects.count(), Task.objects.count(), AuditEntry.objects.count(), WorkbookImport.objects.count())
 
 
-@pytest.mark.parametrize("name", ["zip bomb (ratio)", "entity expansion hidden in the XML", "xls", "password-protected",
-                                  "csv renamed to xlsx", "more than 20000 rows"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "zip bomb (ratio)",
+        "entity expansion hidden in the XML",
+        "xls",
+        "password-protected",
+        "csv renamed to xlsx",
+        "more than 20000 rows",
+    ],
+)
 def test_command_refuses_and_writes_nothing(county, tmp_path, name):
     path = tmp_path / "hostile.xlsx"
     path.write_bytes(HOSTILE[name][0]())
@@ -114,13 +125,17 @@ def test_command_refuses_and_writes_nothing(county, tmp_path, name):
     assert _counts() == before
 
 
-@pytest.mark.parametrize("name", ["zip bomb (ratio)", "entity expansion hidden in the XML", "xls", "csv renamed to xlsx"])
+@pytest.mark.parametrize(
+    "name", ["zip bomb (ratio)", "entity expansion hidden in the XML", "xls", "csv renamed to xlsx"]
+)
 def test_web_upload_refuses_and_writes_nothing(client, county, name):
     client.login(username="bureau_admin", password=PASSWORD)
     before = _counts()
     upload = SimpleUploadedFile("plan.xlsx", HOSTILE[name][0](), content_type="application/octet-stream")
-    response = client.post(reverse("excel:upload"), {"file": upload, "kind": "new_plan", "school": county.a.school.pk,
-                                                     "title": "新方案", "year": 2026})
+    response = client.post(
+        reverse("excel:upload"),
+        {"file": upload, "kind": "new_plan", "school": county.a.school.pk, "title": "新方案", "year": 2026},
+    )
     assert response.status_code == 400
     assert HOSTILE[name][1] in response.content.decode()
     assert _counts() == before

@@ -35,9 +35,16 @@ def workbook_for(county) -> bytes:
             [None, None, "更新仪器", "成员", None, None, None, "2026-10-01", None],
             [None, None, "建设录播教室", "成员", member, None, None, "2026-10-15", None],
         ],
-        指标=[["指标", "单位", "方向", "目标值", "关联措施"], ["生均图书", "册", "≥", 25, "资源配置优化"],
-            ["辍学率", "%", "≤", "2%", None]],
-        评估表=[["类别", "评估要点", "分值", "是否适用"], ["资源配置", "校舍达标", 10, "是"], [None, "食堂达标", 5, "否"]],
+        指标=[
+            ["指标", "单位", "方向", "目标值", "关联措施"],
+            ["生均图书", "册", "≥", 25, "资源配置优化"],
+            ["辍学率", "%", "≤", "2%", None],
+        ],
+        评估表=[
+            ["类别", "评估要点", "分值", "是否适用"],
+            ["资源配置", "校舍达标", 10, "是"],
+            [None, "食堂达标", 5, "否"],
+        ],
     )
 
 
@@ -46,18 +53,31 @@ def new_plan_target(county, title="导入的方案", year=2026) -> Target:
 
 
 def snapshot():
-    return (Plan.objects.count(), Measure.objects.count(), Task.objects.count(), Indicator.objects.count(),
-            AcceptanceCriterion.objects.count(), AuditEntry.objects.count(), LeadingGroupMember.objects.count())
+    return (
+        Plan.objects.count(),
+        Measure.objects.count(),
+        Task.objects.count(),
+        Indicator.objects.count(),
+        AcceptanceCriterion.objects.count(),
+        AuditEntry.objects.count(),
+        LeadingGroupMember.objects.count(),
+    )
 
 
 def test_import_creates_everything_and_maps_role_slots(county):
-    outcome = services.plan_import(actor=county.bureau_admin, fileobj=io.BytesIO(workbook_for(county)),
-                                   target=new_plan_target(county), source_name="plan.xlsx")
+    outcome = services.plan_import(
+        actor=county.bureau_admin,
+        fileobj=io.BytesIO(workbook_for(county)),
+        target=new_plan_target(county),
+        source_name="plan.xlsx",
+    )
     assert not outcome.errors
     plan = outcome.plan
     assert (plan.school, plan.title, plan.year) == (county.a.school, "导入的方案", 2026)
     assert [(s.name, s.starts_on, s.ends_on) for s in plan.stages.order_by("order")] == [
-        ("准备阶段", D(2026, 3, 1), D(2026, 3, 31)), ("实施阶段", D(2026, 4, 1), D(2026, 10, 15))]
+        ("准备阶段", D(2026, 3, 1), D(2026, 3, 31)),
+        ("实施阶段", D(2026, 4, 1), D(2026, 10, 15)),
+    ]
     lead = Measure.objects.get(stage__plan=plan, title="成立工作领导小组")
     assert (lead.owner, lead.weight, lead.responsible_units) == (county.a.leader, Decimal("2"), "校长办公室")
     tasks = {t.title: t for t in Task.objects.filter(plan=plan)}
@@ -71,12 +91,15 @@ def test_import_creates_everything_and_maps_role_slots(county):
     assert Measure.objects.get(stage__plan=plan, title="资源配置优化").working_group.name == "资源组"
     # The leading group is the school's, copied from its latest plan.
     assert set(plan.leading_group.values_list("user__username", "role")) == set(
-        county.a.plan.leading_group.values_list("user__username", "role"))
+        county.a.plan.leading_group.values_list("user__username", "role")
+    )
     books = Indicator.objects.get(plan=plan, name="生均图书")
     assert (books.target, books.direction, books.measure.title) == (Decimal("25"), "ge", "资源配置优化")
     assert Indicator.objects.get(plan=plan, name="辍学率").target == Decimal("2")
     assert list(plan.criteria.values_list("point", "max_score", "applicable")) == [
-        ("校舍达标", Decimal("10"), True), ("食堂达标", Decimal("5"), False)]
+        ("校舍达标", Decimal("10"), True),
+        ("食堂达标", Decimal("5"), False),
+    ]
     imported = AuditEntry.objects.get(action="plans.plan.imported", plan=plan)
     assert imported.actor == county.bureau_admin and imported.data["tasks"] == 6
     assert AuditEntry.objects.filter(action="tasks.task.created", plan=plan).count() == 6
@@ -84,8 +107,12 @@ def test_import_creates_everything_and_maps_role_slots(county):
 
 def test_dry_run_writes_nothing_but_reports_everything(county):
     before = snapshot()
-    outcome = services.plan_import(actor=county.bureau_admin, fileobj=io.BytesIO(workbook_for(county)),
-                                   target=new_plan_target(county), dry_run=True)
+    outcome = services.plan_import(
+        actor=county.bureau_admin,
+        fileobj=io.BytesIO(workbook_for(county)),
+        target=new_plan_target(county),
+        dry_run=True,
+    )
     assert outcome.counts == {"stages": 2, "measures": 2, "tasks": 6, "indicators": 2, "criteria": 2}
     assert outcome.resolution.unassigned == 2
     assert outcome.plan is None
@@ -107,17 +134,30 @@ def test_a_failure_halfway_leaves_the_database_as_it_was(county, monkeypatch):
     monkeypatch.setattr(plan_services, "indicator_create", failing)
     before = snapshot()
     with pytest.raises(RuntimeError):
-        services.plan_import(actor=county.bureau_admin, fileobj=io.BytesIO(workbook_for(county)),
-                             target=new_plan_target(county))
+        services.plan_import(
+            actor=county.bureau_admin, fileobj=io.BytesIO(workbook_for(county)), target=new_plan_target(county)
+        )
     assert len(calls) == 2  # plan, measures and tasks had been written before the failure
     assert snapshot() == before
 
 
 def test_problems_found_against_the_database_block_the_import(county):
-    data = simple_workbook([
-        ["准备阶段", "措施", "任务一", "成员", "查无此人", None, None, None, None],
-        [None, None, "任务二", "组长", county.b.leader.full_name, None, None, None, None],  # another school's person
-    ])
+    data = simple_workbook(
+        [
+            ["准备阶段", "措施", "任务一", "成员", "查无此人", None, None, None, None],
+            [
+                None,
+                None,
+                "任务二",
+                "组长",
+                county.b.leader.full_name,
+                None,
+                None,
+                None,
+                None,
+            ],  # another school's person
+        ]
+    )
     before = snapshot()
     outcome = services.plan_import(actor=None, fileobj=io.BytesIO(data), target=new_plan_target(county))
     assert [(p.sheet, p.row, p.column) for p in outcome.errors] == [("方案", 2, "责任人"), ("方案", 3, "责任人")]
@@ -127,8 +167,9 @@ def test_problems_found_against_the_database_block_the_import(county):
 
 def test_a_named_person_without_a_seat_gets_one_with_the_row_role(county):
     outsider = county.a.staff  # works at school a, no seat on its plan
-    data = simple_workbook([["准备阶段", "措施", "任务", "副组长", f"{outsider.full_name}({outsider.username})",
-                             None, None, None, None]])
+    data = simple_workbook(
+        [["准备阶段", "措施", "任务", "副组长", f"{outsider.full_name}({outsider.username})", None, None, None, None]]
+    )
     outcome = services.plan_import(actor=None, fileobj=io.BytesIO(data), target=new_plan_target(county))
     assert not outcome.errors
     seat = outcome.plan.leading_group.get(user=outsider)
@@ -143,8 +184,11 @@ def test_two_leaders_is_a_problem(county):
 
 
 def test_title_clash_is_a_problem(county):
-    outcome = services.plan_import(actor=None, fileobj=io.BytesIO(workbook_for(county)),
-                                   target=new_plan_target(county, title=county.a.plan.title, year=county.a.plan.year))
+    outcome = services.plan_import(
+        actor=None,
+        fileobj=io.BytesIO(workbook_for(county)),
+        target=new_plan_target(county, title=county.a.plan.title, year=county.a.plan.year),
+    )
     assert outcome.errors and "已有" in outcome.errors[0].message
 
 
@@ -185,15 +229,20 @@ def test_into_plan_stage_names_must_exist(county):
 def test_members_and_staff_may_not_import_into_a_plan(county, who):
     before = snapshot()
     with pytest.raises(NotAllowed):
-        services.plan_import(actor=getattr(county.a, who), fileobj=io.BytesIO(workbook_for(county)),
-                             target=into_target(county.a.plan))
+        services.plan_import(
+            actor=getattr(county.a, who), fileobj=io.BytesIO(workbook_for(county)), target=into_target(county.a.plan)
+        )
     assert snapshot() == before
 
 
 @pytest.mark.parametrize("who", ["b_office", "inspector", "other_bureau_user", "a_office"])
 def test_only_bureau_admins_create_plans_for_a_school(county, who):
-    user = {"b_office": county.b.office, "inspector": county.inspector, "other_bureau_user": county.other_bureau_user,
-            "a_office": county.a.office}[who]
+    user = {
+        "b_office": county.b.office,
+        "inspector": county.inspector,
+        "other_bureau_user": county.other_bureau_user,
+        "a_office": county.a.office,
+    }[who]
     before = snapshot()
     with pytest.raises(NotAllowed):
         services.plan_import(actor=user, fileobj=io.BytesIO(workbook_for(county)), target=new_plan_target(county))
@@ -202,8 +251,9 @@ def test_only_bureau_admins_create_plans_for_a_school(county, who):
 
 def test_office_of_another_school_may_not_import_into_this_plan(county):
     with pytest.raises(NotAllowed):
-        services.plan_import(actor=county.b.office, fileobj=io.BytesIO(workbook_for(county)),
-                             target=into_target(county.a.plan))
+        services.plan_import(
+            actor=county.b.office, fileobj=io.BytesIO(workbook_for(county)), target=into_target(county.a.plan)
+        )
 
 
 # --- the command ----------------------------------------------------------------------------------

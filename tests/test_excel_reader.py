@@ -75,15 +75,27 @@ def test_a_percent_formatted_cell_is_a_fraction():
     assert cells.parse_target(0.5, "", percent_format=True)[0] == Decimal("50")
 
 
-@pytest.mark.parametrize("raw, expected", [("≥", "ge"), (">=", "ge"), ("不低于", "ge"), ("≤", "le"), ("不超过", "le"),
-                                           ("＜＝", "le"), (None, None)])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [("≥", "ge"), (">=", "ge"), ("不低于", "ge"), ("≤", "le"), ("不超过", "le"), ("＜＝", "le"), (None, None)],
+)
 def test_directions(raw, expected):
     assert cells.parse_direction(raw) == expected
 
 
-@pytest.mark.parametrize("raw, expected", [("组长", ("leader", "")), ("校长", ("leader", "")), ("副组长", ("deputy", "")),
-                                           ("办公室", ("office", "")), ("办公室主任", ("office", "")),
-                                           ("成员", ("member", "")), ("资源配置组", ("", "资源配置组")), ("", ("", ""))])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("组长", ("leader", "")),
+        ("校长", ("leader", "")),
+        ("副组长", ("deputy", "")),
+        ("办公室", ("office", "")),
+        ("办公室主任", ("office", "")),
+        ("成员", ("member", "")),
+        ("资源配置组", ("", "资源配置组")),
+        ("", ("", "")),
+    ],
+)
 def test_roles_and_working_groups(raw, expected):
     assert cells.parse_role(raw) == expected
 
@@ -105,7 +117,12 @@ def test_messy_workbook_reads_as_intended():
     assert [m.title for m in prep.measures] == ["成立工作领导小组", "开展调研评估"]
     lead = prep.measures[0]
     # The measure row defines window, owner slot and weight; a task's units join the measure's.
-    assert (lead.starts_on, lead.ends_on, lead.weight, lead.slot.role) == (D(2026, 3, 1), D(2026, 3, 15), Decimal("2"), "leader")
+    assert (lead.starts_on, lead.ends_on, lead.weight, lead.slot.role) == (
+        D(2026, 3, 1),
+        D(2026, 3, 15),
+        Decimal("2"),
+        "leader",
+    )
     assert lead.units == ["校长办公室", "政教处"]
     assert [(t.title, t.slot.role, t.starts_on, t.due_on, t.weight) for t in lead.tasks] == [
         ("印发领导小组成立文件", "office", D(2026, 3, 2), D(2026, 3, 5), Decimal("1")),
@@ -153,13 +170,20 @@ def problems_of(data: bytes) -> list[tuple]:
 
 
 def test_every_problem_points_at_sheet_row_and_column():
-    data = simple_workbook([
-        ["准备阶段", "措施甲", "任务一", "组长", None, None, "2026-03-01", "2026-02-01", 1],  # 2: due before start
-        [None, "措施甲", "任务二", None, None, None, None, "明天", None],  # 3: bad date
-        [None, None, "任务三", None, None, None, None, None, -1],  # 4: negative weight
-        [None, None, None, "成员", None, None, None, None, None],  # 5: no task name
-    ], 指标=[["指标", "目标值", "关联措施", "方向"], ["生均图书", "很多", "", ""], ["学历", "95%", "不存在的措施", ""],
-           ["辍学率", "≥2%", "", "≤"]])
+    data = simple_workbook(
+        [
+            ["准备阶段", "措施甲", "任务一", "组长", None, None, "2026-03-01", "2026-02-01", 1],  # 2: due before start
+            [None, "措施甲", "任务二", None, None, None, None, "明天", None],  # 3: bad date
+            [None, None, "任务三", None, None, None, None, None, -1],  # 4: negative weight
+            [None, None, None, "成员", None, None, None, None, None],  # 5: no task name
+        ],
+        指标=[
+            ["指标", "目标值", "关联措施", "方向"],
+            ["生均图书", "很多", "", ""],
+            ["学历", "95%", "不存在的措施", ""],
+            ["辍学率", "≥2%", "", "≤"],
+        ],
+    )
     problems = read(data).problems
     located = {(p.sheet, p.row, p.column) for p in problems if p.is_error}
     assert ("方案", 2, "H(截止日期)") in located

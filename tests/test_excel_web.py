@@ -78,10 +78,12 @@ def test_preview_then_confirm_imports_once(client, county):
 
 def test_preview_lists_every_problem_and_offers_no_confirm(client, county):
     login(client, county.bureau_admin)
-    data = simple_workbook([
-        ["准备阶段", "措施", "任务一", "成员", "查无此人", None, None, "2026-13-01", None],
-        [None, None, "任务二", None, None, None, None, None, "很多"],
-    ])
+    data = simple_workbook(
+        [
+            ["准备阶段", "措施", "任务一", "成员", "查无此人", None, None, "2026-13-01", None],
+            [None, None, "任务二", None, None, None, None, None, "很多"],
+        ]
+    )
     response = upload(client, data, school=county.a.school.pk)
     row = WorkbookImport.objects.get()
     assert row.status == WorkbookImport.Status.FAILED
@@ -140,9 +142,12 @@ def test_two_simultaneous_confirmations_import_once(county):
     """Two requests confirming the same token at once (a double click): exactly one plan."""
     import io
 
-    row = services.workbook_preview(actor=county.bureau_admin, fileobj=io.BytesIO(workbook_for(county)),
-                                    source_name="x.xlsx", target=services.target_of(WorkbookImport(
-                                        kind="new_plan", school=county.a.school, title="并发导入", year=2026)))
+    row = services.workbook_preview(
+        actor=county.bureau_admin,
+        fileobj=io.BytesIO(workbook_for(county)),
+        source_name="x.xlsx",
+        target=services.target_of(WorkbookImport(kind="new_plan", school=county.a.school, title="并发导入", year=2026)),
+    )
     barrier = threading.Barrier(2)
     results, errors = [], []
 
@@ -202,8 +207,9 @@ def test_template_import_and_issue_to_schools(client, county):
         assert str(plan.stages.get(order=1).starts_on) == "2026-03-01"
     # Issuing again (double click): refused, nothing new.
     before = snapshot()
-    again = client.post(reverse("excel:template", args=[template.pk]), {"schools": schools, "action": "issue"},
-                        follow=True)
+    again = client.post(
+        reverse("excel:template", args=[template.pk]), {"schools": schools, "action": "issue"}, follow=True
+    )
     assert "已下发" in again.content.decode()
     assert snapshot() == before
 
@@ -212,8 +218,10 @@ def test_issue_is_all_or_nothing(client, county):
     template = make_template(client, county)
     Plan.objects.create(school=county.b.school, title="县模板", year=2026)  # b already has one
     before = snapshot()
-    response = client.post(reverse("excel:template", args=[template.pk]),
-                           {"schools": [county.a.school.pk, county.b.school.pk], "action": "issue"})
+    response = client.post(
+        reverse("excel:template", args=[template.pk]),
+        {"schools": [county.a.school.pk, county.b.school.pk], "action": "issue"},
+    )
     assert response.status_code == 200 and "没有学校收到方案" in response.content.decode()
     assert snapshot() == before and not TemplateIssue.objects.exists()
 
@@ -222,8 +230,12 @@ def test_other_county_cannot_see_or_issue_the_template(client, county):
     template = make_template(client, county)
     login(client, county.other_bureau_user)
     assert client.get(reverse("excel:template", args=[template.pk])).status_code == 404
-    assert client.post(reverse("excel:template", args=[template.pk]),
-                       {"schools": [county.c.school.pk], "action": "issue"}).status_code == 404
+    assert (
+        client.post(
+            reverse("excel:template", args=[template.pk]), {"schools": [county.c.school.pk], "action": "issue"}
+        ).status_code
+        == 404
+    )
     assert not TemplateIssue.objects.exists()
 
 
@@ -231,7 +243,6 @@ def test_service_refuses_to_issue_outside_the_bureau(county):
     from plans.errors import NotAllowed
     from plans.excel.spec import WorkbookSpec
 
-    template = PlanTemplate.objects.create(bureau=county.bureau, title="模板", year=2026,
-                                           spec=WorkbookSpec().to_json())
+    template = PlanTemplate.objects.create(bureau=county.bureau, title="模板", year=2026, spec=WorkbookSpec().to_json())
     with pytest.raises(NotAllowed):
         services.template_issue(actor=county.bureau_admin, template=template, schools=[county.c.school])

@@ -132,7 +132,9 @@ def parse_direction(value: Any) -> str | None:
     raise CellError(f"无法识别的方向“{text(value)}”,请填写 ≥ 或 ≤。")
 
 
-def parse_target(value: Any, unit: str, *, percent_format: bool = False) -> tuple[Decimal | None, str | None, str, bool]:
+def parse_target(
+    value: Any, unit: str, *, percent_format: bool = False
+) -> tuple[Decimal | None, str | None, str, bool]:
     """An indicator target: (number, direction or None, unit, scaled).
 
     Reads '95', '95%', '≥95%', '不低于95%', '14平方米' and 0.95. With a '%' unit (given, or found in
@@ -151,7 +153,7 @@ def parse_target(value: Any, unit: str, *, percent_format: bool = False) -> tupl
     for words, found in ((_GE_WORDS, "ge"), (_LE_WORDS, "le")):
         for word in words:
             if raw.startswith(word):
-                direction, raw = found, raw[len(word):]
+                direction, raw = found, raw[len(word) :]
                 break
         if direction:
             break
@@ -162,7 +164,7 @@ def parse_target(value: Any, unit: str, *, percent_format: bool = False) -> tupl
     if not match:
         raise CellError(f"无法识别的目标值“{text(value)}”,请填写数字,如 95% 或 ≥14。")
     number = Decimal(match.group(0))
-    rest = raw[match.end():]
+    rest = raw[match.end() :]
     if rest.startswith("%"):
         return _quantize(number), direction, unit or "%", False
     if unit == "%" and abs(number) <= 1 and not rest:

@@ -27,8 +27,13 @@ SLOTS = {
     "deputy2": Slot(group="资源配置组"),
     "office": Slot(role="office"),
 }
-LINKS = {"生均校舍面积": "资源配置优化", "生均图书": "资源配置优化", "教师专科以上学历比例": "师资队伍建设",
-         "初中辍学率": "控辍保学", "学生体质健康合格率": "学生体质健康促进"}
+LINKS = {
+    "生均校舍面积": "资源配置优化",
+    "生均图书": "资源配置优化",
+    "教师专科以上学历比例": "师资队伍建设",
+    "初中辍学率": "控辍保学",
+    "学生体质健康合格率": "学生体质健康促进",
+}
 CRITERIA = [
     ("资源配置", "生均教学及辅助用房面积达标", 10, True),
     ("资源配置", "生均体育运动场馆面积达标", 8, True),
@@ -58,8 +63,16 @@ def example_spec() -> WorkbookSpec:
     for (name, measures), (start, end) in zip(STAGES, WINDOWS, strict=True):
         stage = StageItem(row=0, name=name, starts_on=start, ends_on=end)
         for title, owner, units, tasks in measures:
-            measure = MeasureItem(row=0, title=title, slot=_slot(owner), units=units.split("、"), starts_on=start,
-                                  ends_on=end, weight=Decimal(2 if name == "实施阶段" else 1), defined_at=0)
+            measure = MeasureItem(
+                row=0,
+                title=title,
+                slot=_slot(owner),
+                units=units.split("、"),
+                starts_on=start,
+                ends_on=end,
+                weight=Decimal(2 if name == "实施阶段" else 1),
+                defined_at=0,
+            )
             for (task_title, who), due in zip(tasks, _due_dates(start, end, len(tasks)), strict=True):
                 measure.tasks.append(TaskItem(row=0, title=task_title, slot=_slot(who), starts_on=start, due_on=due))
             stage.measures.append(measure)
@@ -68,7 +81,9 @@ def example_spec() -> WorkbookSpec:
         IndicatorItem(row=0, name=name, unit=unit, direction=direction, target=target, measure=LINKS.get(name, ""))
         for name, unit, direction, target in INDICATORS
     ]
-    spec.criteria = [CriterionItem(row=0, category=c, point=p, max_score=Decimal(s), applicable=a) for c, p, s, a in CRITERIA]
+    spec.criteria = [
+        CriterionItem(row=0, category=c, point=p, max_score=Decimal(s), applicable=a) for c, p, s, a in CRITERIA
+    ]
     return spec
 
 

@@ -20,6 +20,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from plans.audit import action_label
+from plans.excel import audit_labels  # noqa: F401 - registers the action labels
 from plans.excel.cells import ROLE_LABELS
 from plans.excel.reader import NO_CATEGORY
 from plans.excel.spec import (
@@ -66,10 +67,23 @@ def _status_labels() -> dict[str, str]:
 # --- the plan workbook (the import format) -------------------------------------------------------
 
 PLAN_COLUMNS = [
-    Column("阶段", 12), Column("措施", 28), Column("任务", 40), Column("责任角色", 12), Column("责任人", 14),
-    Column("责任单位", 22), Column("开始日期", 12), Column("截止日期", 12), Column("权重", 8),
+    Column("阶段", 12),
+    Column("措施", 28),
+    Column("任务", 40),
+    Column("责任角色", 12),
+    Column("责任人", 14),
+    Column("责任单位", 22),
+    Column("开始日期", 12),
+    Column("截止日期", 12),
+    Column("权重", 8),
 ]
-INDICATOR_COLUMNS = [Column("指标", 30), Column("单位", 10), Column("方向", 8), Column("目标值", 12), Column("关联措施", 28)]
+INDICATOR_COLUMNS = [
+    Column("指标", 30),
+    Column("单位", 10),
+    Column("方向", 8),
+    Column("目标值", 12),
+    Column("关联措施", 28),
+]
 CRITERIA_COLUMNS = [Column("类别", 16), Column("评估要点", 60), Column("分值", 8), Column("是否适用", 10)]
 
 
@@ -77,7 +91,8 @@ def spec_of_plan(plan: Plan) -> WorkbookSpec:
     """The plan as a WorkbookSpec (what importing its export gives back)."""
     seats = {s.user_id: s.role for s in plan.leading_group.all()}
     names = Counter(
-        (u.full_name or u.username) for u in User.objects.filter(organisation_id=plan.school_id).only("full_name", "username")
+        (u.full_name or u.username)
+        for u in User.objects.filter(organisation_id=plan.school_id).only("full_name", "username")
     )
 
     def person(user: User | None) -> str:
@@ -100,17 +115,39 @@ def spec_of_plan(plan: Plan) -> WorkbookSpec:
     for stage in plan.stages.order_by("order"):
         item = StageItem(row=0, name=stage.name, starts_on=stage.starts_on, ends_on=stage.ends_on)
         for m in by_stage[stage.pk]:
-            item.measures.append(MeasureItem(
-                row=0, title=m.title, slot=slot(m.owner, m.working_group.name if m.working_group else ""),
-                units=[u for u in m.responsible_units.split("、") if u], starts_on=m.starts_on, ends_on=m.ends_on,
-                weight=m.weight, defined_at=0,
-                tasks=[TaskItem(row=0, title=t.title, slot=slot(t.assignee), starts_on=t.starts_on, due_on=t.due_on,
-                                weight=t.weight) for t in tasks[m.pk]],
-            ))
+            item.measures.append(
+                MeasureItem(
+                    row=0,
+                    title=m.title,
+                    slot=slot(m.owner, m.working_group.name if m.working_group else ""),
+                    units=[u for u in m.responsible_units.split("、") if u],
+                    starts_on=m.starts_on,
+                    ends_on=m.ends_on,
+                    weight=m.weight,
+                    defined_at=0,
+                    tasks=[
+                        TaskItem(
+                            row=0,
+                            title=t.title,
+                            slot=slot(t.assignee),
+                            starts_on=t.starts_on,
+                            due_on=t.due_on,
+                            weight=t.weight,
+                        )
+                        for t in tasks[m.pk]
+                    ],
+                )
+            )
         spec.stages.append(item)
     spec.indicators = [
-        IndicatorItem(row=0, name=i.name, unit=i.unit, direction=i.direction, target=i.target,
-                      measure=i.measure.title if i.measure else "")
+        IndicatorItem(
+            row=0,
+            name=i.name,
+            unit=i.unit,
+            direction=i.direction,
+            target=i.target,
+            measure=i.measure.title if i.measure else "",
+        )
         for i in plan.indicators.select_related("measure").order_by("order", "id")
     ]
     spec.criteria = [
@@ -131,17 +168,41 @@ def spec_workbook(spec: WorkbookSpec) -> XlsxBook:
     for stage in spec.stages:
         sheet.append([stage.name, None, None, None, None, None, stage.starts_on, stage.ends_on, None])
         for m in stage.measures:
-            sheet.append([stage.name, m.title, None, _role_text(m.slot), m.slot.person, "、".join(m.units),
-                          m.starts_on, m.ends_on, m.weight])
+            sheet.append(
+                [
+                    stage.name,
+                    m.title,
+                    None,
+                    _role_text(m.slot),
+                    m.slot.person,
+                    "、".join(m.units),
+                    m.starts_on,
+                    m.ends_on,
+                    m.weight,
+                ]
+            )
             for t in m.tasks:
-                sheet.append([stage.name, m.title, t.title, _role_text(t.slot), t.slot.person, None,
-                              t.starts_on, t.due_on, t.weight])
+                sheet.append(
+                    [
+                        stage.name,
+                        m.title,
+                        t.title,
+                        _role_text(t.slot),
+                        t.slot.person,
+                        None,
+                        t.starts_on,
+                        t.due_on,
+                        t.weight,
+                    ]
+                )
     sheet = book.sheet(INDICATOR_SHEET, INDICATOR_COLUMNS)
     for i in spec.indicators:
         # A % target is written as a percent-formatted fraction, which reads back unambiguously.
         if i.unit == "%":
             fmt = "0%" if i.target == i.target.to_integral_value() else "0.0###%"
-            sheet.append_cells([i.name, i.unit, DIRECTION_LABELS.get(i.direction, ""), i.target / 100, i.measure], {3: fmt})
+            sheet.append_cells(
+                [i.name, i.unit, DIRECTION_LABELS.get(i.direction, ""), i.target / 100, i.measure], {3: fmt}
+            )
         else:
             sheet.append([i.name, i.unit, DIRECTION_LABELS.get(i.direction, ""), i.target, i.measure])
     sheet = book.sheet(CRITERIA_SHEET, CRITERIA_COLUMNS)
@@ -157,9 +218,18 @@ def plan_workbook(plan: Plan) -> XlsxBook:
 # --- plan progress -------------------------------------------------------------------------------
 
 PROGRESS_COLUMNS = [
-    Column("阶段", 12), Column("措施", 28), Column("任务", 40), Column("责任人", 12), Column("责任单位", 20),
-    Column("状态", 10), Column("开始日期", 12), Column("截止日期", 12), Column("是否逾期", 9), Column("逾期天数", 9),
-    Column("进度(%)", 9), Column("权重", 8),
+    Column("阶段", 12),
+    Column("措施", 28),
+    Column("任务", 40),
+    Column("责任人", 12),
+    Column("责任单位", 20),
+    Column("状态", 10),
+    Column("开始日期", 12),
+    Column("截止日期", 12),
+    Column("是否逾期", 9),
+    Column("逾期天数", 9),
+    Column("进度(%)", 9),
+    Column("权重", 8),
 ]
 
 
@@ -173,18 +243,48 @@ def plan_progress_book(plan: Plan, today: datetime.date | None = None) -> XlsxBo
     tasks = defaultdict(list)
     for task in _task_model().objects.filter(plan=plan).select_related("assignee").order_by("order", "id"):
         tasks[task.measure_id].append(task)
-    measures = Measure.objects.filter(stage__plan=plan).select_related("stage", "owner").order_by("stage__order", "order", "id")
+    measures = (
+        Measure.objects.filter(stage__plan=plan)
+        .select_related("stage", "owner")
+        .order_by("stage__order", "order", "id")
+    )
     for m in measures:
         mp = progress.measures.get(m.pk)
-        sheet.append([m.stage.name, m.title, None, _name(m.owner), m.responsible_units, "措施",
-                      m.starts_on, m.ends_on, "是" if mp and mp.overdue else "否", None,
-                      round(mp.percent, 1) if mp else 0, m.weight])
+        sheet.append(
+            [
+                m.stage.name,
+                m.title,
+                None,
+                _name(m.owner),
+                m.responsible_units,
+                "措施",
+                m.starts_on,
+                m.ends_on,
+                "是" if mp and mp.overdue else "否",
+                None,
+                round(mp.percent, 1) if mp else 0,
+                m.weight,
+            ]
+        )
         for t in tasks[m.pk]:
             overdue = t.is_overdue_on(today)
             state = "已豁免" if t.waived else labels.get(t.status, t.status)
-            sheet.append([m.stage.name, m.title, t.title, _name(t.assignee), None, state, t.starts_on, t.due_on,
-                          "是" if overdue else "否", (today - t.due_on).days if overdue else None,
-                          100 if t.is_done else 0, t.weight])
+            sheet.append(
+                [
+                    m.stage.name,
+                    m.title,
+                    t.title,
+                    _name(t.assignee),
+                    None,
+                    state,
+                    t.starts_on,
+                    t.due_on,
+                    "是" if overdue else "否",
+                    (today - t.due_on).days if overdue else None,
+                    100 if t.is_done else 0,
+                    t.weight,
+                ]
+            )
     return book
 
 
@@ -195,13 +295,32 @@ def _name(user: User | None) -> str:
 # --- county --------------------------------------------------------------------------------------
 
 SUMMARY_COLUMNS = [
-    Column("乡镇", 10), Column("学校", 22), Column("学校代码", 14), Column("实施方案", 30), Column("年度", 7),
-    Column("方案状态", 9), Column("当前阶段", 10), Column("进度(%)", 9), Column("任务数", 8), Column("已完成", 8),
-    Column("逾期任务", 9), Column("指标达标", 9), Column("指标已上报", 10), Column("指标总数", 9),
+    Column("乡镇", 10),
+    Column("学校", 22),
+    Column("学校代码", 14),
+    Column("实施方案", 30),
+    Column("年度", 7),
+    Column("方案状态", 9),
+    Column("当前阶段", 10),
+    Column("进度(%)", 9),
+    Column("任务数", 8),
+    Column("已完成", 8),
+    Column("逾期任务", 9),
+    Column("指标达标", 9),
+    Column("指标已上报", 10),
+    Column("指标总数", 9),
 ]
 DETAIL_COLUMNS = [
-    Column("乡镇", 10), Column("学校", 22), Column("实施方案", 30), Column("阶段", 12), Column("措施", 28),
-    Column("任务", 40), Column("责任人", 12), Column("状态", 10), Column("截止日期", 12), Column("是否逾期", 9),
+    Column("乡镇", 10),
+    Column("学校", 22),
+    Column("实施方案", 30),
+    Column("阶段", 12),
+    Column("措施", 28),
+    Column("任务", 40),
+    Column("责任人", 12),
+    Column("状态", 10),
+    Column("截止日期", 12),
+    Column("是否逾期", 9),
 ]
 
 
@@ -211,10 +330,14 @@ def _county_plans(user: Any) -> QuerySet[Plan]:
 
 def _indicator_figures(plan_ids: list[int]) -> dict[int, tuple[int, int, int]]:
     """plan id -> (met, reported, total), from each indicator's latest reading, in one query."""
-    latest = IndicatorReading.objects.filter(indicator=OuterRef("pk")).order_by("-measured_on", "-id").values("value")[:1]
+    latest = (
+        IndicatorReading.objects.filter(indicator=OuterRef("pk")).order_by("-measured_on", "-id").values("value")[:1]
+    )
     figures: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
-    rows = Indicator.objects.filter(plan_id__in=plan_ids).annotate(latest=Subquery(latest)).values_list(
-        "plan_id", "direction", "target", "latest"
+    rows = (
+        Indicator.objects.filter(plan_id__in=plan_ids)
+        .annotate(latest=Subquery(latest))
+        .values_list("plan_id", "direction", "target", "latest")
     )
     for plan_id, direction, target, value in rows:
         f = figures[plan_id]
@@ -254,10 +377,24 @@ def _summary_rows(user: Any, plans: list[Plan], today: datetime.date) -> list[li
     rows: list[list[Any]] = []
     for plan in plans:
         pp, (met, reported, total) = progress[plan.pk], indicators.get(plan.pk, (0, 0, 0))
-        rows.append([plan.school.township, plan.school.name, plan.school.code, plan.title, plan.year,
-                     status_labels.get(plan.status, plan.status),
-                     pp.current_stage.name if pp.current_stage else "已完成", round(pp.percent, 1), pp.total,
-                     pp.done, pp.overdue, met, reported, total])
+        rows.append(
+            [
+                plan.school.township,
+                plan.school.name,
+                plan.school.code,
+                plan.title,
+                plan.year,
+                status_labels.get(plan.status, plan.status),
+                pp.current_stage.name if pp.current_stage else "已完成",
+                round(pp.percent, 1),
+                pp.total,
+                pp.done,
+                pp.overdue,
+                met,
+                reported,
+                total,
+            ]
+        )
     with_plan = {p.school_id for p in plans}
     for school in visible_schools(user).exclude(pk__in=with_plan).order_by("township", "code"):
         rows.append([school.township, school.name, school.code, "(暂无实施方案)"])
@@ -270,23 +407,47 @@ def _detail_rows(plans: list[Plan], today: datetime.date) -> Iterator[tuple]:
     closed = Task.Status.CLOSED
     heads = {p.pk: (p.school.township, p.school.name, p.title) for p in plans}
     for chunk_start in range(0, len(plans), 200):
-        ids = [p.pk for p in plans[chunk_start:chunk_start + 200]]
+        ids = [p.pk for p in plans[chunk_start : chunk_start + 200]]
         rows = (
             Task.objects.filter(plan_id__in=ids)
             .order_by("plan_id", "measure__stage__order", "measure__order", "measure_id", "order", "id")
-            .values_list("plan_id", "measure__stage__name", "measure__title", "title", "assignee__full_name",
-                         "assignee__username", "status", "waived", "due_on")
+            .values_list(
+                "plan_id",
+                "measure__stage__name",
+                "measure__title",
+                "title",
+                "assignee__full_name",
+                "assignee__username",
+                "status",
+                "waived",
+                "due_on",
+            )
             .iterator(chunk_size=BATCH)
         )
         for plan_id, stage, measure, title, full_name, username, status, waived, due in rows:
-            yield (*heads[plan_id], stage, measure, title, full_name or username,
-                   "已豁免" if waived else labels[status], due,
-                   "是" if due and due < today and not waived and status != closed else "否")
+            yield (
+                *heads[plan_id],
+                stage,
+                measure,
+                title,
+                full_name or username,
+                "已豁免" if waived else labels[status],
+                due,
+                "是" if due and due < today and not waived and status != closed else "否",
+            )
 
 
 INDICATOR_TABLE_COLUMNS = [
-    Column("乡镇", 10), Column("学校", 22), Column("实施方案", 30), Column("指标", 30), Column("单位", 8),
-    Column("方向", 6), Column("目标值", 10), Column("最新实际值", 11), Column("上报日期", 12), Column("是否达标", 9),
+    Column("乡镇", 10),
+    Column("学校", 22),
+    Column("实施方案", 30),
+    Column("指标", 30),
+    Column("单位", 8),
+    Column("方向", 6),
+    Column("目标值", 10),
+    Column("最新实际值", 11),
+    Column("上报日期", 12),
+    Column("是否达标", 9),
     Column("上报人", 12),
 ]
 
@@ -308,9 +469,21 @@ def indicator_book(user: Any) -> XlsxBook:
     sheet = book.sheet("指标汇总", INDICATOR_TABLE_COLUMNS)
     for ind in rows:
         met = ind.is_met_by(ind.latest_value)
-        sheet.append([ind.plan.school.township, ind.plan.school.name, ind.plan.title, ind.name, ind.unit,
-                      DIRECTION_LABELS.get(ind.direction, ""), ind.target.normalize(), _normal(ind.latest_value),
-                      ind.latest_on, "待上报" if met is None else "达标" if met else "未达标", ind.latest_by])
+        sheet.append(
+            [
+                ind.plan.school.township,
+                ind.plan.school.name,
+                ind.plan.title,
+                ind.name,
+                ind.unit,
+                DIRECTION_LABELS.get(ind.direction, ""),
+                ind.target.normalize(),
+                _normal(ind.latest_value),
+                ind.latest_on,
+                "待上报" if met is None else "达标" if met else "未达标",
+                ind.latest_by,
+            ]
+        )
     return book
 
 
@@ -321,8 +494,15 @@ def _normal(value: Decimal | None) -> Decimal | None:
 # --- history and evidence ------------------------------------------------------------------------
 
 HISTORY_COLUMNS = [
-    Column("时间", 19), Column("操作人", 12), Column("动作", 16), Column("对象", 12), Column("对象编号", 10),
-    Column("原状态", 10), Column("新状态", 10), Column("原因", 30), Column("详情", 50),
+    Column("时间", 19),
+    Column("操作人", 12),
+    Column("动作", 16),
+    Column("对象", 12),
+    Column("对象编号", 10),
+    Column("原状态", 10),
+    Column("新状态", 10),
+    Column("原因", 30),
+    Column("详情", 50),
 ]
 
 
@@ -352,16 +532,32 @@ def history_book(plan: Plan) -> XlsxBook:
     rows = AuditEntry.objects.filter(plan=plan).select_related("actor").order_by("created_at", "id")
     for entry in rows.iterator(chunk_size=BATCH):
         labels = states.get(entry.target_type, {})
-        sheet.append([entry.created_at, _name(entry.actor) or "系统", action_label(entry.action),
-                      _model_label(entry.target_type, names), entry.target_id,
-                      labels.get(entry.from_state, entry.from_state), labels.get(entry.to_state, entry.to_state),
-                      entry.reason, json.dumps(entry.data, ensure_ascii=False) if entry.data else None])
+        sheet.append(
+            [
+                entry.created_at,
+                _name(entry.actor) or "系统",
+                action_label(entry.action),
+                _model_label(entry.target_type, names),
+                entry.target_id,
+                labels.get(entry.from_state, entry.from_state),
+                labels.get(entry.to_state, entry.to_state),
+                entry.reason,
+                json.dumps(entry.data, ensure_ascii=False) if entry.data else None,
+            ]
+        )
     return book
 
 
 EVIDENCE_COLUMNS = [
-    Column("序号", 6), Column("阶段", 12), Column("措施", 28), Column("任务", 36), Column("文件名", 36),
-    Column("类型", 18), Column("大小(KB)", 10), Column("上传人", 12), Column("上传时间", 19),
+    Column("序号", 6),
+    Column("阶段", 12),
+    Column("措施", 28),
+    Column("任务", 36),
+    Column("文件名", 36),
+    Column("类型", 18),
+    Column("大小(KB)", 10),
+    Column("上传人", 12),
+    Column("上传时间", 19),
 ]
 
 
@@ -374,13 +570,31 @@ def evidence_book(plan: Plan) -> XlsxBook:
     rows = (
         Evidence.objects.filter(task__plan=plan)
         .select_related("task", "task__measure", "task__measure__stage", "uploaded_by")
-        .order_by("task__measure__stage__order", "task__measure__order", "task__measure_id", "task__order",
-                  "task_id", "uploaded_at", "id")
+        .order_by(
+            "task__measure__stage__order",
+            "task__measure__order",
+            "task__measure_id",
+            "task__order",
+            "task_id",
+            "uploaded_at",
+            "id",
+        )
     )
     for number, ev in enumerate(rows.iterator(chunk_size=BATCH), start=1):
         task = ev.task
-        sheet.append([number, task.measure.stage.name, task.measure.title, task.title, ev.original_name,
-                      ev.content_type, round(ev.size / 1024, 1), _name(ev.uploaded_by), ev.uploaded_at])
+        sheet.append(
+            [
+                number,
+                task.measure.stage.name,
+                task.measure.title,
+                task.title,
+                ev.original_name,
+                ev.content_type,
+                round(ev.size / 1024, 1),
+                _name(ev.uploaded_by),
+                ev.uploaded_at,
+            ]
+        )
     return book
 
 

@@ -34,12 +34,15 @@ def importable_plans(user: Any):
 class UploadForm(forms.Form):
     file = forms.FileField(label="Excel 文件(.xlsx)", widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
     kind = forms.ChoiceField(label="导入为", widget=forms.RadioSelect)
-    school = forms.ModelChoiceField(label="学校", queryset=Organisation.objects.none(), required=False,
-                                    empty_label="请选择学校")
-    plan = forms.ModelChoiceField(label="已有方案", queryset=Plan.objects.none(), required=False,
-                                  empty_label="请选择方案")
-    title = forms.CharField(label="方案名称", max_length=200, required=False,
-                            help_text="留空则使用表格标题行(表头上方的标题)。")
+    school = forms.ModelChoiceField(
+        label="学校", queryset=Organisation.objects.none(), required=False, empty_label="请选择学校"
+    )
+    plan = forms.ModelChoiceField(
+        label="已有方案", queryset=Plan.objects.none(), required=False, empty_label="请选择方案"
+    )
+    title = forms.CharField(
+        label="方案名称", max_length=200, required=False, help_text="留空则使用表格标题行(表头上方的标题)。"
+    )
     year = forms.IntegerField(label="年度", min_value=2000, max_value=2100, required=False)
 
     def __init__(self, *args, user: Any, **kwargs):
@@ -71,11 +74,13 @@ class UploadForm(forms.Form):
 
 
 class IssueForm(forms.Form):
-    schools = forms.ModelMultipleChoiceField(label="下发给", queryset=Organisation.objects.none(),
-                                             widget=forms.CheckboxSelectMultiple)
+    schools = forms.ModelMultipleChoiceField(
+        label="下发给", queryset=Organisation.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
     title = forms.CharField(label="方案名称", max_length=200, required=False, help_text="留空则使用模板名称。")
-    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100, required=False,
-                              help_text="留空则使用模板年度。日期保持模板原样。")
+    year = forms.IntegerField(
+        label="年度", min_value=2000, max_value=2100, required=False, help_text="留空则使用模板年度。日期保持模板原样。"
+    )
 
     def __init__(self, *args, user: Any, template, **kwargs):
         super().__init__(*args, **kwargs)

@@ -106,18 +106,28 @@ def resolve(spec: WorkbookSpec, target: Target, *, sha256: str = "") -> Resoluti
     return result
 
 
-def _problem(result: Resolution, row: int | None, column: str, message: str, level: str = "error",
-             sheet: str = PLAN_SHEET) -> None:
+def _problem(
+    result: Resolution, row: int | None, column: str, message: str, level: str = "error", sheet: str = PLAN_SHEET
+) -> None:
     result.problems.append(Problem(sheet, row, column, message, level))
 
 
 def _check_target(result: Resolution, sha256: str) -> None:
     target, spec = result.target, result.spec
     if target.kind == WorkbookImport.Kind.INTO_PLAN:
-        names = set(target.plan.stages.values_list("name", flat=True))
+        stages = {s.name: s for s in target.plan.stages.all()}
+        names = set(stages)
         for stage in spec.stages:
+            if (
+                stage.name in stages
+                and stages[stage.name].status == "completed"
+                and any(m.tasks for m in stage.measures)
+            ):
+                _problem(result, stage.row, "阶段", f"“{stage.name}”已签署完成,不能再新建任务。")
             if stage.name not in names:
-                _problem(result, stage.row, "阶段", f"方案中没有名为“{stage.name}”的阶段(现有:{'、'.join(sorted(names))})。")
+                _problem(
+                    result, stage.row, "阶段", f"方案中没有名为“{stage.name}”的阶段(现有:{'、'.join(sorted(names))})。"
+                )
         # Web and command imports both leave this audit row, with the file's digest.
         done = AuditEntry.objects.filter(plan=target.plan, action="plans.plan.imported", data__sha256=sha256)
         if sha256 and done.exists():
@@ -138,13 +148,13 @@ def _check_target(result: Resolution, sha256: str) -> None:
 
 
 def _warn_existing_measures(result: Resolution) -> None:
-    existing = set(
-        result.target.plan.stages.values_list("name", "measures__title").exclude(measures__title=None)
-    )
+    existing = set(result.target.plan.stages.values_list("name", "measures__title").exclude(measures__title=None))
     for stage in result.spec.stages:
         for measure in stage.measures:
             if (stage.name, measure.title) in existing:
-                _problem(result, measure.row, "措施", f"方案中已有措施“{measure.title}”,将再新增一条同名措施。", "warning")
+                _problem(
+                    result, measure.row, "措施", f"方案中已有措施“{measure.title}”,将再新增一条同名措施。", "warning"
+                )
 
 
 class _People:
@@ -170,9 +180,6 @@ class _People:
             return None, f"本校有 {len(found)} 位“{written}”,请写成“姓名(用户名)”。"
         return None, f"本校没有名为“{written}”的人员。"
 
-    def get(self, pk: int) -> User | None:
-        return next((u for u in self.by_username.values() if u.pk == pk), None)
-
 
 def _starting_seats(result: Resolution) -> list[SeatPlan]:
     """The leading group role slots map to: the target plan's, or (new plan) the school's latest."""
@@ -193,9 +200,16 @@ def _starting_seats(result: Resolution) -> list[SeatPlan]:
     for seat in source.leading_group.select_related("user", "working_group").order_by("role", "id"):
         if seat.user.organisation_id != target.target_school.pk or not seat.user.is_active:
             continue  # moved to another school, or left
-        seats.append(SeatPlan(user=seat.user, role=seat.role, group=seat.working_group.name if seat.working_group else "",
-                              duty=seat.duty, new=target.kind != WorkbookImport.Kind.INTO_PLAN,
-                              copied=target.kind != WorkbookImport.Kind.INTO_PLAN))
+        seats.append(
+            SeatPlan(
+                user=seat.user,
+                role=seat.role,
+                group=seat.working_group.name if seat.working_group else "",
+                duty=seat.duty,
+                new=target.kind != WorkbookImport.Kind.INTO_PLAN,
+                copied=target.kind != WorkbookImport.Kind.INTO_PLAN,
+            )
+        )
     return seats
 
 

@@ -78,8 +78,12 @@ SHEET_NAMES = {
     INDICATOR_SHEET: ("指标", "量化指标", "指标表", "目标指标"),
     CRITERIA_SHEET: ("评估表", "验收评估表", "评估标准", "评分表", "验收标准"),
 }
-_NOTE = re.compile(r"^(?:※|(?:注(?:意事项)?|说明|备注|附注|填表说明|填表人|制表人|制表单位|制表|审核人|联系人|联系电话)\s*[:\d])")
-_ENUM_PREFIX = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[(（]?[一二三四五六七八九十\d]+[)）]|\d+[、.．](?!\d))\s*")
+_NOTE = re.compile(
+    r"^(?:※|(?:注(?:意事项)?|说明|备注|附注|填表说明|填表人|制表人|制表单位|制表|审核人|联系人|联系电话)\s*[:\d])"
+)
+_ENUM_PREFIX = re.compile(
+    r"^(?:[一二三四五六七八九十]+[、.．]|[(（]?[一二三四五六七八九十\d]+[)）]|\d+[、.．](?!\d))\s*"
+)
 
 
 @dataclass
@@ -320,7 +324,9 @@ class _PlanSheetReader:
             self.problem(number, self.header.where("stage"), "阶段为空,且上方没有可沿用的阶段。")
             return
         if measure_title and (self.measure is None or measure_title != self.measure.title):
-            self.measure = self.measures.get((self.stage.name, measure_title)) or self.add_measure(number, measure_title)
+            self.measure = self.measures.get((self.stage.name, measure_title)) or self.add_measure(
+                number, measure_title
+            )
         starts_on = self.parse(number, row, "starts_on", cells.parse_date)
         ends_on = self.parse(number, row, "ends_on", cells.parse_date)
         if starts_on and ends_on and ends_on < starts_on:
@@ -374,8 +380,12 @@ class _PlanSheetReader:
     def define_measure(self, number: int, row: tuple, starts_on, ends_on) -> None:
         measure = self.measure
         if measure.defined_at is not None:
-            self.problem(number, self.header.where("measure"),
-                         f"措施“{measure.title}”已在第 {measure.defined_at} 行定义过,本行被忽略。", "warning")
+            self.problem(
+                number,
+                self.header.where("measure"),
+                f"措施“{measure.title}”已在第 {measure.defined_at} 行定义过,本行被忽略。",
+                "warning",
+            )
             return
         measure.defined_at = number
         measure.slot = self.slot(number, row)
@@ -387,8 +397,14 @@ class _PlanSheetReader:
         # Tasks have no unit of their own: a task's 责任单位 joins its measure's.
         self.measure.units = _merge_units(self.measure.units, cells.split_units(self.header.get(row, "units")))
         self.measure.tasks.append(
-            TaskItem(row=number, title=title, slot=self.slot(number, row), starts_on=starts_on, due_on=due_on,
-                     weight=self.weight(number, row))
+            TaskItem(
+                row=number,
+                title=title,
+                slot=self.slot(number, row),
+                starts_on=starts_on,
+                due_on=due_on,
+                weight=self.weight(number, row),
+            )
         )
 
     def fill_windows(self) -> None:
@@ -428,7 +444,9 @@ def _read_indicators(sheet, spec: WorkbookSpec, problems: list[Problem]) -> None
     rows = _rows(sheet, values_only=False)  # the number format tells 95% (0.95) from 0.95
     header, _ = _find_header(rows, INDICATOR_COLUMNS, ("name", "target"))
     if header is None:
-        problems.append(Problem(INDICATOR_SHEET, None, "", _missing_header_message(INDICATOR_COLUMNS, ("name", "target"))))
+        problems.append(
+            Problem(INDICATOR_SHEET, None, "", _missing_header_message(INDICATOR_COLUMNS, ("name", "target")))
+        )
         return
     for number, row in rows:
         if _is_blank(row) or _is_note(row):
@@ -442,8 +460,14 @@ def _read_indicators(sheet, spec: WorkbookSpec, problems: list[Problem]) -> None
     measure_titles = {m.title for m in spec.measures}
     for item in spec.indicators:
         if item.measure and item.measure not in measure_titles:
-            problems.append(Problem(INDICATOR_SHEET, item.row, header.where("measure"),
-                                    f"“方案”工作表中没有名为“{item.measure}”的措施。"))
+            problems.append(
+                Problem(
+                    INDICATOR_SHEET,
+                    item.row,
+                    header.where("measure"),
+                    f"“方案”工作表中没有名为“{item.measure}”的措施。",
+                )
+            )
 
 
 def _indicator(number: int, row: tuple, header: Header, problems: list[Problem]) -> IndicatorItem | None:
@@ -463,7 +487,9 @@ def _indicator(number: int, row: tuple, header: Header, problems: list[Problem])
     percent_format = "%" in (getattr(target_cell, "number_format", "") or "")
     try:
         direction = cells.parse_direction(header.get(row, "direction"))
-        target, implied, unit, scaled = cells.parse_target(header.get(row, "target"), unit, percent_format=percent_format)
+        target, implied, unit, scaled = cells.parse_target(
+            header.get(row, "target"), unit, percent_format=percent_format
+        )
     except CellError as exc:
         problem("target", exc.message)
         return None
@@ -475,15 +501,23 @@ def _indicator(number: int, row: tuple, header: Header, problems: list[Problem])
         return None
     if scaled and not percent_format:
         problem("target", f"按百分比理解为 {target.normalize():f}%。", "warning")
-    return IndicatorItem(row=number, name=name, unit=unit, direction=direction or implied or "ge", target=target,
-                         measure=cells.text(header.get(row, "measure")))
+    return IndicatorItem(
+        row=number,
+        name=name,
+        unit=unit,
+        direction=direction or implied or "ge",
+        target=target,
+        measure=cells.text(header.get(row, "measure")),
+    )
 
 
 def _read_criteria(sheet, spec: WorkbookSpec, problems: list[Problem]) -> None:
     rows = _rows(sheet)
     header, _ = _find_header(rows, CRITERIA_COLUMNS, ("point", "max_score"))
     if header is None:
-        problems.append(Problem(CRITERIA_SHEET, None, "", _missing_header_message(CRITERIA_COLUMNS, ("point", "max_score"))))
+        problems.append(
+            Problem(CRITERIA_SHEET, None, "", _missing_header_message(CRITERIA_COLUMNS, ("point", "max_score")))
+        )
         return
     category = ""
     for number, row in rows:
@@ -510,5 +544,6 @@ def _read_criteria(sheet, spec: WorkbookSpec, problems: list[Problem]) -> None:
         if score is None or score < 0 or score >= 10000:
             problems.append(Problem(CRITERIA_SHEET, number, header.where("max_score"), "分值须为 0 到 9999 之间的数。"))
             continue
-        spec.criteria.append(CriterionItem(row=number, category=category, point=point[:500], max_score=score,
-                                           applicable=applicable))
+        spec.criteria.append(
+            CriterionItem(row=number, category=category, point=point[:500], max_score=score, applicable=applicable)
+        )

@@ -21,9 +21,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from plans import services as plan_services
-from plans.audit import ACTION_LABELS, audit_record
+from plans.audit import audit_record
 from plans.errors import DomainError, NotAllowed
-from plans.excel import permissions
+from plans.excel import audit_labels, permissions  # noqa: F401 - registers the action labels
 from plans.excel.importer import Resolution, Target, resolve
 from plans.excel.reader import ReadResult, read_workbook
 from plans.excel.safety import inspect_workbook
@@ -45,17 +45,6 @@ from tasks.models import Task
 
 PREVIEW_TTL = datetime.timedelta(hours=24)
 BULK_BATCH = 1000
-
-# This module's actions join the one registry of labels (plans.audit) so history pages and the
-# history export read alike.
-ACTION_LABELS.update(
-    {
-        "plans.plan.imported": "从 Excel 导入方案",
-        "plans.criterion.created": "新增评估要点",
-        "plans.template.created": "导入方案模板",
-        "plans.template.issued": "下发方案模板",
-    }
-)
 
 
 class ImportRefused(DomainError):
@@ -248,12 +237,20 @@ def _write(resolution: Resolution, actor: User | None, *, source_name: str, sha2
 def _write_template(resolution: Resolution, actor: User | None, *, source_name: str, sha256: str) -> PlanTemplate:
     target = resolution.target
     template = PlanTemplate.objects.create(
-        bureau=target.bureau, title=target.title, year=target.year,
+        bureau=target.bureau,
+        title=target.title,
+        year=target.year,
         spec=resolution.spec.without_people().to_json(),
-        source_name=source_name[:200], source_sha256=sha256, created_by=actor,
+        source_name=source_name[:200],
+        source_sha256=sha256,
+        created_by=actor,
     )
-    audit_record(actor=actor, action="plans.template.created", target=template,
-                 data={"title": template.title, "year": template.year, **resolution.spec.counts()})
+    audit_record(
+        actor=actor,
+        action="plans.template.created",
+        target=template,
+        data={"title": template.title, "year": template.year, **resolution.spec.counts()},
+    )
     return template
 
 
@@ -263,7 +260,10 @@ def _write_plan(resolution: Resolution, actor: User | None, *, source_name: str,
         plan = Plan.objects.select_for_update().select_related("school").get(pk=target.plan.pk)
     else:
         plan = plan_services.plan_create(
-            actor=actor, school=target.school, title=target.title, year=target.year,
+            actor=actor,
+            school=target.school,
+            title=target.title,
+            year=target.year,
             stages=[plan_services.StageSpec(s.name, s.starts_on, s.ends_on) for s in spec.stages],
         )
     # Measures and tasks need the plan's manage grant: an importing bureau admin has none, so those
@@ -271,17 +271,36 @@ def _write_plan(resolution: Resolution, actor: User | None, *, source_name: str,
     job_actor = actor if actor is not None and can_manage_plan_tasks(actor, plan) else None
     groups = {name: plan_services.working_group_create(actor=actor, plan=plan, name=name) for name in resolution.groups}
     for seat in resolution.new_seats:
-        plan_services.seat_set(actor=actor, plan=plan, user=seat.user, role=seat.role,
-                               working_group=groups.get(seat.group), duty=seat.duty)
+        plan_services.seat_set(
+            actor=actor, plan=plan, user=seat.user, role=seat.role, working_group=groups.get(seat.group), duty=seat.duty
+        )
     measures = _write_structure(resolution, plan, job_actor, groups)
     for item in spec.indicators:
-        plan_services.indicator_create(actor=job_actor, plan=plan, name=item.name, unit=item.unit,
-                                       direction=item.direction, target=item.target, measure=measures.get(item.measure))
+        plan_services.indicator_create(
+            actor=job_actor,
+            plan=plan,
+            name=item.name,
+            unit=item.unit,
+            direction=item.direction,
+            target=item.target,
+            measure=measures.get(item.measure),
+        )
     for item in spec.criteria:
-        criterion_create(actor=job_actor, plan=plan, category=item.category, point=item.point,
-                         max_score=item.max_score, applicable=item.applicable)
-    audit_record(actor=actor, action="plans.plan.imported", target=plan, plan=plan,
-                 data={"source": source_name, "sha256": sha256, "kind": target.kind, **spec.counts()})
+        criterion_create(
+            actor=job_actor,
+            plan=plan,
+            category=item.category,
+            point=item.point,
+            max_score=item.max_score,
+            applicable=item.applicable,
+        )
+    audit_record(
+        actor=actor,
+        action="plans.plan.imported",
+        target=plan,
+        plan=plan,
+        data={"source": source_name, "sha256": sha256, "kind": target.kind, **spec.counts()},
+    )
     return plan
 
 
@@ -303,9 +322,15 @@ def _write_structure(resolution: Resolution, plan: Plan, actor: User | None, gro
             raise DomainError(f"“{stage.name}”已签署完成,不能再新建任务。")
         for item in stage_item.measures:
             measure = plan_services.measure_create(
-                actor=actor, stage=stage, title=item.title, owner=resolution.owners.get(item.row),
-                working_group=groups.get(item.slot.group), responsible_units="、".join(item.units),
-                starts_on=item.starts_on, ends_on=item.ends_on, weight=item.weight,
+                actor=actor,
+                stage=stage,
+                title=item.title,
+                owner=resolution.owners.get(item.row),
+                working_group=groups.get(item.slot.group),
+                responsible_units="、".join(item.units),
+                starts_on=item.starts_on,
+                ends_on=item.ends_on,
+                weight=item.weight,
             )
             by_title.setdefault(item.title, measure)
             pending += [(measure, task) for task in item.tasks]
@@ -340,16 +365,34 @@ def tasks_bulk_create(
         if item.starts_on and item.due_on and item.due_on < item.starts_on:
             raise DomainError("截止日期不能早于开始日期。")
         next_order[measure.pk] += 1
-        rows.append(Task(plan=plan, measure=measure, order=next_order[measure.pk], title=item.title, assignee=assignee,
-                         starts_on=item.starts_on, due_on=item.due_on, weight=item.weight,
-                         status=Task.Status.ASSIGNED if assignee else Task.Status.UNASSIGNED))
+        rows.append(
+            Task(
+                plan=plan,
+                measure=measure,
+                order=next_order[measure.pk],
+                title=item.title,
+                assignee=assignee,
+                starts_on=item.starts_on,
+                due_on=item.due_on,
+                weight=item.weight,
+                status=Task.Status.ASSIGNED if assignee else Task.Status.UNASSIGNED,
+            )
+        )
     tasks = Task.objects.bulk_create(rows, batch_size=BULK_BATCH)
     actor_id = actor.pk if getattr(actor, "pk", None) else None
     AuditEntry.objects.bulk_create(
-        [AuditEntry(actor_id=actor_id, action="tasks.task.created", plan_id=plan.pk, target_type="tasks.task",
-                    target_id=t.pk, to_state=t.status,
-                    data={"title": t.title, "assignee": t.assignee.username if t.assignee else None, "bulk": True})
-         for t in tasks],
+        [
+            AuditEntry(
+                actor_id=actor_id,
+                action="tasks.task.created",
+                plan_id=plan.pk,
+                target_type="tasks.task",
+                target_id=t.pk,
+                to_state=t.status,
+                data={"title": t.title, "assignee": t.assignee.username if t.assignee else None, "bulk": True},
+            )
+            for t in tasks
+        ],
         batch_size=BULK_BATCH,
     )
     per_assignee: dict[int, list[Task]] = defaultdict(list)
@@ -358,8 +401,14 @@ def tasks_bulk_create(
             per_assignee[task.assignee.pk].append(task)
     url = reverse("plans:plan_detail", args=[plan.pk])
     for assigned in per_assignee.values():
-        notify(recipients=[assigned[0].assignee], kind=Notification.Kind.TASK_ASSIGNED, plan=plan, url=url,
-               text=f"方案“{plan.title}”导入后,您有 {len(assigned)} 个新任务。", exclude=actor)
+        notify(
+            recipients=[assigned[0].assignee],
+            kind=Notification.Kind.TASK_ASSIGNED,
+            plan=plan,
+            url=url,
+            text=f"方案“{plan.title}”导入后,您有 {len(assigned)} 个新任务。",
+            exclude=actor,
+        )
     transaction.on_commit(lambda: push.plan_changed(plan.pk))
     return tasks
 
@@ -385,7 +434,9 @@ def criterion_create(
     criterion = AcceptanceCriterion.objects.create(
         plan=plan, order=order, category=category, point=point, max_score=max_score, applicable=applicable
     )
-    audit_record(actor=actor, action="plans.criterion.created", target=criterion, plan=plan, data={"point": point[:100]})
+    audit_record(
+        actor=actor, action="plans.criterion.created", target=criterion, plan=plan, data={"point": point[:100]}
+    )
     return criterion
 
 
@@ -411,8 +462,9 @@ def template_issue_preview(
     for school in schools:
         if actor is not None and not permissions.can_issue_template(actor, template, school):
             raise NotAllowed(f"您不能向 {school.name} 下发该模板。")
-        target = Target(kind=WorkbookImport.Kind.NEW_PLAN, title=title or template.title, year=year or template.year,
-                        school=school)
+        target = Target(
+            kind=WorkbookImport.Kind.NEW_PLAN, title=title or template.title, year=year or template.year, school=school
+        )
         resolution = resolve(spec, target)
         if TemplateIssue.objects.filter(template=template, school=school).exists():
             resolution.problems.append(Problem("方案", None, "", f"该模板已下发给 {school.name}。"))
@@ -440,14 +492,25 @@ def template_issue(
         with transaction.atomic():
             # Lock the template: a double-clicked issue waits here, then finds the issue rows.
             PlanTemplate.objects.select_for_update().get(pk=template.pk)
-            done = set(TemplateIssue.objects.filter(template=template, school__in=schools).values_list("school__name", flat=True))
+            done = set(
+                TemplateIssue.objects.filter(template=template, school__in=schools).values_list(
+                    "school__name", flat=True
+                )
+            )
             if done:
                 raise DomainError(f"该模板已下发给:{'、'.join(sorted(done))}。")
             for preview in previews:
-                plan = _write_plan(preview.resolution, actor, source_name=template.source_name, sha256=template.source_sha256)
+                plan = _write_plan(
+                    preview.resolution, actor, source_name=template.source_name, sha256=template.source_sha256
+                )
                 TemplateIssue.objects.create(template=template, school=preview.school, plan=plan, issued_by=actor)
-                audit_record(actor=actor, action="plans.template.issued", target=plan, plan=plan,
-                             data={"template": template.pk, "title": template.title})
+                audit_record(
+                    actor=actor,
+                    action="plans.template.issued",
+                    target=plan,
+                    plan=plan,
+                    data={"template": template.pk, "title": template.title},
+                )
                 plans.append(plan)
     except IntegrityError as exc:
         raise DomainError("下发时发生冲突(可能已有同名方案),没有学校收到方案。请刷新后重试。") from exc

@@ -32,8 +32,10 @@ class Problem:
         return self.level == "error"
 
     def __str__(self) -> str:
-        where = f"工作表“{self.sheet}”" + (f" 第 {self.row} 行" if self.row else "") + (
-            f" {self.column} 列" if self.column else ""
+        where = (
+            f"工作表“{self.sheet}”"
+            + (f" 第 {self.row} 行" if self.row else "")
+            + (f" {self.column} 列" if self.column else "")
         )
         label = "错误" if self.is_error else "提示"
         return f"[{label}] {where}:{self.message}"
@@ -163,30 +165,59 @@ class WorkbookSpec:
             return Slot(**d)
 
         def task(d: dict) -> TaskItem:
-            return TaskItem(row=d["row"], title=d["title"], slot=slot(d["slot"]), starts_on=_date(d["starts_on"]),
-                            due_on=_date(d["due_on"]), weight=Decimal(d["weight"]))
+            return TaskItem(
+                row=d["row"],
+                title=d["title"],
+                slot=slot(d["slot"]),
+                starts_on=_date(d["starts_on"]),
+                due_on=_date(d["due_on"]),
+                weight=Decimal(d["weight"]),
+            )
 
         def measure(d: dict) -> MeasureItem:
-            return MeasureItem(row=d["row"], title=d["title"], slot=slot(d["slot"]), units=list(d["units"]),
-                               starts_on=_date(d["starts_on"]), ends_on=_date(d["ends_on"]),
-                               weight=Decimal(d["weight"]), defined_at=d.get("defined_at"),
-                               tasks=[task(t) for t in d["tasks"]])
+            return MeasureItem(
+                row=d["row"],
+                title=d["title"],
+                slot=slot(d["slot"]),
+                units=list(d["units"]),
+                starts_on=_date(d["starts_on"]),
+                ends_on=_date(d["ends_on"]),
+                weight=Decimal(d["weight"]),
+                defined_at=d.get("defined_at"),
+                tasks=[task(t) for t in d["tasks"]],
+            )
 
         def stage(d: dict) -> StageItem:
-            return StageItem(row=d["row"], name=d["name"], starts_on=_date(d["starts_on"]), ends_on=_date(d["ends_on"]),
-                             measures=[measure(m) for m in d["measures"]])
+            return StageItem(
+                row=d["row"],
+                name=d["name"],
+                starts_on=_date(d["starts_on"]),
+                ends_on=_date(d["ends_on"]),
+                measures=[measure(m) for m in d["measures"]],
+            )
 
         return cls(
             title=data.get("title", ""),
             stages=[stage(s) for s in data.get("stages", [])],
             indicators=[
-                IndicatorItem(row=d["row"], name=d["name"], unit=d["unit"], direction=d["direction"],
-                              target=Decimal(d["target"]), measure=d.get("measure", ""))
+                IndicatorItem(
+                    row=d["row"],
+                    name=d["name"],
+                    unit=d["unit"],
+                    direction=d["direction"],
+                    target=Decimal(d["target"]),
+                    measure=d.get("measure", ""),
+                )
                 for d in data.get("indicators", [])
             ],
             criteria=[
-                CriterionItem(row=d["row"], category=d["category"], point=d["point"],
-                              max_score=Decimal(d["max_score"]), applicable=d["applicable"])
+                CriterionItem(
+                    row=d["row"],
+                    category=d["category"],
+                    point=d["point"],
+                    max_score=Decimal(d["max_score"]),
+                    applicable=d["applicable"],
+                )
                 for d in data.get("criteria", [])
             ],
         )

@@ -38,17 +38,26 @@ def _stamp() -> str:
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     user = request.user
-    plans = list(selectors.visible_plans(user).select_related("school").order_by("school__code", "-year", "title")[:200])
+    plans = list(
+        selectors.visible_plans(user).select_related("school").order_by("school__code", "-year", "title")[:200]
+    )
     can_import = importable_schools(user).exists() or importable_plans(user).exists()
     templates = []
     if permissions.can_manage_templates(user):
         templates = list(PlanTemplate.objects.filter(bureau=permissions.user_bureau(user)).order_by("-created_at")[:50])
     recent = WorkbookImport.objects.filter(uploaded_by=user).select_related("plan", "school", "template")[:10]
-    return render(request, "excel/index.html", {
-        "plans": plans, "can_import": can_import, "templates": templates, "recent": recent,
-        "can_export_county": permissions.can_export_county(user),
-        "can_manage_templates": permissions.can_manage_templates(user),
-    })
+    return render(
+        request,
+        "excel/index.html",
+        {
+            "plans": plans,
+            "can_import": can_import,
+            "templates": templates,
+            "recent": recent,
+            "can_export_county": permissions.can_export_county(user),
+            "can_manage_templates": permissions.can_manage_templates(user),
+        },
+    )
 
 
 # --- import ---------------------------------------------------------------------------------------
@@ -60,23 +69,34 @@ def upload(request: HttpRequest) -> HttpResponse:
     # Refuse an oversized body before Django spools it to disk.
     if request.method == "POST" and int(request.META.get("CONTENT_LENGTH") or 0) > MAX_FILE_BYTES + 64 * 1024:
         form = UploadForm(user=request.user)
-        return render(request, "excel/upload.html",
-                      {"form": form, "upload_error": "文件超过 10 MB,请删去无关内容或拆分后再导入。"}, status=400)
+        return render(
+            request,
+            "excel/upload.html",
+            {"form": form, "upload_error": "文件超过 10 MB,请删去无关内容或拆分后再导入。"},
+            status=400,
+        )
     form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
     if not form.can_import:
         raise PermissionDenied("您没有可导入的学校或方案。")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        target = Target(kind=data["kind"], title=data["title"].strip(), year=data["year"], school=data["school"],
-                        plan=data["plan"], bureau=permissions.user_bureau(request.user))
+        target = Target(
+            kind=data["kind"],
+            title=data["title"].strip(),
+            year=data["year"],
+            school=data["school"],
+            plan=data["plan"],
+            bureau=permissions.user_bureau(request.user),
+        )
         if target.kind != WorkbookImport.Kind.NEW_PLAN:
             target.school = None
         if target.kind != WorkbookImport.Kind.INTO_PLAN:
             target.plan = None
         upload_file = data["file"]
         try:
-            row = services.workbook_preview(actor=request.user, fileobj=upload_file.file, source_name=upload_file.name,
-                                            target=target)
+            row = services.workbook_preview(
+                actor=request.user, fileobj=upload_file.file, source_name=upload_file.name, target=target
+            )
         except WorkbookRefused as exc:
             form.add_error(None, f"文件被拒绝:{exc.message}")
         except DomainError as exc:
@@ -110,12 +130,21 @@ def preview(request: HttpRequest, token) -> HttpResponse:
 
         resolution = resolve(spec, services.target_of(row), sha256=row.source_sha256)
     rows = _structure_rows(spec, resolution)
-    return render(request, "excel/preview.html", {
-        "row": row, "spec": spec, "counts": spec.counts(), "problems": problems,
-        "errors": [p for p in problems if p.is_error], "resolution": resolution,
-        "rows": rows[:PREVIEW_ROWS], "more_rows": max(0, len(rows) - PREVIEW_ROWS),
-        "expired": timezone.now() - row.created_at > services.PREVIEW_TTL,
-    })
+    return render(
+        request,
+        "excel/preview.html",
+        {
+            "row": row,
+            "spec": spec,
+            "counts": spec.counts(),
+            "problems": problems,
+            "errors": [p for p in problems if p.is_error],
+            "resolution": resolution,
+            "rows": rows[:PREVIEW_ROWS],
+            "more_rows": max(0, len(rows) - PREVIEW_ROWS),
+            "expired": timezone.now() - row.created_at > services.PREVIEW_TTL,
+        },
+    )
 
 
 def _structure_rows(spec: WorkbookSpec, resolution) -> list[dict]:
@@ -126,13 +155,35 @@ def _structure_rows(spec: WorkbookSpec, resolution) -> list[dict]:
     for stage in spec.stages:
         rows.append({"kind": "stage", "stage": stage.name, "starts_on": stage.starts_on, "ends_on": stage.ends_on})
         for m in stage.measures:
-            rows.append({"kind": "measure", "stage": stage.name, "measure": m.title, "slot": m.slot,
-                         "units": "、".join(m.units), "starts_on": m.starts_on, "ends_on": m.ends_on,
-                         "weight": m.weight, "row": m.row, "who": owners.get(m.row)})
+            rows.append(
+                {
+                    "kind": "measure",
+                    "stage": stage.name,
+                    "measure": m.title,
+                    "slot": m.slot,
+                    "units": "、".join(m.units),
+                    "starts_on": m.starts_on,
+                    "ends_on": m.ends_on,
+                    "weight": m.weight,
+                    "row": m.row,
+                    "who": owners.get(m.row),
+                }
+            )
             for t in m.tasks:
-                rows.append({"kind": "task", "stage": stage.name, "measure": m.title, "task": t.title, "slot": t.slot,
-                             "starts_on": t.starts_on, "ends_on": t.due_on, "weight": t.weight, "row": t.row,
-                             "who": assignees.get(t.row)})
+                rows.append(
+                    {
+                        "kind": "task",
+                        "stage": stage.name,
+                        "measure": m.title,
+                        "task": t.title,
+                        "slot": t.slot,
+                        "starts_on": t.starts_on,
+                        "ends_on": t.due_on,
+                        "weight": t.weight,
+                        "row": t.row,
+                        "who": assignees.get(t.row),
+                    }
+                )
     return rows
 
 
@@ -176,8 +227,13 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         schools = list(data["schools"])
-        args = {"actor": request.user, "template": template, "schools": schools, "title": data["title"].strip(),
-                "year": data["year"]}
+        args = {
+            "actor": request.user,
+            "template": template,
+            "schools": schools,
+            "title": data["title"].strip(),
+            "year": data["year"],
+        }
         try:
             if request.POST.get("action") == "issue":
                 plans = services.template_issue(**args)
@@ -191,10 +247,19 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
             messages.warning(request, f"{exc.message}(重复提交已忽略)")
     spec = WorkbookSpec.from_json(template.spec)
     issues = TemplateIssue.objects.filter(template=template).select_related("school", "plan", "issued_by")
-    return render(request, "excel/template_detail.html", {
-        "template": template, "spec": spec, "counts": spec.counts(), "form": form, "previews": previews,
-        "issues": issues, "can_issue": not any(p.errors for p in previews or []),
-    })
+    return render(
+        request,
+        "excel/template_detail.html",
+        {
+            "template": template,
+            "spec": spec,
+            "counts": spec.counts(),
+            "form": form,
+            "previews": previews,
+            "issues": issues,
+            "can_issue": not any(p.errors for p in previews or []),
+        },
+    )
 
 
 # --- exports --------------------------------------------------------------------------------------

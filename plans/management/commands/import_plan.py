@@ -37,8 +37,13 @@ class Command(BaseCommand):
                 raise CommandError(f"没有用户 {options['as_user']}。", returncode=2)
         try:
             with open(options["file"], "rb") as handle:
-                outcome = plan_import(actor=actor, fileobj=handle, target=target, dry_run=options["dry_run"],
-                                      source_name=options["file"].rsplit("/", 1)[-1])
+                outcome = plan_import(
+                    actor=actor,
+                    fileobj=handle,
+                    target=target,
+                    dry_run=options["dry_run"],
+                    source_name=options["file"].rsplit("/", 1)[-1],
+                )
         except FileNotFoundError as exc:
             raise CommandError(f"找不到文件:{options['file']}", returncode=2) from exc
         except WorkbookRefused as exc:
