@@ -165,7 +165,9 @@ def task_nudge(*, actor: Any, task: Task, note: str = "") -> Reminder:
     finished, submitted or unassigned task, for one's own task, and within NUDGE_COOLDOWN of the
     previous manual 催办 of the same task.
     """
-    task = Task.objects.select_for_update().select_related("plan", "assignee").get(pk=task.pk)
+    # Lock only the task row (PostgreSQL refuses FOR UPDATE across the nullable assignee join): two
+    # managers clicking 催办 at once queue here, and the second one meets the cooldown.
+    task = Task.objects.select_for_update(of=("self",)).select_related("plan", "assignee").get(pk=task.pk)
     if not can_nudge_task(actor, task):
         raise NotAllowed("只有组长、副组长或办公室可以催办任务。")
     _guard_nudge(actor, task)
