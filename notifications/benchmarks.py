@@ -33,9 +33,15 @@ from django.utils import timezone
 
 def add_arguments(parser) -> None:
     parser.add_argument("--clients", type=int, default=100, help="Websocket clients (one user each).")
-    parser.add_argument("--servers", type=int, default=None, help="Server processes (default: 2 with REDIS_URL, else 1).")
-    parser.add_argument("--mode", choices=["each", "batch"], default="each",
-                        help="each: one transaction per notification; batch: one transaction for all.")
+    parser.add_argument(
+        "--servers", type=int, default=None, help="Server processes (default: 2 with REDIS_URL, else 1)."
+    )
+    parser.add_argument(
+        "--mode",
+        choices=["each", "batch"],
+        default="each",
+        help="each: one transaction per notification; batch: one transaction for all.",
+    )
     parser.add_argument("--timeout", type=float, default=60.0, help="Seconds to wait for deliveries.")
     parser.add_argument("--connect-concurrency", type=int, default=64, help="Handshakes in flight at once.")
     parser.add_argument("--log-dir", help="Write each server's output to <dir>/bench-server-<k>.log.")
@@ -48,7 +54,9 @@ def run(options: dict[str, Any]) -> dict[str, Any]:
     redis = bool(settings.REDIS_URL)
     servers = options["servers"] or (2 if redis else 1)
     if servers > 1 and not redis:
-        raise CommandError("The in-memory channel layer only works inside one process: use --servers 1 or set REDIS_URL.")
+        raise CommandError(
+            "The in-memory channel layer only works inside one process: use --servers 1 or set REDIS_URL."
+        )
     if clients < 1:
         raise CommandError("--clients must be at least 1.")
     _raise_open_file_limit(clients + 256)
@@ -80,8 +88,13 @@ def run(options: dict[str, Any]) -> dict[str, Any]:
         for server in started:
             server.stop()
         _clean_up(users, [key for _, key in sessions])
-    return {"layer": "redis" if redis else "in-memory", "servers": servers, "clients": clients,
-            "mode": options["mode"], **figures}
+    return {
+        "layer": "redis" if redis else "in-memory",
+        "servers": servers,
+        "clients": clients,
+        "mode": options["mode"],
+        **figures,
+    }
 
 
 def create_notifications(user_ids: list[int], mode: str) -> int:
@@ -101,8 +114,9 @@ def create_notifications(user_ids: list[int], mode: str) -> int:
     return created
 
 
-async def _measure(*, ports: list[int], sessions: list[tuple[int, str]], token: str, mode: str,
-                   timeout: float, concurrency: int) -> dict[str, Any]:
+async def _measure(
+    *, ports: list[int], sessions: list[tuple[int, str]], token: str, mode: str, timeout: float, concurrency: int
+) -> dict[str, Any]:
     from websockets.asyncio.client import connect
 
     cookie_name = settings.SESSION_COOKIE_NAME
@@ -168,8 +182,9 @@ async def _measure(*, ports: list[int], sessions: list[tuple[int, str]], token: 
         "created": created,
         "delivered": len(values),
         "lost": len(sessions) - len(values),
-        "lost_per_server": [sum(1 for uid, k in server_of.items() if k == s and uid not in latencies)
-                            for s in range(len(ports))],
+        "lost_per_server": [
+            sum(1 for uid, k in server_of.items() if k == s and uid not in latencies) for s in range(len(ports))
+        ],
         "p50_ms": _percentile(values, 0.50),
         "p95_ms": _percentile(values, 0.95),
         "max_ms": round(values[-1], 1) if values else None,
@@ -182,8 +197,9 @@ def _trigger(port: int, token: str, user_ids: list[int], mode: str) -> int:
     from notifications.bench_asgi import TRIGGER_PATH
 
     body = json.dumps({"token": token, "user_ids": user_ids, "mode": mode}).encode()
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{TRIGGER_PATH}", data=body, method="POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{TRIGGER_PATH}", data=body, method="POST", headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=600) as response:  # noqa: S310 (loopback only)
         return json.loads(response.read())["created"]
 
@@ -211,7 +227,10 @@ def _create_users(count: int) -> list[Any]:
     run = secrets.token_hex(3)
     password = make_password(None)  # unusable: these users only ever log in through a stored session
     return User.objects.bulk_create(
-        [User(username=f"bench_notify_{run}_{i:05d}", full_name=f"压测用户{i}", password=password) for i in range(count)]
+        [
+            User(username=f"bench_notify_{run}_{i:05d}", full_name=f"压测用户{i}", password=password)
+            for i in range(count)
+        ]
     )
 
 
@@ -230,8 +249,11 @@ def _create_sessions(users: list[Any]) -> list[tuple[int, str]]:
     rows, pairs = [], []
     for user in users:
         key = get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789")
-        data = {SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
-                HASH_SESSION_KEY: user.get_session_auth_hash()}
+        data = {
+            SESSION_KEY: str(user.pk),
+            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+            HASH_SESSION_KEY: user.get_session_auth_hash(),
+        }
         rows.append(Session(session_key=key, session_data=store.encode(data), expire_date=expires))
         pairs.append((user.pk, key))
     Session.objects.bulk_create(rows, batch_size=500)

@@ -115,8 +115,9 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         own = self.user.organisation_id
         target = own if org_id is None else org_id
         if type(target) is not int or not can_watch_organisation(self.user, target):
-            return await self._send({"type": "subscribed", "plans": sorted(self.plans), "denied": [], "org": None,
-                                     "error": "forbidden"})
+            return await self._send(
+                {"type": "subscribed", "plans": sorted(self.plans), "denied": [], "org": None, "error": "forbidden"}
+            )
         await self._join(push.org_group(target))
         await self._send({"type": "subscribed", "plans": sorted(self.plans), "denied": [], "org": target})
 

@@ -113,16 +113,24 @@ def reminders_due(task: Task, today: datetime.date, seats: dict[str, list[Any]])
     late = -days_left
     due = [
         DueReminder(
-            task, Reminder.Kind.OVERDUE, 0, owner, Notification.Kind.OVERDUE,
+            task,
+            Reminder.Kind.OVERDUE,
+            0,
+            owner,
+            Notification.Kind.OVERDUE,
             f"任务“{task.title}”已逾期{late}天（截止{due_text}），请尽快办理。",
         )
     ]
     escalation = f"{who}的任务“{task.title}”已逾期{late}天（截止{due_text}），请督促办理。"
     # An unassigned task already goes to the office as its owner: no second message to it.
     if late >= max(1, settings.DEADLINE_ESCALATE_OFFICE_DAYS) and task.assignee_id:
-        due.append(DueReminder(task, Reminder.Kind.ESCALATED_OFFICE, 0, office, Notification.Kind.ESCALATION, escalation))
+        due.append(
+            DueReminder(task, Reminder.Kind.ESCALATED_OFFICE, 0, office, Notification.Kind.ESCALATION, escalation)
+        )
     if late >= max(1, settings.DEADLINE_ESCALATE_LEADER_DAYS):
-        due.append(DueReminder(task, Reminder.Kind.ESCALATED_LEADER, 0, leader, Notification.Kind.ESCALATION, escalation))
+        due.append(
+            DueReminder(task, Reminder.Kind.ESCALATED_LEADER, 0, leader, Notification.Kind.ESCALATION, escalation)
+        )
     return due
 
 
@@ -175,7 +183,11 @@ def task_nudge(*, actor: Any, task: Task, note: str = "") -> Reminder:
     reminder = Reminder.objects.create(task=task, kind=Reminder.Kind.MANUAL, due_on=task.due_on, actor=actor, note=note)
     reminder.recipients.set([task.assignee])
     audit_record(
-        actor=actor, action="tasks.task.nudged", target=task, plan=task.plan, reason=note,
+        actor=actor,
+        action="tasks.task.nudged",
+        target=task,
+        plan=task.plan,
+        reason=note,
         data={"assignee": task.assignee.username, "reminder": reminder.pk},
     )
     due = f"，截止{task.due_on:%Y-%m-%d}" if task.due_on else ""
@@ -194,9 +206,10 @@ def _guard_nudge(actor: Any, task: Task) -> None:
     if task.assignee_id == actor.pk:
         raise DomainError("不能催办自己承担的任务。")
     last = (
-        Reminder.objects.filter(task=task, kind=Reminder.Kind.MANUAL).order_by("-created_at").values_list(
-            "created_at", flat=True
-        ).first()
+        Reminder.objects.filter(task=task, kind=Reminder.Kind.MANUAL)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
     )
     if last is not None and timezone.now() - last < NUDGE_COOLDOWN:
         local = timezone.localtime(last)

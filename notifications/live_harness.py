@@ -56,8 +56,14 @@ def session_key_for(user: Any) -> str:
 class AsgiServer:
     """One daphne process serving ``app`` on 127.0.0.1:<port>, started and stopped by its owner."""
 
-    def __init__(self, *, env: dict[str, str] | None = None, app: str = "planhub.asgi:application",
-                 port: int | None = None, log_path: str | None = None):
+    def __init__(
+        self,
+        *,
+        env: dict[str, str] | None = None,
+        app: str = "planhub.asgi:application",
+        port: int | None = None,
+        log_path: str | None = None,
+    ):
         self.port = port or free_port()
         self.app = app
         self.env = {**os.environ, **(env or {})}
@@ -73,7 +79,10 @@ class AsgiServer:
         self._log = open(self.log_path, "wb") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
             [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "-v", "0", self.app],
-            cwd=BASE_DIR, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
+            cwd=BASE_DIR,
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

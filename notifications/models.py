@@ -63,7 +63,12 @@ class Reminder(models.Model):
     step = models.PositiveSmallIntegerField("档位", default=0)
     due_on = models.DateField("截止日期", null=True, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="催办人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="催办人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     recipients = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name="接收人", related_name="+", blank=True)
     note = models.CharField("附言", max_length=200, blank=True)

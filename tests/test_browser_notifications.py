@@ -17,15 +17,26 @@ from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.concurrency]
 
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture
 def asgi_server(transactional_db, tmp_path):
     # DEBUG=1 only so that WhiteNoise serves static files from the source tree (no collectstatic).
-    env = {**database_env(), "DJANGO_SETTINGS_MODULE": "planhub.settings_test", "DEBUG": "1",
-           "CHANNEL_LAYER_PREFIX": f"test-browser-{uuid.uuid4().hex[:12]}"}
+    env = {
+        **database_env(),
+        "DJANGO_SETTINGS_MODULE": "planhub.settings_test",
+        "DEBUG": "1",
+        "CHANNEL_LAYER_PREFIX": f"test-browser-{uuid.uuid4().hex[:12]}",
+    }
     server = AsgiServer(env=env, log_path=str(tmp_path / "daphne.log"))
     with server:
         yield server
@@ -59,9 +70,7 @@ def test_member_sees_badge_and_toast_without_reload(county, two_browsers, tmp_pa
 
     browser_login(member_page, a.member.username, PASSWORD)
     member_page.wait_for_selector("#notif[data-state=live]")
-    member_page.wait_for_function(
-        f"document.getElementById('notif-badge').textContent === '{unread_before}'"
-    )
+    member_page.wait_for_function(f"document.getElementById('notif-badge').textContent === '{unread_before}'")
     browser_login(office_page, a.office.username, PASSWORD)
     office_page.goto(f"/notifications/tasks/{task.pk}/")
     member_page.evaluate("window.__loads = performance.getEntriesByType('navigation').length")

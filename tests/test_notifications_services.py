@@ -28,8 +28,13 @@ def test_notify_stores_one_row_per_distinct_active_recipient_minus_the_actor(cou
     a = county.a
     a.member2.is_active = False
     a.member2.save()
-    rows = notify(recipients=[a.member, a.member, a.office, a.member2, None], kind=K.COMMENT, text="新评论",
-                  plan=a.plan, exclude=a.office)
+    rows = notify(
+        recipients=[a.member, a.member, a.office, a.member2, None],
+        kind=K.COMMENT,
+        text="新评论",
+        plan=a.plan,
+        exclude=a.office,
+    )
     assert [n.recipient for n in rows] == [a.member]
     assert Notification.objects.count() == 1
 
@@ -37,8 +42,12 @@ def test_notify_stores_one_row_per_distinct_active_recipient_minus_the_actor(cou
 def test_notify_skips_recipients_who_may_not_see_the_plan(county, caplog):
     a = county.a
     with caplog.at_level(logging.WARNING, logger="notifications.services"):
-        rows = notify(recipients=[a.member, county.c.member, county.other_bureau_user], kind=K.STAGE_OPENED,
-                      text="阶段开启", plan=a.plan)
+        rows = notify(
+            recipients=[a.member, county.c.member, county.other_bureau_user],
+            kind=K.STAGE_OPENED,
+            text="阶段开启",
+            plan=a.plan,
+        )
     assert [n.recipient for n in rows] == [a.member]
     assert "may not see plan" in caplog.text
 
@@ -138,8 +147,9 @@ def test_inbox_filters_by_kind_and_state(county):
 
 def test_links_into_a_plan_the_user_can_no_longer_see_are_blanked(county):
     # A row written while the user could see the plan (e.g. before their seat was removed).
-    stale = Notification.objects.create(recipient=county.a.member, kind=K.COMMENT, text="x",
-                                        url=f"/plans/{county.c.plan.pk}/", plan=county.c.plan)
+    stale = Notification.objects.create(
+        recipient=county.a.member, kind=K.COMMENT, text="x", url=f"/plans/{county.c.plan.pk}/", plan=county.c.plan
+    )
     fine = notify(recipients=[county.a.member], kind=K.COMMENT, text="y", task=county.a.tasks[0])[0]
     rows = with_safe_links(county.a.member, [stale, fine])
     assert [r.link for r in rows] == ["", fine.url]

@@ -106,7 +106,8 @@ def test_posts_need_the_csrf_token(county):
 
 
 def test_a_link_into_a_plan_no_longer_visible_is_not_rendered(client, county):
-    Notification.objects.create(recipient=county.a.member, kind=K.COMMENT, text="旧通知",
-                                url=f"/plans/{county.c.plan.pk}/", plan=county.c.plan)
+    Notification.objects.create(
+        recipient=county.a.member, kind=K.COMMENT, text="旧通知", url=f"/plans/{county.c.plan.pk}/", plan=county.c.plan
+    )
     body = login(client, county.a.member).get(reverse("notifications:inbox")).content.decode()
     assert "旧通知" in body and f"/plans/{county.c.plan.pk}/" not in body

@@ -211,7 +211,9 @@ def test_plan_subscription_is_checked_against_who_may_see_the_plan(county):
         assert await socket.receive_nothing(timeout=0.2)
         await database_sync_to_async(push.plan_changed)(a.plan.pk)
         assert await socket.receive_json_from(timeout=2) == {
-            "type": "plan_changed", "plan": a.plan.pk, "ts": pytest.approx(0, abs=1e12)
+            "type": "plan_changed",
+            "plan": a.plan.pk,
+            "ts": pytest.approx(0, abs=1e12),
         }
         reply = await send(socket, {"unsubscribe": "plan", "id": a.plan.pk})
         assert reply["plans"] == []
@@ -275,7 +277,7 @@ def test_a_flooded_socket_does_not_hold_up_anyone_else(county, settings):
     async def body():
         slow, _, _ = await open_socket(a.member)
         fast, _, _ = await open_socket(a.member2)
-        for i in range(30):
+        for _ in range(30):
             await database_sync_to_async(push.push_to_users)([a.member.pk])
         (row,) = await database_sync_to_async(create)(recipients=[a.member2], kind=K.COMMENT, text="准时")
         assert (await fast.receive_json_from(timeout=2))["item"]["id"] == row.pk

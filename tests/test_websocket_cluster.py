@@ -70,8 +70,9 @@ def post_nudge(server: AsgiServer, session_key: str, task_id: int) -> int:
 async def first_notification(url: str, origin: str, session_key: str, act) -> dict:
     from websockets.asyncio.client import connect
 
-    async with connect(url, origin=origin,
-                       additional_headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={session_key}"}) as ws:
+    async with connect(
+        url, origin=origin, additional_headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={session_key}"}
+    ) as ws:
         await asyncio.to_thread(act)
         while True:
             message = json.loads(await asyncio.wait_for(ws.recv(), timeout=15))

@@ -55,4 +55,6 @@ class Command(BaseCommand):
     def _scan(self, today: datetime.date | None) -> None:
         result = scan_deadlines(today=today)
         detail = ", ".join(f"{kind} {n}" for kind, n in sorted(result.sent.items())) or "nothing new"
-        self.stdout.write(f"{result.today}: {result.tasks_checked} tasks checked, {result.total} reminders sent ({detail}).")
+        self.stdout.write(
+            f"{result.today}: {result.tasks_checked} tasks checked, {result.total} reminders sent ({detail})."
+        )
