@@ -85,7 +85,7 @@ def indicator_history(status: IndicatorStatus, width: int = 360, height: int = 1
     target = float(ind.target)
     values = [float(r.value) for r in readings]
     low, high = _range([*values, target])
-    left, right, top, bottom = 44, 12, 12, 28
+    left, right, top, bottom = 58, 12, 12, 28
     first, last = readings[0].measured_on, readings[-1].measured_on
     days = max(1, (last - first).days)
 
@@ -102,8 +102,8 @@ def indicator_history(status: IndicatorStatus, width: int = 360, height: int = 1
         f'<line x1="{left}" x2="{width - right}" y1="{_f(height - bottom)}" y2="{_f(height - bottom)}" stroke="#d5dae1"/>',
         f'<line x1="{left}" x2="{width - right}" y1="{_f(ty)}" y2="{_f(ty)}" stroke="{AMBER}" stroke-dasharray="5 4"/>',
         f'<text x="{left - 4}" y="{_f(ty + 4)}" text-anchor="end" class="t-target">目标</text>',
-        f'<text x="{left - 4}" y="{top + 8}" text-anchor="end">{escape(format_number(high))}</text>',
-        f'<text x="{left - 4}" y="{height - bottom}" text-anchor="end">{escape(format_number(low))}</text>',
+        f'<text x="{left - 4}" y="{top + 8}" text-anchor="end">{escape(format_number(high, 2))}</text>',
+        f'<text x="{left - 4}" y="{height - bottom}" text-anchor="end">{escape(format_number(low, 2))}</text>',
         f'<text x="{left}" y="{height - 8}">{first:%Y-%m-%d}</text>',
     ]
     if last != first:

@@ -172,7 +172,9 @@ def school(request: HttpRequest, pk: int) -> HttpResponse:
 
 class ReadingForm(forms.Form):
     value = forms.DecimalField(label="实际值", max_digits=18, decimal_places=4)
-    measured_on = forms.DateField(label="测量日期", widget=forms.DateInput(attrs={"type": "date"}))
+    measured_on = forms.DateField(
+        label="测量日期", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})  # ISO, as type=date needs
+    )
     note = forms.CharField(label="说明", max_length=200, required=False)
     evidence = forms.FileField(label="佐证材料", required=False)
 
