@@ -1,0 +1,158 @@
+"""Shared steps of the task services: lock, version, permission and stage guards, the fsm move,
+the audit row and the notifications. Only the modules of this package use them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from viewflow.fsm import TransitionNotAllowed
+
+from notifications.models import Notification
+from notifications.services import notify
+from plans.audit import audit_record
+from plans.errors import DomainError, InvalidTransition, NotAllowed, StaleObject
+from plans.models import LeadingGroupMember, Measure, Stage, User
+from tasks.flows import TaskFlow
+from tasks.models import Task
+
+Role = LeadingGroupMember.Role
+REVIEWER_ROLES = (Role.LEADER, Role.DEPUTY, Role.OFFICE)
+
+
+# --- shared steps -------------------------------------------------------------------------------
+
+
+def _locked(task: Task | int) -> Task:
+    """Re-read the task under a row lock, then read its plan and stage in a statement of their own.
+
+    Only the task row is locked. The stage is read after the lock is held so that, on PostgreSQL,
+    a gate signed while we waited is seen (a joined row would come from the older snapshot).
+    """
+    pk = task.pk if isinstance(task, Task) else task
+    task = Task.objects.select_for_update(of=("self",)).select_related("assignee").get(pk=pk)
+    task.measure = Measure.objects.select_related("stage__plan__school").get(pk=task.measure_id)
+    task.plan = task.measure.stage.plan
+    return task
+
+
+def _check_version(task: Task, expected_version: int | None) -> None:
+    if expected_version is not None and task.version != expected_version:
+        raise StaleObject(f"任务“{task.title}”已被他人更新(当前状态:{task.get_status_display()}),请刷新页面后再操作。")
+
+
+def _move(task: Task, action: str) -> str:
+    """Apply the fsm transition; returns the old status. Refusals become a clear message."""
+    old = task.status
+    try:
+        getattr(TaskFlow(task), action)()
+    except TransitionNotAllowed:
+        shown = "已豁免" if task.waived else Task.Status(old).label
+        raise InvalidTransition(f"任务当前状态为“{shown}”,不能执行“{_ACTION_LABELS[action]}”。") from None
+    return old
+
+
+_ACTION_LABELS = {
+    "assign": "分派",
+    "reassign": "改派",
+    "start": "开始办理",
+    "submit": "提交审核",
+    "close": "审核通过",
+    "return_": "退回",
+    "reopen": "重新打开",
+    "waive": "豁免",
+}
+
+
+def _require_stage_open(task: Task) -> None:
+    stage = task.measure.stage
+    if stage.status == Stage.Status.PENDING:
+        raise InvalidTransition(f"“{stage.name}”尚未开启,本阶段任务暂不能办理。")
+    if stage.status == Stage.Status.COMPLETED:
+        raise InvalidTransition(f"“{stage.name}”已签署完成,其任务不能再变更。")
+
+
+def _require_stage_not_completed(task: Task) -> None:
+    stage = task.measure.stage
+    if stage.status == Stage.Status.COMPLETED:
+        raise InvalidTransition(f"“{stage.name}”已签署完成,其任务不能再变更。")
+
+
+def _save(task: Task, *fields: str) -> None:
+    task.version += 1
+    task.save(update_fields=["status", "version", "updated_at", *fields])
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise NotAllowed(message)
+
+
+def _require_reason(reason: str, what: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(f"请填写{what}。")
+    return reason
+
+
+def _begin(
+    task: Task | int, actor: User, expected_version: int | None, allowed, refusal: str, *, open_only: bool = True
+) -> Task:
+    """The first steps of every transition: lock, the version the page saw, permission, stage."""
+    task = _locked(task)
+    _check_version(task, expected_version)
+    _require(allowed(actor, task), refusal)
+    (_require_stage_open if open_only else _require_stage_not_completed)(task)
+    return task
+
+
+def _record(task: Task, actor: User, action: str, old: str, reason: str = "", data: dict | None = None) -> None:
+    """The audit row of a transition, and the after-commit hint that the plan's numbers changed."""
+    audit_record(
+        actor=actor, action=action, target=task, plan=task.plan_id, old=old, new=task.status, reason=reason, data=data
+    )
+    _plan_changed(task.plan_id)
+
+
+def _tell_assignee(task: Task, actor: User, kind: str, text: str) -> None:
+    if task.assignee_id:
+        notify(
+            recipients=[task.assignee],
+            kind=kind,
+            text=text,
+            url=_task_url(task),
+            plan=task.plan,
+            task=task,
+            exclude=actor,
+        )
+
+
+def _task_url(task: Task) -> str:
+    return f"/tasks/{task.pk}/"
+
+
+def _seats(plan_id: int, roles: Iterable[str]) -> list[User]:
+    return [
+        seat.user
+        for seat in LeadingGroupMember.objects.filter(plan_id=plan_id, role__in=list(roles)).select_related("user")
+    ]
+
+
+def _plan_changed(plan_id: int) -> None:
+    from notifications import push
+
+    transaction.on_commit(lambda: push.plan_changed(plan_id))
+
+
+def _maybe_gate_ready(task: Task) -> None:
+    """Tell the leader when the last open task of a stage is done."""
+    stage = task.measure.stage
+    if Task.objects.filter(measure__stage=stage).exclude(status=Task.Status.CLOSED).exists():
+        return
+    notify(
+        recipients=_seats(task.plan_id, [Role.LEADER]),
+        kind=Notification.Kind.GATE_READY,
+        text=f"“{stage.name}”的任务已全部完成,请签署阶段关口。",
+        url=f"/workflows/stages/{stage.pk}/",
+        plan=task.plan,
+    )

@@ -1,0 +1,135 @@
+"""The work itself: the assignee starts and submits; reviewers close or return; the leader
+reopens or waives."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from notifications.models import Notification
+from notifications.services import notify
+from plans.errors import InvalidTransition
+from plans.models import User
+from tasks import permissions as perms
+from tasks.models import Comment, Task
+from tasks.services._steps import (
+    REVIEWER_ROLES,
+    _begin,
+    _maybe_gate_ready,
+    _move,
+    _record,
+    _require_reason,
+    _save,
+    _seats,
+    _task_url,
+    _tell_assignee,
+)
+from tasks.services.discussion import _store_evidence
+
+# --- the assignee's side -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def task_start(*, task: Task | int, actor: User, expected_version: int | None = None) -> Task:
+    """The assignee starts work: 待办/已退回 → 进行中."""
+    task = _begin(task, actor, expected_version, perms.can_work_task, "只有任务责任人可以办理该任务。")
+    old = _move(task, "start")
+    _save(task)
+    _record(task, actor, "tasks.task.started", old)
+    return task
+
+
+@transaction.atomic
+def task_submit(
+    *,
+    task: Task | int,
+    actor: User,
+    note: str = "",
+    files: Iterable = (),
+    expected_version: int | None = None,
+) -> Task:
+    """The assignee hands the work in (with a note and evidence files): → 待审核. Reviewers are told."""
+    task = _begin(task, actor, expected_version, perms.can_work_task, "只有任务责任人可以提交该任务。")
+    old = _move(task, "submit")
+    for upload in files:
+        _store_evidence(task, actor, upload)
+    task.submitted_at = timezone.now()
+    _save(task, "submitted_at")
+    _record(task, actor, "tasks.task.submitted", old, reason=note)
+    if note.strip():
+        Comment.objects.create(task=task, author=actor, body=f"【提交说明】{note.strip()}")
+    notify(
+        recipients=_seats(task.plan_id, REVIEWER_ROLES),
+        kind=Notification.Kind.TASK_SUBMITTED,
+        text=f"{actor} 提交了任务“{task.title}”,请审核。",
+        url=_task_url(task),
+        plan=task.plan,
+        task=task,
+        exclude=actor,
+    )
+    return task
+
+
+# --- the reviewers' and the leader's side -------------------------------------------------------
+
+
+@transaction.atomic
+def task_close(*, task: Task | int, actor: User, comment: str = "", expected_version: int | None = None) -> Task:
+    """A reviewer accepts the work: 待审核 → 已完成. The assignee is told."""
+    task = _begin(task, actor, expected_version, perms.can_review_task, "只有组长、副组长或办公室主任可以审核任务。")
+    old = _move(task, "close")
+    task.closed_at = timezone.now()
+    _save(task, "closed_at")
+    _record(task, actor, "tasks.task.closed", old, reason=comment)
+    _tell_assignee(task, actor, Notification.Kind.TASK_CLOSED, f"任务“{task.title}”已审核通过。")
+    _maybe_gate_ready(task)
+    return task
+
+
+@transaction.atomic
+def task_return(*, task: Task | int, actor: User, reason: str, expected_version: int | None = None) -> Task:
+    """A reviewer sends the work back with a reason: 待审核 → 已退回. The assignee is told."""
+    task = _begin(task, actor, expected_version, perms.can_review_task, "只有组长、副组长或办公室主任可以退回任务。")
+    reason = _require_reason(reason, "退回理由")
+    old = _move(task, "return_")
+    task.return_reason = reason
+    _save(task, "return_reason")
+    _record(task, actor, "tasks.task.returned", old, reason=reason)
+    _tell_assignee(task, actor, Notification.Kind.TASK_RETURNED, f"任务“{task.title}”被退回:{reason}")
+    return task
+
+
+@transaction.atomic
+def task_reopen(*, task: Task | int, actor: User, reason: str, expected_version: int | None = None) -> Task:
+    """The leader reopens a closed task with a reason: 已完成 → 已退回 (back to the assignee)."""
+    task = _begin(task, actor, expected_version, perms.can_reopen_task, "只有组长可以重新打开已完成的任务。")
+    reason = _require_reason(reason, "重新打开的理由")
+    if task.waived:
+        raise InvalidTransition("已豁免的任务不能重新打开。")
+    if task.assignee_id is None:
+        raise InvalidTransition("该任务没有责任人,请先分派。")
+    old = _move(task, "reopen")
+    task.return_reason = reason
+    task.closed_at = None
+    _save(task, "return_reason", "closed_at")
+    _record(task, actor, "tasks.task.reopened", old, reason=reason)
+    _tell_assignee(task, actor, Notification.Kind.TASK_REOPENED, f"任务“{task.title}”已被组长重新打开:{reason}")
+    return task
+
+
+@transaction.atomic
+def task_waive(*, task: Task | int, actor: User, reason: str, expected_version: int | None = None) -> Task:
+    """The leader exempts an open task with a written reason; it then counts as done (已豁免)."""
+    task = _begin(task, actor, expected_version, perms.can_waive_task, "只有组长可以豁免任务。")
+    reason = _require_reason(reason, "豁免理由")
+    old = _move(task, "waive")
+    task.waived = True
+    task.waive_reason = reason
+    task.closed_at = timezone.now()
+    _save(task, "waived", "waive_reason", "closed_at")
+    _record(task, actor, "tasks.task.waived", old, reason=reason)
+    _tell_assignee(task, actor, Notification.Kind.TASK_CLOSED, f"任务“{task.title}”已由组长豁免:{reason}")
+    _maybe_gate_ready(task)
+    return task
