@@ -33,7 +33,8 @@ _HEADER_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True
 
 def safe_text(value: str) -> str:
     """A string Excel will show as typed: illegal characters dropped, formula starts escaped."""
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if not value.isprintable():  # rare; every illegal character is unprintable, so this skips the regex
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     if value.startswith(FORMULA_STARTS):
         return ESCAPE_PREFIX + value
     return value
