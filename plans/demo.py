@@ -32,8 +32,9 @@ ORGANISATIONS = [
 ]
 
 OVERSEERS = [
-    # username, full name, org code, position, bureau role, is_staff
-    ("jyj_admin", "王建国", "sfx-jyj", "教育局信息中心主任", User.BureauRole.ADMIN, True),
+    # username, full name, org code, position, bureau role, superuser (the Django admin)
+    ("sysadmin", "系统管理员", "sfx-jyj", "平台运维", "", True),
+    ("jyj_admin", "王建国", "sfx-jyj", "教育局信息中心主任", User.BureauRole.ADMIN, False),
     ("dd_inspector", "李督学", "sfx-dds", "责任督学", User.BureauRole.INSPECTOR, False),
     ("qsz_centre", "周立新", "qsz-zxx", "中心学校校长", "", False),
 ]
@@ -59,44 +60,140 @@ SCHOOL_STAFF = {
 
 # Stage → measures → tasks. Each task: (title, seat suffix of its assignee, due offset in the stage window).
 STAGES = [
-    ("准备阶段", [
-        ("成立工作领导小组", "principal", "校长办公室", [
-            ("印发领导小组成立文件", "office"), ("召开领导小组第一次会议", "principal"), ("明确各专业工作组分工", "deputy")]),
-        ("开展调研评估", "deputy", "教导处、总务处", [
-            ("对照标准开展办学条件自查", "teacher2"), ("统计教师学历与职称结构", "teacher4"), ("形成自评报告初稿", "office")]),
-        ("制定实施方案", "office", "领导小组办公室", [
-            ("起草实施方案", "office"), ("征求教职工意见", "teacher3"), ("报县教育局备案", "office")]),
-        ("宣传动员", "deputy", "政教处", [
-            ("召开全体教师动员大会", "principal"), ("召开家长会宣传优质均衡", "teacher3"), ("校园网及宣传栏专题宣传", "teacher5")]),
-    ]),
-    ("实施阶段", [
-        ("资源配置优化", "deputy2", "总务处", [
-            ("完善功能室建设,生均校舍面积达标", "teacher2"), ("补充图书至生均25册以上", "teacher2"),
-            ("更新理化生实验室仪器设备", "deputy2"), ("建设录播教室", "teacher2")]),
-        ("师资队伍建设", "deputy", "教导处、各年级组", [
-            ("组织教师学历提升报名", "teacher4"), ("开展校本培训(每学期不少于4次)", "teacher4"),
-            ("骨干教师示范课", "teacher5"), ("新教师结对帮扶", "teacher4")]),
-        ("教育质量提升", "deputy", "教导处", [
-            ("规范开齐开足国家课程", "teacher1"), ("开展教学常规检查", "teacher1"),
-            ("组织学业质量监测", "teacher1"), ("实施分层作业改革", "teacher5")]),
-        ("学生体质健康促进", "deputy", "体育组", [
-            ("落实每天校园体育活动一小时", "teacher3"), ("组织学生体质健康测试", "teacher5"), ("开展近视防控专项行动", "teacher3")]),
-        ("控辍保学", "deputy", "政教处、各班主任", [
-            ("建立控辍保学工作台账", "teacher3"), ("开展学困生与留守儿童家访", "teacher3"), ("落实学生资助政策", "office")]),
-        ("经费保障与管理", "deputy2", "总务处、财务室", [
-            ("编制均衡发展专项经费预算", "deputy2"), ("规范经费使用并按期公示", "office")]),
-        ("校园安全与文化建设", "deputy2", "总务处、政教处", [
-            ("开展校园安全隐患排查", "teacher2"), ("建设校园文化长廊", "teacher3"), ("完善家校共育机制", "teacher3")]),
-    ]),
-    ("验收阶段", [
-        ("自查自评", "office", "领导小组办公室", [
-            ("对照评估表逐项自评打分", "office"), ("整理三类档案资料并编制目录", "office")]),
-        ("整改提高", "deputy", "各专业工作组", [
-            ("制定自查问题整改清单", "deputy"), ("落实整改并复查", "deputy2")]),
-        ("申请验收", "principal", "校长办公室", [
-            ("向县教育局提交验收申请", "principal"), ("迎接县教育局评估验收", "principal")]),
-        ("总结提升", "principal", "领导小组办公室", [("撰写均衡发展工作总结", "office")]),
-    ]),
+    (
+        "准备阶段",
+        [
+            (
+                "成立工作领导小组",
+                "principal",
+                "校长办公室",
+                [
+                    ("印发领导小组成立文件", "office"),
+                    ("召开领导小组第一次会议", "principal"),
+                    ("明确各专业工作组分工", "deputy"),
+                ],
+            ),
+            (
+                "开展调研评估",
+                "deputy",
+                "教导处、总务处",
+                [
+                    ("对照标准开展办学条件自查", "teacher2"),
+                    ("统计教师学历与职称结构", "teacher4"),
+                    ("形成自评报告初稿", "office"),
+                ],
+            ),
+            (
+                "制定实施方案",
+                "office",
+                "领导小组办公室",
+                [("起草实施方案", "office"), ("征求教职工意见", "teacher3"), ("报县教育局备案", "office")],
+            ),
+            (
+                "宣传动员",
+                "deputy",
+                "政教处",
+                [
+                    ("召开全体教师动员大会", "principal"),
+                    ("召开家长会宣传优质均衡", "teacher3"),
+                    ("校园网及宣传栏专题宣传", "teacher5"),
+                ],
+            ),
+        ],
+    ),
+    (
+        "实施阶段",
+        [
+            (
+                "资源配置优化",
+                "deputy2",
+                "总务处",
+                [
+                    ("完善功能室建设,生均校舍面积达标", "teacher2"),
+                    ("补充图书至生均25册以上", "teacher2"),
+                    ("更新理化生实验室仪器设备", "deputy2"),
+                    ("建设录播教室", "teacher2"),
+                ],
+            ),
+            (
+                "师资队伍建设",
+                "deputy",
+                "教导处、各年级组",
+                [
+                    ("组织教师学历提升报名", "teacher4"),
+                    ("开展校本培训(每学期不少于4次)", "teacher4"),
+                    ("骨干教师示范课", "teacher5"),
+                    ("新教师结对帮扶", "teacher4"),
+                ],
+            ),
+            (
+                "教育质量提升",
+                "deputy",
+                "教导处",
+                [
+                    ("规范开齐开足国家课程", "teacher1"),
+                    ("开展教学常规检查", "teacher1"),
+                    ("组织学业质量监测", "teacher1"),
+                    ("实施分层作业改革", "teacher5"),
+                ],
+            ),
+            (
+                "学生体质健康促进",
+                "deputy",
+                "体育组",
+                [
+                    ("落实每天校园体育活动一小时", "teacher3"),
+                    ("组织学生体质健康测试", "teacher5"),
+                    ("开展近视防控专项行动", "teacher3"),
+                ],
+            ),
+            (
+                "控辍保学",
+                "deputy",
+                "政教处、各班主任",
+                [
+                    ("建立控辍保学工作台账", "teacher3"),
+                    ("开展学困生与留守儿童家访", "teacher3"),
+                    ("落实学生资助政策", "office"),
+                ],
+            ),
+            (
+                "经费保障与管理",
+                "deputy2",
+                "总务处、财务室",
+                [("编制均衡发展专项经费预算", "deputy2"), ("规范经费使用并按期公示", "office")],
+            ),
+            (
+                "校园安全与文化建设",
+                "deputy2",
+                "总务处、政教处",
+                [
+                    ("开展校园安全隐患排查", "teacher2"),
+                    ("建设校园文化长廊", "teacher3"),
+                    ("完善家校共育机制", "teacher3"),
+                ],
+            ),
+        ],
+    ),
+    (
+        "验收阶段",
+        [
+            (
+                "自查自评",
+                "office",
+                "领导小组办公室",
+                [("对照评估表逐项自评打分", "office"), ("整理三类档案资料并编制目录", "office")],
+            ),
+            ("整改提高", "deputy", "各专业工作组", [("制定自查问题整改清单", "deputy"), ("落实整改并复查", "deputy2")]),
+            (
+                "申请验收",
+                "principal",
+                "校长办公室",
+                [("向县教育局提交验收申请", "principal"), ("迎接县教育局评估验收", "principal")],
+            ),
+            ("总结提升", "principal", "领导小组办公室", [("撰写均衡发展工作总结", "office")]),
+        ],
+    ),
 ]
 
 INDICATORS = [
@@ -147,7 +244,7 @@ def _demo_password_hash() -> str:
     return _PASSWORD_HASH[0]
 
 
-def _ensure_user(username, full_name, org, position, bureau_role="", is_staff=False) -> User:
+def _ensure_user(username, full_name, org, position, bureau_role="", is_superuser=False) -> User:
     user = User.objects.filter(username=username).first()
     if user is not None:
         return user
@@ -160,14 +257,17 @@ def _ensure_user(username, full_name, org, position, bureau_role="", is_staff=Fa
         full_name=full_name,
         position=position,
         bureau_role=bureau_role,
-        is_staff=is_staff,
+        is_superuser=is_superuser,
     )
 
 
 def demo_logins() -> list[tuple[str, str, str]]:
     """(username, role, organisation) of every demo login, for the README and `make run`."""
     bureau_roles = {User.BureauRole.ADMIN: "局管理员", User.BureauRole.INSPECTOR: "督导员"}
-    rows = [(u, f"{pos} · {bureau_roles.get(role, '只读查看辖区学校')}", code) for u, _, code, pos, role, _ in OVERSEERS]
+    rows = [
+        (u, f"{pos} · {'系统管理员(管理后台)' if su else bureau_roles.get(role, '只读查看辖区学校')}", code)
+        for u, _, code, pos, role, su in OVERSEERS
+    ]
     names = {code: name for code, name, *_ in ORGANISATIONS}
     rows = [(u, r, names[c]) for u, r, c in rows]
     role_names = {"leader": "组长", "deputy": "副组长", "office": "办公室主任", "member": "成员"}
@@ -183,8 +283,8 @@ def seed_demo(today: datetime.date | None = None) -> dict[str, int]:
     today = today or timezone.localdate()
     created = {"plans": 0}
     orgs = {row[0]: _ensure_org(*row) for row in ORGANISATIONS}
-    for username, full_name, code, position, role, is_staff in OVERSEERS:
-        _ensure_user(username, full_name, orgs[code], position, role, is_staff)
+    for username, full_name, code, position, role, is_superuser in OVERSEERS:
+        _ensure_user(username, full_name, orgs[code], position, role, is_superuser)
     for code, (prefix, names) in SCHOOL_STAFF.items():
         school = orgs[code]
         staff = {
@@ -249,27 +349,56 @@ def _build_plan(school: Organisation, staff: dict[str, User], today: datetime.da
         title=PLAN_TITLE,
         year=today.year,
         summary="以办学条件、师资队伍、教育质量均衡为重点,力争到年底全面达到县域义务教育优质均衡发展评估标准。",
-        stages=[services.StageSpec(name, w.starts_on, w.ends_on) for (name, _), w in zip(STAGES, windows, strict=False)],
+        stages=[
+            services.StageSpec(name, w.starts_on, w.ends_on) for (name, _), w in zip(STAGES, windows, strict=False)
+        ],
     )
-    groups = {name: services.working_group_create(actor=None, plan=plan, name=name) for name in ("资源配置组", "师资建设组", "质量提升组")}
+    groups = {
+        name: services.working_group_create(actor=None, plan=plan, name=name)
+        for name in ("资源配置组", "师资建设组", "质量提升组")
+    }
     for suffix, _, role, group_name, duty in SEATS:
-        services.seat_set(actor=None, plan=plan, user=staff[suffix], role=role,
-                          working_group=groups.get(group_name), duty=duty)
+        services.seat_set(
+            actor=None, plan=plan, user=staff[suffix], role=role, working_group=groups.get(group_name), duty=duty
+        )
     stages = list(plan.stages.order_by("order"))
     measures = {}
     for stage, window, (_, measure_rows) in zip(stages, windows, STAGES, strict=False):
         for title, owner, units, task_rows in measure_rows:
             measure = services.measure_create(
-                actor=None, stage=stage, title=title, owner=staff[owner], responsible_units=units,
-                starts_on=window.starts_on, ends_on=window.ends_on,
+                actor=None,
+                stage=stage,
+                title=title,
+                owner=staff[owner],
+                responsible_units=units,
+                starts_on=window.starts_on,
+                ends_on=window.ends_on,
             )
             measures[title] = measure
             for (task_title, assignee), due in zip(task_rows, _due_dates(window, len(task_rows)), strict=False):
-                task_create(actor=None, measure=measure, title=task_title, assignee=staff[assignee],
-                            starts_on=window.starts_on, due_on=due)
-    links = {"生均校舍面积": "资源配置优化", "生均图书": "资源配置优化", "教师专科以上学历比例": "师资队伍建设",
-             "初中辍学率": "控辍保学", "学生体质健康合格率": "学生体质健康促进"}
+                task_create(
+                    actor=None,
+                    measure=measure,
+                    title=task_title,
+                    assignee=staff[assignee],
+                    starts_on=window.starts_on,
+                    due_on=due,
+                )
+    links = {
+        "生均校舍面积": "资源配置优化",
+        "生均图书": "资源配置优化",
+        "教师专科以上学历比例": "师资队伍建设",
+        "初中辍学率": "控辍保学",
+        "学生体质健康合格率": "学生体质健康促进",
+    }
     for name, unit, direction, target in INDICATORS:
-        services.indicator_create(actor=None, plan=plan, name=name, unit=unit, direction=direction, target=target,
-                                  measure=measures.get(links.get(name, "")))
+        services.indicator_create(
+            actor=None,
+            plan=plan,
+            name=name,
+            unit=unit,
+            direction=direction,
+            target=target,
+            measure=measures.get(links.get(name, "")),
+        )
     return plan

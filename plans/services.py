@@ -85,14 +85,18 @@ def user_create(
     position: str = "",
     bureau_role: str = "",
     is_staff: bool = False,
+    is_superuser: bool = False,
     password_hash: str | None = None,
 ) -> User:
     """Create a person in an organisation, with the grants that membership brings.
 
     ``password_hash`` (from ``make_password``) lets bulk callers hash a shared password once.
+    Only a system job or a superuser may create staff or superusers.
     """
     if actor is not None:
         _require(can_administer(actor, organisation))
+        if (is_staff or is_superuser) and not actor.is_superuser:
+            raise NotAllowed("只有系统管理员可以创建管理后台账号。")
     if User.objects.filter(username=username).exists():
         raise DomainError(f"用户名“{username}”已被使用。")
     user = User(
@@ -101,7 +105,8 @@ def user_create(
         full_name=full_name,
         position=position,
         bureau_role=bureau_role,
-        is_staff=is_staff,
+        is_staff=is_staff or is_superuser,
+        is_superuser=is_superuser,
     )
     if password_hash is not None:
         user.password = password_hash

@@ -110,3 +110,17 @@ def test_user_create_puts_the_user_in_the_org_group(county):
     user = UserFactory(username="new_teacher", organisation=county.a.school)
     assert user.groups.filter(name="org:a").exists()
     assert Organisation.objects.get(code="a").users.filter(pk=user.pk).exists()
+
+
+def test_only_a_superuser_creates_admin_accounts(county):
+    from plans.models import User
+
+    with pytest.raises(NotAllowed):
+        services.user_create(
+            actor=county.bureau_admin, username="sneaky", password="x", organisation=county.a.school, is_staff=True
+        )
+    assert not User.objects.filter(username="sneaky").exists()
+    teacher = services.user_create(
+        actor=county.bureau_admin, username="ok_teacher", password="x", organisation=county.a.school
+    )
+    assert not teacher.is_staff
