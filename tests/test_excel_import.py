@@ -295,3 +295,18 @@ def test_command_refuses_bad_arguments(county, tmp_path, args):
     with pytest.raises(CommandError) as failed:
         call_command("import_plan", str(path), *args)
     assert failed.value.returncode == 2
+
+
+def test_command_as_a_user_checks_permission(county, tmp_path):
+    path = tmp_path / "plan.xlsx"
+    path.write_bytes(workbook_for(county))
+    before = snapshot()
+    with pytest.raises(CommandError) as failed:
+        call_command(
+            "import_plan", str(path), "--school", "a", "--title", "越权", "--as-user", county.a.office.username
+        )
+    assert failed.value.returncode == 2 and "无权" in str(failed.value)
+    assert snapshot() == before
+    call_command("import_plan", str(path), "--school", "a", "--title", "局管理员导入", "--as-user", "bureau_admin")
+    plan = Plan.objects.get(title="局管理员导入")
+    assert AuditEntry.objects.get(action="plans.plan.imported", plan=plan).actor == county.bureau_admin

@@ -7,6 +7,7 @@ any problem leaves the database as it was. Exits 0 only when the import (or the 
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
 from plans.errors import DomainError
@@ -50,8 +51,8 @@ class Command(BaseCommand):
             raise CommandError(f"文件被拒绝:{exc.message}", returncode=2) from exc
         except DomainError as exc:
             raise CommandError(exc.message, returncode=1) from exc
-        except PermissionError as exc:
-            raise CommandError(str(exc), returncode=2) from exc
+        except PermissionDenied as exc:
+            raise CommandError(f"无权导入:{getattr(exc, 'message', exc)}", returncode=2) from exc
         self._report(outcome, target, options["dry_run"])
         if outcome.errors:
             raise CommandError(f"有 {len(outcome.errors)} 个错误,未写入任何数据。", returncode=1)
