@@ -50,16 +50,25 @@ def _enrich(prefix: str, today: datetime.date) -> None:
     """Four more readings per indicator and twenty audit rows per plan, in bulk."""
     indicators = list(Indicator.objects.filter(plan__school__code__startswith=f"{prefix}-").only("id", "target"))
     readings = [
-        IndicatorReading(indicator_id=ind.pk, value=(ind.target * Decimal(0.8 + 0.05 * k)).quantize(Decimal("0.01")),
-                         measured_on=today - datetime.timedelta(days=70 + 30 * k))
+        IndicatorReading(
+            indicator_id=ind.pk,
+            value=(ind.target * Decimal(0.8 + 0.05 * k)).quantize(Decimal("0.01")),
+            measured_on=today - datetime.timedelta(days=70 + 30 * k),
+        )
         for ind in indicators
         for k in range(4)
     ]
     IndicatorReading.objects.bulk_create(readings, batch_size=BATCH)
     plan_ids = list(Plan.objects.filter(school__code__startswith=f"{prefix}-").values_list("pk", flat=True))
     entries = [
-        AuditEntry(action="tasks.task.closed", plan_id=pid, target_type="tasks.task", target_id=k,
-                   from_state="submitted", to_state="closed")
+        AuditEntry(
+            action="tasks.task.closed",
+            plan_id=pid,
+            target_type="tasks.task",
+            target_id=k,
+            from_state="submitted",
+            to_state="closed",
+        )
         for pid in plan_ids
         for k in range(20)
     ]

@@ -52,6 +52,7 @@ def _met_colour(met: bool | None) -> str:
 
 # --- indicators ---------------------------------------------------------------------------------
 
+
 def sparkline(status: IndicatorStatus, width: int = 120, height: int = 32) -> SafeString:
     """Readings over time as a small line, the target as a dashed line, the latest point coloured."""
     values = [float(r.value) for r in status.readings]
@@ -66,7 +67,9 @@ def sparkline(status: IndicatorStatus, width: int = 120, height: int = 32) -> Sa
 
     step = (width - 2 * pad) / max(1, len(values) - 1)
     points = [(pad + i * step if len(values) > 1 else width / 2, y(v)) for i, v in enumerate(values)]
-    body = f'<line x1="0" x2="{width}" y1="{_f(y(target))}" y2="{_f(y(target))}" stroke="{GREY}" stroke-dasharray="3 3"/>'
+    body = (
+        f'<line x1="0" x2="{width}" y1="{_f(y(target))}" y2="{_f(y(target))}" stroke="{GREY}" stroke-dasharray="3 3"/>'
+    )
     if len(points) > 1:
         path = " ".join(f"{_f(px)},{_f(py)}" for px, py in points)
         body += f'<polyline points="{path}" fill="none" stroke="{BLUE}" stroke-width="1.8"/>'
@@ -124,6 +127,7 @@ def indicator_history(status: IndicatorStatus, width: int = 360, height: int = 1
 
 # --- county -------------------------------------------------------------------------------------
 
+
 def spread_histogram(spread: Spread, width: int = 360, height: int = 120, bins: int = 12) -> SafeString:
     """Latest values of one indicator across schools: a histogram split into met (green) and not met
     (red), the target as a dashed line, ticks at min / median / max."""
@@ -162,18 +166,24 @@ def spread_histogram(spread: Spread, width: int = 360, height: int = 120, bins: 
             )
     if spread.target is not None:
         tx = x(float(spread.target))
-        body.append(f'<line x1="{_f(tx)}" x2="{_f(tx)}" y1="{top - 4}" y2="{top + inner_h}" stroke="{AMBER}" '
-                    f'stroke-width="2" stroke-dasharray="4 3"/>')
+        body.append(
+            f'<line x1="{_f(tx)}" x2="{_f(tx)}" y1="{top - 4}" y2="{top + inner_h}" stroke="{AMBER}" '
+            f'stroke-width="2" stroke-dasharray="4 3"/>'
+        )
     # Tick marks under the axis for min / median / max; their numbers are printed beside the chart.
     for value in (spread.minimum, spread.median, spread.maximum):
         if value is None:
             continue
         vx = x(float(value))
-        body.append(f'<line x1="{_f(vx)}" x2="{_f(vx)}" y1="{top + inner_h}" y2="{top + inner_h + 6}" stroke="#52606d" '
-                    f'stroke-width="1.5"/>')
+        body.append(
+            f'<line x1="{_f(vx)}" x2="{_f(vx)}" y1="{top + inner_h}" y2="{top + inner_h + 6}" stroke="#52606d" '
+            f'stroke-width="1.5"/>'
+        )
     target = "目标不一" if spread.target is None else f"目标 {spread.direction_label} {format_number(spread.target)}"
-    label = (f"{spread.name}:{spread.met}/{spread.schools} 所学校达标,{target}{spread.unit if spread.target is not None else ''};"
-             f"最小 {format_number(spread.minimum)},中位 {format_number(spread.median)},最大 {format_number(spread.maximum)}")
+    label = (
+        f"{spread.name}:{spread.met}/{spread.schools} 所学校达标,{target}{spread.unit if spread.target is not None else ''};"
+        f"最小 {format_number(spread.minimum)},中位 {format_number(spread.median)},最大 {format_number(spread.maximum)}"
+    )
     return _svg(width, height, label, "".join(body), "chart-spread")
 
 

@@ -107,8 +107,14 @@ def county(request: HttpRequest) -> HttpResponse:
         )
     _link_rows(dash)
     live_url = "?" + urlencode({**base, "sort": filters.sort_param, "partial": "1"})
-    context = {"dash": dash, "columns": columns, "live_url": live_url, "now": timezone.localtime(), "margin": behind_margin(),
-               "sort_choices": _sort_choices(filters.sort_param)}
+    context = {
+        "dash": dash,
+        "columns": columns,
+        "live_url": live_url,
+        "now": timezone.localtime(),
+        "margin": behind_margin(),
+        "sort_choices": _sort_choices(filters.sort_param),
+    }
     template = "dashboards/_county_live.html" if _partial(request) else "dashboards/county.html"
     return render(request, template, context)
 
@@ -173,7 +179,8 @@ def school(request: HttpRequest, pk: int) -> HttpResponse:
 class ReadingForm(forms.Form):
     value = forms.DecimalField(label="实际值", max_digits=18, decimal_places=4)
     measured_on = forms.DateField(
-        label="测量日期", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})  # ISO, as type=date needs
+        label="测量日期",
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),  # ISO, as type=date needs
     )
     note = forms.CharField(label="说明", max_length=200, required=False)
     evidence = forms.FileField(label="佐证材料", required=False)
@@ -228,8 +235,14 @@ def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "dashboards/indicator.html",
-        {"indicator": indicator, "plan": indicator.plan, "status": status, "form": form,
-         "may_report": may_report, "history": list(reversed(status.readings))},
+        {
+            "indicator": indicator,
+            "plan": indicator.plan,
+            "status": status,
+            "form": form,
+            "may_report": may_report,
+            "history": list(reversed(status.readings)),
+        },
         status=400 if request.method == "POST" else 200,
     )
 
@@ -247,4 +260,3 @@ def reading_evidence(request: HttpRequest, pk: int) -> FileResponse:
     ext = os.path.splitext(reading.evidence.name)[1].lower()
     filename = f"{reading.indicator.name}-{reading.measured_on:%Y%m%d}{ext}"
     return FileResponse(reading.evidence.open("rb"), as_attachment=True, filename=filename)
-

@@ -30,6 +30,7 @@ NO_PLAN_STAGE = "__none__"
 
 # --- school dashboard ---------------------------------------------------------------------------
 
+
 class MeasureState:
     DONE = "done"
     LATE = "late"
@@ -143,8 +144,18 @@ def _open_work(plan: Plan, progress: PlanProgress, today: datetime.date) -> tupl
         .exclude(status=Task.Status.CLOSED)
         .select_related("assignee")
         .annotate(seat_group=Subquery(seat_group.values("working_group__name")[:1]))
-        .only("id", "plan_id", "title", "status", "waived", "due_on", "measure_id", "assignee__id",
-              "assignee__username", "assignee__full_name")
+        .only(
+            "id",
+            "plan_id",
+            "title",
+            "status",
+            "waived",
+            "due_on",
+            "measure_id",
+            "assignee__id",
+            "assignee__username",
+            "assignee__full_name",
+        )
         .order_by("due_on", "id")
     )
     measure_by_id = {m.pk: m for m in progress.measure_list}
@@ -161,7 +172,7 @@ def _open_work(plan: Plan, progress: PlanProgress, today: datetime.date) -> tupl
             continue
         days = (today - task.due_on).days
         person = str(task.assignee) if task.assignee else "未分派"
-        group = (getattr(measure, "working_group_name", "") or task.seat_group or "未分组")
+        group = getattr(measure, "working_group_name", "") or task.seat_group or "未分组"
         for bucket, key in ((persons, person), (groups, group)):
             tally = bucket.setdefault(key, Tally(label=key))
             tally.count += 1
@@ -222,8 +233,18 @@ def _gantt(progress: PlanProgress, today: datetime.date) -> Gantt:
         state = "done" if stage.status == "completed" else ("late" if sp.behind else stage.status)
         rows.append(place(GanttRow(stage.name, "stage", stage.starts_on, stage.ends_on, sp, state)))
         for m in by_stage[stage.pk]:
-            rows.append(place(GanttRow(m.title, "measure", m.starts_on or stage.starts_on, m.ends_on or stage.ends_on,
-                                       progress.measures[m.pk], getattr(m, "state", ""))))
+            rows.append(
+                place(
+                    GanttRow(
+                        m.title,
+                        "measure",
+                        m.starts_on or stage.starts_on,
+                        m.ends_on or stage.ends_on,
+                        progress.measures[m.pk],
+                        getattr(m, "state", ""),
+                    )
+                )
+            )
     today_left = None
     months: list[tuple[str, float]] = []
     if start and end:
@@ -238,6 +259,7 @@ def _gantt(progress: PlanProgress, today: datetime.date) -> Gantt:
 
 
 # --- county dashboard ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Campaign:
@@ -315,8 +337,11 @@ class Spread:
 
     @property
     def summary_numbers(self) -> list[tuple[str, str]]:
-        return [("最小", format_number(self.minimum, 2)), ("中位", format_number(self.median, 2)),
-                ("最大", format_number(self.maximum, 2))]
+        return [
+            ("最小", format_number(self.minimum, 2)),
+            ("中位", format_number(self.median, 2)),
+            ("最大", format_number(self.maximum, 2)),
+        ]
 
 
 SORTS = {
@@ -416,11 +441,7 @@ def parse_county_filters(params: Any) -> CountyFilters:
 def campaigns_for(user: Any) -> list[Campaign]:
     """Plan templates among the plans the user may see, the most widely used (then newest) first."""
     rows = (
-        visible_plans(user)
-        .order_by()
-        .values("year", "title")
-        .annotate(n=Count("id"))
-        .order_by("-n", "-year", "title")
+        visible_plans(user).order_by().values("year", "title").annotate(n=Count("id")).order_by("-n", "-year", "title")
     )
     return [Campaign(year=r["year"], title=r["title"], plans=r["n"]) for r in rows]
 
@@ -432,7 +453,9 @@ def _pick_campaign(campaigns: list[Campaign], filters: CountyFilters) -> Campaig
     return campaigns[0] if campaigns else None
 
 
-def county_dashboard(user: Any, filters: CountyFilters | None = None, today: datetime.date | None = None) -> CountyDashboard:
+def county_dashboard(
+    user: Any, filters: CountyFilters | None = None, today: datetime.date | None = None
+) -> CountyDashboard:
     """One row per school the user oversees for one plan template, with rankings and indicator spreads.
 
     Nine queries whatever the number of schools: campaigns, schools, plans, three for the rollups,
@@ -505,7 +528,12 @@ def _attach_activity(plan_rows: dict[int, SchoolRow]) -> None:
     """Last audited event per plan (task transitions, readings, gates). One query."""
     if not plan_rows:
         return
-    last = AuditEntry.objects.filter(plan_id__in=list(plan_rows)).order_by().values("plan_id").annotate(at=Max("created_at"))
+    last = (
+        AuditEntry.objects.filter(plan_id__in=list(plan_rows))
+        .order_by()
+        .values("plan_id")
+        .annotate(at=Max("created_at"))
+    )
     for item in last:
         plan_rows[item["plan_id"]].last_activity = item["at"]
 

@@ -29,6 +29,7 @@ EARLIEST_READING = datetime.date(2000, 1, 1)
 
 # --- status -------------------------------------------------------------------------------------
 
+
 @dataclass
 class IndicatorStatus:
     """An indicator with its readings (oldest first) and what the latest one says about the target."""
@@ -106,6 +107,7 @@ def format_number(value: Decimal | float | int | None, places: int = 4) -> str:
 
 
 # --- reporting ----------------------------------------------------------------------------------
+
 
 def can_report_indicator(user: Any, indicator: Indicator) -> bool:
     """Any seat of the plan's leading group may report, while the plan is not completed."""

@@ -87,11 +87,24 @@ class MeasureRow:
     """The fields of a measure the rollups and dashboards need, without a model instance (a county
     has tens of thousands of measures; building Measure objects for them costs more than the SQL)."""
 
-    __slots__ = ("pk", "stage_id", "order", "title", "starts_on", "ends_on", "weight", "owner_id",
-                 "working_group_id", "working_group_name", "progress", "state")
+    __slots__ = (
+        "pk",
+        "stage_id",
+        "order",
+        "title",
+        "starts_on",
+        "ends_on",
+        "weight",
+        "owner_id",
+        "working_group_id",
+        "working_group_name",
+        "progress",
+        "state",
+    )
 
-    def __init__(self, pk, stage_id, order, title, starts_on, ends_on, weight, owner_id, working_group_id,
-                 working_group_name):
+    def __init__(
+        self, pk, stage_id, order, title, starts_on, ends_on, weight, owner_id, working_group_id, working_group_name
+    ):
         self.pk, self.stage_id, self.order, self.title = pk, stage_id, order, title
         self.starts_on, self.ends_on, self.weight = starts_on, ends_on, weight
         self.owner_id, self.working_group_id, self.working_group_name = owner_id, working_group_id, working_group_name
@@ -164,8 +177,9 @@ def _measure_figures_queryset(plan_ids: list[int], today: datetime.date):
             # spill a county-wide hash aggregate to disk, and converting tens of thousands of
             # decimals in Python costs more than the query. Weights have two decimal places.
             w=Sum(Cast("weight", FloatField())),
-            w_done=Sum(Case(When(done_q, then=Cast("weight", FloatField())), default=Value(0.0),
-                            output_field=FloatField())),
+            w_done=Sum(
+                Case(When(done_q, then=Cast("weight", FloatField())), default=Value(0.0), output_field=FloatField())
+            ),
         )
         .values_list("measure_id", "n", "n_done", "n_overdue", "w", "w_done")
     )
@@ -194,8 +208,18 @@ def model_fields(model: type, wanted: set[str]) -> tuple[str, ...]:
 
 
 STAGE_FIELDS = model_fields(Stage, {f.attname for f in Stage._meta.concrete_fields})
-MEASURE_COLUMNS = ("id", "stage_id", "order", "title", "starts_on", "ends_on", "weight", "owner_id", "working_group_id",
-                   "working_group__name")
+MEASURE_COLUMNS = (
+    "id",
+    "stage_id",
+    "order",
+    "title",
+    "starts_on",
+    "ends_on",
+    "weight",
+    "owner_id",
+    "working_group_id",
+    "working_group__name",
+)
 
 
 def _structure(plan_ids: list[int]) -> tuple[list[Stage], list[MeasureRow]]:
@@ -215,8 +239,11 @@ def _structure(plan_ids: list[int]) -> tuple[list[Stage], list[MeasureRow]]:
             stages[row[0]] = Stage.from_db(db, STAGE_FIELDS, row[:n])
         if row[n] is not None:
             (pk, stage_id, order, title, starts_on, ends_on, weight, owner_id, group_id, group_name) = row[n:]
-            measures.append(MeasureRow(pk, stage_id, order, title, starts_on, ends_on, float(weight), owner_id,
-                                       group_id, group_name or ""))
+            measures.append(
+                MeasureRow(
+                    pk, stage_id, order, title, starts_on, ends_on, float(weight), owner_id, group_id, group_name or ""
+                )
+            )
     return list(stages.values()), measures
 
 
@@ -310,14 +337,30 @@ def _summary_sums(plan_ids: list[int], today: datetime.date) -> tuple[list[Stage
     stages = list(Stage.objects.filter(plan_id__in=plan_ids).order_by("plan_id", "order", "id"))
     stage_by_id = {s.pk: s for s in stages}
     sums: dict[int, _StageSums] = defaultdict(_StageSums)
-    for (stage_id, starts_on, ends_on, n_measures, weight, weighted, plain, unfinished, total, done,
-         overdue) in _stage_groups(plan_ids, today):
+    for (
+        stage_id,
+        starts_on,
+        ends_on,
+        n_measures,
+        weight,
+        weighted,
+        plain,
+        unfinished,
+        total,
+        done,
+        overdue,
+    ) in _stage_groups(plan_ids, today):
         stage = stage_by_id[stage_id]
         starts_on, ends_on = _as_date(starts_on), _as_date(ends_on)
         expected = expected_percent(starts_on or stage.starts_on, ends_on or stage.ends_on, today)
         acc = sums[stage_id]
-        acc.add(measures=n_measures, weight=float(weight or 0), weighted=float(weighted or 0),
-                plain=float(plain or 0), expected=expected)
+        acc.add(
+            measures=n_measures,
+            weight=float(weight or 0),
+            weighted=float(weighted or 0),
+            plain=float(plain or 0),
+            expected=expected,
+        )
         late = int(unfinished or 0) if expected is not None and expected >= 100 else 0
         _count(acc.counts, int(total or 0), int(done or 0), int(overdue or 0), late)
     return stages, sums
@@ -358,7 +401,10 @@ def _stage_groups(plan_ids: list[int], today: datetime.date) -> list[tuple]:
 
 
 def _roll_up(
-    stages: list[Stage], sums: dict[int, _StageSums], today: datetime.date, margin: float,
+    stages: list[Stage],
+    sums: dict[int, _StageSums],
+    today: datetime.date,
+    margin: float,
     result: dict[int, PlanProgress],
 ) -> None:
     """Stage figures from their sums, then plan figures from the stages (weighted by measure weight)."""
@@ -381,8 +427,9 @@ def _roll_up(
         pp.stage_list.append(stage)
         _count(pp, sp.total, sp.done, sp.overdue, sp.overdue_measures)
         pp.weight += sp.weight
-        plans[stage.plan_id].add(measures=1, weight=sp.weight, weighted=sp.weight * sp.percent, plain=sp.percent,
-                                 expected=sp.expected)
+        plans[stage.plan_id].add(
+            measures=1, weight=sp.weight, weighted=sp.weight * sp.percent, plain=sp.percent, expected=sp.expected
+        )
         if pp.current_stage is None and not completed:
             pp.current_stage = stage
     for pid, pp in result.items():

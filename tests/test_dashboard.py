@@ -43,10 +43,15 @@ def assert_clean(html: str):
 
 # --- access -------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("who", "schools"),
-    [("bureau_admin", {"a学校", "b学校"}), ("inspector", {"a学校", "b学校"}), ("centre_head", {"b学校"}),
-     ("other_bureau_user", {"c学校"})],
+    [
+        ("bureau_admin", {"a学校", "b学校"}),
+        ("inspector", {"a学校", "b学校"}),
+        ("centre_head", {"b学校"}),
+        ("other_bureau_user", {"c学校"}),
+    ],
 )
 def test_county_dashboard_shows_only_the_overseers_schools(client, county, who, schools):
     response = login(client, getattr(county, who)).get(COUNTY)
@@ -78,8 +83,12 @@ def test_overseers_see_a_school_dashboard_read_only(client, county, who):
 
 @pytest.mark.parametrize("who", ["b_leader", "c_leader", "centre_head", "other_bureau_user"])
 def test_foreign_school_dashboards_look_like_missing_ones(client, county, who):
-    user = {"b_leader": county.b.leader, "c_leader": county.c.leader, "centre_head": county.centre_head,
-            "other_bureau_user": county.other_bureau_user}[who]
+    user = {
+        "b_leader": county.b.leader,
+        "c_leader": county.c.leader,
+        "centre_head": county.centre_head,
+        "other_bureau_user": county.other_bureau_user,
+    }[who]
     assert login(client, user).get(school_url(county.a.plan)).status_code == 404
 
 
@@ -122,6 +131,7 @@ def test_overdue_by_working_group_uses_the_measures_group_then_the_assignees_sea
 
 # --- county filters and sorting ----------------------------------------------------------------
 
+
 def test_county_filters_by_township_stage_and_behind(client, county):
     c = login(client, county.bureau_admin)
     assert [r.school.name for r in c.get(COUNTY, {"township": "青石镇"}).context["dash"].rows] == ["b学校"]
@@ -149,8 +159,15 @@ def test_county_sorts_by_any_column_and_ranks_by_overdue(client, county):
 
 @pytest.mark.parametrize(
     "params",
-    [{"sort": "nonsense"}, {"year": "abc"}, {"campaign": "x|y"}, {"stage": "<script>"}, {"township": "无此镇"},
-     {"campaign": "2026"}, {"behind": "maybe"}],
+    [
+        {"sort": "nonsense"},
+        {"year": "abc"},
+        {"campaign": "x|y"},
+        {"stage": "<script>"},
+        {"township": "无此镇"},
+        {"campaign": "2026"},
+        {"behind": "maybe"},
+    ],
 )
 def test_county_survives_malformed_parameters(client, county, params):
     response = login(client, county.bureau_admin).get(COUNTY, params)
@@ -201,17 +218,20 @@ def test_pages_carry_the_live_hooks(client, county):
 
 # --- bad input ----------------------------------------------------------------------------------
 
+
 def test_degenerate_plans_render_sensibly(client, county):
     """No tasks, no stage dates, zero weights, indicators without readings, a target of zero with ≤."""
-    plan = PlanFactory(school=county.a.school, title="空方案", stages=[services.StageSpec("准备阶段"),
-                                                                        services.StageSpec("实施阶段")])
+    plan = PlanFactory(
+        school=county.a.school, title="空方案", stages=[services.StageSpec("准备阶段"), services.StageSpec("实施阶段")]
+    )
     stage = plan.stages.get(order=1)
     services.measure_create(actor=None, stage=stage, title="无任务措施", weight=Decimal(0))
     zero = services.measure_create(actor=None, stage=stage, title="零权重", weight=Decimal(0))
     Task.objects.create(plan=plan, measure=zero, title="零权重任务", weight=Decimal(0))
     services.indicator_create(actor=None, plan=plan, name="未上报指标", unit="%", direction="ge", target=Decimal(95))
-    safety = services.indicator_create(actor=None, plan=plan, name="安全事故", unit="起", direction="le",
-                                       target=Decimal(0))
+    safety = services.indicator_create(
+        actor=None, plan=plan, name="安全事故", unit="起", direction="le", target=Decimal(0)
+    )
     indicator_report(actor=None, indicator=safety, value=0, measured_on=timezone.localdate())
     empty = PlanFactory(school=county.b.school, title="空方案", stages=[services.StageSpec("准备阶段")])
     c = login(client, county.bureau_admin)
@@ -228,6 +248,7 @@ def test_degenerate_plans_render_sensibly(client, county):
 
 # --- indicator page and evidence ----------------------------------------------------------------
 
+
 def indicator_url(county):
     return reverse("dashboards:indicator", args=[county.a.indicator.pk])
 
@@ -235,8 +256,10 @@ def indicator_url(county):
 def test_a_member_reports_a_reading_with_evidence(client, county):
     c = login(client, county.a.member)
     upload = SimpleUploadedFile("图书台账.pdf", b"%PDF-1.4 ledger", content_type="application/pdf")
-    response = c.post(indicator_url(county), {"value": "25.5", "measured_on": timezone.localdate().isoformat(),
-                                              "note": "学期末盘点", "evidence": upload})
+    response = c.post(
+        indicator_url(county),
+        {"value": "25.5", "measured_on": timezone.localdate().isoformat(), "note": "学期末盘点", "evidence": upload},
+    )
     assert response.status_code == 302
     reading = IndicatorReading.objects.get()
     assert (reading.value, reading.reported_by, reading.note) == (Decimal("25.5"), county.a.member, "学期末盘点")
@@ -245,7 +268,9 @@ def test_a_member_reports_a_reading_with_evidence(client, county):
     download = c.get(reverse("dashboards:reading_evidence", args=[reading.pk]))
     assert download.status_code == 200 and "attachment" in download["Content-Disposition"]
     assert b"".join(download.streaming_content) == b"%PDF-1.4 ledger"
-    assert login(client, county.b.leader).get(reverse("dashboards:reading_evidence", args=[reading.pk])).status_code == 404
+    assert (
+        login(client, county.b.leader).get(reverse("dashboards:reading_evidence", args=[reading.pk])).status_code == 404
+    )
 
 
 def test_a_bad_report_shows_the_reason_and_changes_nothing(client, county):
@@ -276,6 +301,7 @@ def test_foreign_indicators_look_missing(client, county):
 
 # --- query budget -------------------------------------------------------------------------------
 
+
 def count_queries(client, url):
     client.get(url)  # warm caches that belong to the process, not to the page (content types)
     with CaptureQueriesContext(connection) as ctx:
@@ -291,8 +317,11 @@ def test_dashboards_issue_the_same_number_of_queries_for_few_and_many_schools(cl
         plan = Plan.objects.filter(school__code=f"{prefix}-s0001").get()
         Task.objects.filter(plan=plan, status=Task.Status.CLOSED).update(due_on=datetime.date(2020, 1, 1))
         for idx, reading in enumerate(IndicatorReading.objects.filter(indicator__plan=plan)):
-            IndicatorReading.objects.create(indicator=reading.indicator, value=reading.value + idx,
-                                            measured_on=reading.measured_on - datetime.timedelta(days=30))
+            IndicatorReading.objects.create(
+                indicator=reading.indicator,
+                value=reading.value + idx,
+                measured_on=reading.measured_on - datetime.timedelta(days=30),
+            )
         admin = User.objects.get(username=f"{prefix}_admin")
         member = User.objects.get(username=f"{prefix}_s0001_3")
         counts[prefix] = (

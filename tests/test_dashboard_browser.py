@@ -26,7 +26,9 @@ def test_school_dashboard_refreshes_its_numbers_when_the_plan_changes(browser_pa
     page.evaluate("window.dispatchEvent(new CustomEvent('planhub:plan-changed', {detail: {plan: 987654}}))")
     page.wait_for_timeout(2200)
     assert kpi.inner_text() == "0%"
-    page.evaluate(f"window.dispatchEvent(new CustomEvent('planhub:plan-changed', {{detail: {{plan: {county.a.plan.pk}}}}}))")
+    page.evaluate(
+        f"window.dispatchEvent(new CustomEvent('planhub:plan-changed', {{detail: {{plan: {county.a.plan.pk}}}}}))"
+    )
     page.wait_for_function("document.querySelector('#dash-live .kpi-value').textContent.trim() === '100%'")
     assert page.locator("header.topbar").count() == 1  # the fragment replaced the region, not the page
 
@@ -43,7 +45,9 @@ def test_county_dashboard_refreshes_and_fits_a_phone(browser_page, county):
     page.wait_for_url("**township=**")
     assert page.locator("#county-schools tbody tr").count() == 1
     Task.objects.filter(plan=county.b.plan).update(status=Task.Status.CLOSED)
-    page.evaluate(f"window.dispatchEvent(new CustomEvent('planhub:plan-changed', {{detail: {{plan: {county.b.plan.pk}}}}}))")
+    page.evaluate(
+        f"window.dispatchEvent(new CustomEvent('planhub:plan-changed', {{detail: {{plan: {county.b.plan.pk}}}}}))"
+    )
     page.wait_for_function("document.querySelector('#county-schools .dbar-label').textContent.trim() === '100%'")
     assert page.locator("#county-schools tbody tr").count() == 1  # the filter survives the refresh
     page.click("#county-schools a:has-text('b学校')")

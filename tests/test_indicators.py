@@ -30,8 +30,9 @@ def test_every_seat_of_the_leading_group_may_report(county, role, django_capture
     indicator = county.a.indicator
     actor = getattr(county.a, role)
     with django_capture_on_commit_callbacks(execute=True):
-        reading = indicator_report(actor=actor, indicator=indicator, value="26.5", measured_on=TODAY(),
-                                   note="图书室盘点", evidence=pdf())
+        reading = indicator_report(
+            actor=actor, indicator=indicator, value="26.5", measured_on=TODAY(), note="图书室盘点", evidence=pdf()
+        )
     assert reading.value == Decimal("26.5") and reading.reported_by == actor
     entry = AuditEntry.objects.get(action="plans.indicator.reported")
     assert (entry.actor, entry.plan_id, entry.target_id) == (actor, indicator.plan_id, reading.pk)
@@ -45,8 +46,12 @@ def test_every_seat_of_the_leading_group_may_report(county, role, django_capture
 )
 def test_others_may_not_report_and_nothing_changes(county, who):
     actor = {
-        "a_staff": county.a.staff, "b_leader": county.b.leader, "c_leader": county.c.leader,
-        "bureau_admin": county.bureau_admin, "inspector": county.inspector, "centre_head": county.centre_head,
+        "a_staff": county.a.staff,
+        "b_leader": county.b.leader,
+        "c_leader": county.c.leader,
+        "bureau_admin": county.bureau_admin,
+        "inspector": county.inspector,
+        "centre_head": county.centre_head,
     }[who]
     with pytest.raises(NotAllowed):
         indicator_report(actor=actor, indicator=county.a.indicator, value=30, measured_on=TODAY())
@@ -74,8 +79,9 @@ def test_bad_values_and_dates_are_refused(county, value, measured_on, message):
 
 
 def test_values_are_rounded_to_four_places(county):
-    reading = indicator_report(actor=county.a.member, indicator=county.a.indicator, value="1.234567",
-                               measured_on=TODAY())
+    reading = indicator_report(
+        actor=county.a.member, indicator=county.a.indicator, value="1.234567", measured_on=TODAY()
+    )
     reading.refresh_from_db()
     assert reading.value == Decimal("1.2346")
 
@@ -89,21 +95,28 @@ def test_values_are_rounded_to_four_places(county):
 )
 def test_bad_evidence_is_refused(county, upload, message):
     with pytest.raises(DomainError, match=message):
-        indicator_report(actor=county.a.member, indicator=county.a.indicator, value=1, measured_on=TODAY(),
-                         evidence=upload)
+        indicator_report(
+            actor=county.a.member, indicator=county.a.indicator, value=1, measured_on=TODAY(), evidence=upload
+        )
     assert not IndicatorReading.objects.exists()
 
 
 def test_oversized_evidence_is_refused(county, settings):
     settings.EVIDENCE_MAX_BYTES = 10
     with pytest.raises(DomainError, match="不能超过"):
-        indicator_report(actor=county.a.member, indicator=county.a.indicator, value=1, measured_on=TODAY(),
-                         evidence=pdf(size=100))
+        indicator_report(
+            actor=county.a.member, indicator=county.a.indicator, value=1, measured_on=TODAY(), evidence=pdf(size=100)
+        )
 
 
 def test_evidence_is_stored_under_a_name_of_our_own(county):
-    reading = indicator_report(actor=county.a.member, indicator=county.a.indicator, value=1, measured_on=TODAY(),
-                               evidence=pdf("../../etc/passwd.pdf"))
+    reading = indicator_report(
+        actor=county.a.member,
+        indicator=county.a.indicator,
+        value=1,
+        measured_on=TODAY(),
+        evidence=pdf("../../etc/passwd.pdf"),
+    )
     assert reading.evidence.name.startswith("indicator-evidence/")
     assert "passwd" not in reading.evidence.name and reading.evidence.name.endswith(".pdf")
     assert AuditEntry.objects.get(action="plans.indicator.reported").data["evidence"] == "passwd.pdf"
@@ -122,8 +135,10 @@ def _reading(indicator, value, day, pk):
 def test_status_uses_the_latest_reading_by_date_then_report_order(county):
     ind = county.a.indicator  # 生均图书 ≥ 25 册
     day = datetime.date(2026, 3, 1)
-    status = indicator_status(ind, [_reading(ind, 27, day, 3), _reading(ind, 20, day - datetime.timedelta(days=9), 9),
-                                    _reading(ind, 24, day, 2)])
+    status = indicator_status(
+        ind,
+        [_reading(ind, 27, day, 3), _reading(ind, 20, day - datetime.timedelta(days=9), 9), _reading(ind, 24, day, 2)],
+    )
     assert status.latest.value == 27 and status.met is True
     assert status.distance == 2 and status.distance_text == "优于目标 2册"
     assert status.distance_percent == pytest.approx(8)
@@ -138,8 +153,14 @@ def test_status_without_readings(county):
 
 
 def test_a_target_of_zero_with_direction_at_most(county):
-    ind = services.indicator_create(actor=None, plan=county.a.plan, name="安全事故", unit="起",
-                                    direction=Indicator.Direction.AT_MOST, target=Decimal(0))
+    ind = services.indicator_create(
+        actor=None,
+        plan=county.a.plan,
+        name="安全事故",
+        unit="起",
+        direction=Indicator.Direction.AT_MOST,
+        target=Decimal(0),
+    )
     day = datetime.date(2026, 3, 1)
     zero = indicator_status(ind, [_reading(ind, 0, day, 1)])
     assert zero.met is True and zero.distance == 0 and zero.distance_percent is None

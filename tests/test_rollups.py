@@ -31,8 +31,19 @@ def make_plan(county, stages):
 def add_tasks(measure, specs):
     """specs: (status, waived, weight, due offset or None)."""
     return Task.objects.bulk_create(
-        [Task(plan=measure.stage.plan, measure=measure, order=i, title=f"任务{i}", status=s, waived=w,
-              weight=Decimal(str(wt)), due_on=None if due is None else d(due)) for i, (s, w, wt, due) in enumerate(specs)]
+        [
+            Task(
+                plan=measure.stage.plan,
+                measure=measure,
+                order=i,
+                title=f"任务{i}",
+                status=s,
+                waived=w,
+                weight=Decimal(str(wt)),
+                due_on=None if due is None else d(due),
+            )
+            for i, (s, w, wt, due) in enumerate(specs)
+        ]
     )
 
 
@@ -89,8 +100,16 @@ def test_overdue_counts_at_every_level_and_ignores_done_and_undated_tasks(county
     first, second = plan.stages.order_by("order")
     m1 = services.measure_create(actor=None, stage=first, title="甲")
     m2 = services.measure_create(actor=None, stage=second, title="乙")
-    add_tasks(m1, [("assigned", False, 1, -1), ("closed", False, 1, -5), ("returned", True, 1, -5),
-                   ("in_progress", False, 1, 0), ("assigned", False, 1, None)])
+    add_tasks(
+        m1,
+        [
+            ("assigned", False, 1, -1),
+            ("closed", False, 1, -5),
+            ("returned", True, 1, -5),
+            ("in_progress", False, 1, 0),
+            ("assigned", False, 1, None),
+        ],
+    )
     add_tasks(m2, [("submitted", False, 1, -30)])
     then = plan_progress([plan.pk], today=TODAY)[plan.pk]
     assert then.measures[m1.pk].overdue == 1

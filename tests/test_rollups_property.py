@@ -55,8 +55,9 @@ class StageSpec:
 
 task_specs = st.builds(TaskSpec, st.sampled_from(Task.Status.values), st.booleans(), weights, offsets)
 measure_specs = st.builds(MeasureSpec, weights, offsets, offsets, st.lists(task_specs, max_size=5))
-stage_specs = st.builds(StageSpec, st.sampled_from(Stage.Status.values), offsets, offsets,
-                        st.lists(measure_specs, max_size=4))
+stage_specs = st.builds(
+    StageSpec, st.sampled_from(Stage.Status.values), offsets, offsets, st.lists(measure_specs, max_size=4)
+)
 plan_specs = st.lists(st.lists(stage_specs, max_size=4), min_size=1, max_size=3)
 
 
@@ -65,6 +66,7 @@ def day(offset: int | None) -> datetime.date | None:
 
 
 # --- the brute-force recount ---------------------------------------------------------------------
+
 
 def wmean(pairs: list[tuple[Fraction, Fraction]]) -> Fraction:
     if not pairs:
@@ -103,8 +105,9 @@ def recount(stages: list[StageSpec]) -> dict:
                 pct = Fraction(0)
             overdue = sum(1 for t, d in zip(m.tasks, done, strict=True) if t.due is not None and t.due < 0 and not d)
             exp = expected(m.start if m.start is not None else stage.start, m.end if m.end is not None else stage.end)
-            plan["measures"].append({"total": len(m.tasks), "done": sum(done), "overdue": overdue, "percent": pct,
-                                     "expected": exp})
+            plan["measures"].append(
+                {"total": len(m.tasks), "done": sum(done), "overdue": overdue, "percent": pct, "expected": exp}
+            )
             w = Fraction(m.weight)
             pairs.append((w, pct))
             exp_pairs.append((w, pct if exp is None else exp))
@@ -133,20 +136,44 @@ def recount(stages: list[StageSpec]) -> dict:
 
 # --- building the same plans in the database -----------------------------------------------------
 
+
 def build(school: Organisation, index: int, stages: list[StageSpec]) -> tuple[Plan, list[Stage], list[Measure]]:
     plan = Plan.objects.create(school=school, title=f"方案{index}", year=2026)
     stage_rows, measure_rows = [], []
     for order, spec in enumerate(stages, start=1):
-        stage = Stage.objects.create(plan=plan, order=order, name=f"阶段{order}", status=spec.status,
-                                     starts_on=day(spec.start), ends_on=day(spec.end))
+        stage = Stage.objects.create(
+            plan=plan,
+            order=order,
+            name=f"阶段{order}",
+            status=spec.status,
+            starts_on=day(spec.start),
+            ends_on=day(spec.end),
+        )
         stage_rows.append(stage)
         for m_order, m in enumerate(spec.measures, start=1):
-            measure = Measure.objects.create(stage=stage, order=m_order, title=f"措施{m_order}", weight=m.weight,
-                                             starts_on=day(m.start), ends_on=day(m.end))
+            measure = Measure.objects.create(
+                stage=stage,
+                order=m_order,
+                title=f"措施{m_order}",
+                weight=m.weight,
+                starts_on=day(m.start),
+                ends_on=day(m.end),
+            )
             measure_rows.append(measure)
             Task.objects.bulk_create(
-                [Task(plan=plan, measure=measure, order=i, title=f"任务{i}", status=t.status, waived=t.waived,
-                      weight=t.weight, due_on=day(t.due)) for i, t in enumerate(m.tasks)]
+                [
+                    Task(
+                        plan=plan,
+                        measure=measure,
+                        order=i,
+                        title=f"任务{i}",
+                        status=t.status,
+                        waived=t.waived,
+                        weight=t.weight,
+                        due_on=day(t.due),
+                    )
+                    for i, t in enumerate(m.tasks)
+                ]
             )
     return plan, stage_rows, measure_rows
 
@@ -197,7 +224,11 @@ def check(got, want, stage_rows):
     for stage, s in zip(stage_rows, want["stages"], strict=True):
         gs = got.stages[stage.pk]
         assert (gs.total, gs.done, gs.overdue, gs.overdue_measures) == (
-            s["total"], s["done"], s["overdue"], s["overdue_measures"])
+            s["total"],
+            s["done"],
+            s["overdue"],
+            s["overdue_measures"],
+        )
         assert close(s["percent"], gs.percent)
         assert close(s["expected"], gs.expected)
         assert gs.behind == behind(s["percent"], s["expected"])

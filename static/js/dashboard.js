@@ -14,8 +14,9 @@
   var ids = (region.getAttribute("data-plans") || "").split(",").filter(Boolean);
   var watched = {};
   ids.forEach(function (id) { watched[id] = true; });
-  var DELAY = 1500;
-  var timer = null, pending = false, inflight = false;
+  var DELAY = 1500;      // quiet time after the last event before re-fetching
+  var MAX_WAIT = 10000;  // but never postpone longer than this while events keep coming
+  var timer = null, pending = false, inflight = false, firstEventAt = 0;
 
   function concerned(event) {
     var detail = event && event.detail;
@@ -25,6 +26,7 @@
 
   function refresh() {
     timer = null;
+    firstEventAt = 0;
     if (document.hidden) { pending = true; return; }
     if (inflight) { pending = true; return; }
     inflight = true;
@@ -48,8 +50,10 @@
   }
 
   function schedule() {
+    var now = Date.now();
+    if (!firstEventAt) { firstEventAt = now; }
     if (timer) { window.clearTimeout(timer); }
-    timer = window.setTimeout(refresh, DELAY);
+    timer = window.setTimeout(refresh, now - firstEventAt >= MAX_WAIT ? 0 : DELAY);
   }
 
   function onChange(event) {
