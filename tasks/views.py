@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from notifications.selectors import task_reminder_context
 from plans.audit import action_label
 from plans.errors import DomainError, StaleObject
 from plans.models import AuditEntry, Measure, User, WorkingGroup
@@ -34,7 +35,6 @@ from tasks.forms import (
 )
 from tasks.models import Evidence, Task
 from tasks.selectors import plans_led_by, plans_managed_by, task_for, tasks_to_do, tasks_to_review
-
 
 REASON_ACTIONS = {"tasks.task.returned", "tasks.task.reopened", "tasks.task.waived"}
 
@@ -75,6 +75,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "tasks/task_detail.html",
         {
+            **task_reminder_context(request.user, task),
             "task": task,
             "history": history,
             "actions": actions,

@@ -281,3 +281,15 @@ def test_task_page_shows_the_timeline_and_overdue(client, county):
     login(client, a.member2)
     body = client.get(reverse("tasks:task_detail", args=[a.tasks[1].pk])).content.decode()
     assert "逾期2天" in body and "新增任务" in body and "办理记录" in body
+
+
+def test_task_page_offers_nudge_to_the_office_only(client, county):
+    a = county.a
+    url = reverse("tasks:task_detail", args=[a.tasks[0].pk])
+    login(client, a.office)
+    body = client.get(url).content.decode()
+    assert "催办记录" in body and f"催办 {a.member}" in body
+    client.logout()
+    login(client, a.member2)
+    body = client.get(url).content.decode()
+    assert "催办记录" in body and f"催办 {a.member}" not in body
