@@ -333,3 +333,18 @@ def test_dashboards_issue_the_same_number_of_queries_for_few_and_many_schools(cl
     assert counts["few"] == counts["many"], counts
     print("query counts (county, county filtered, school member, school overseer):", counts)
     assert max(counts["many"]) <= 12, counts
+
+
+def test_county_rows_escape_school_names(client, county):
+    school = services.organisation_create(
+        actor=None,
+        code="xss",
+        name="<script>alert(1)</script>学校",
+        kind="school",
+        parent=county.bureau,
+        township="<i>镇</i>",
+    )
+    PlanFactory(school=school, title="义务教育优质均衡发展实施方案")
+    html = login(client, county.bureau_admin).get(COUNTY).content.decode()
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;学校" in html
+    assert "<i>镇</i>" not in html
