@@ -79,3 +79,26 @@ def plan_history(plan: Plan, limit: int = 30) -> list:
         entry.label = action_label(entry.action)
         entry.subject = titles.get((entry.target_type, entry.target_id), "")
     return entries
+
+
+def plan_ids_granted(user: Any, *codenames: str) -> dict[str, set[int]]:
+    """For each codename, the ids of the plans on which the user holds it through a guardian grant
+    (directly or through a group): one query. Superusers get no implicit entries here: these ids
+    drive work lists (what waits for the user), not visibility.
+
+    Work lists filter on these concrete ids rather than on a permission subquery, which keeps their
+    cost tied to the user's own plans however large the county grows.
+    """
+    from plans.models import PlanGroupObjectPermission, PlanUserObjectPermission
+
+    granted: dict[str, set[int]] = {codename: set() for codename in codenames}
+    if not (user.is_authenticated and user.is_active):
+        return granted
+    via_groups = PlanGroupObjectPermission.objects.filter(group__user=user, permission__codename__in=codenames)
+    direct = PlanUserObjectPermission.objects.filter(user=user, permission__codename__in=codenames)
+    rows = via_groups.values_list("permission__codename", "content_object_id").union(
+        direct.values_list("permission__codename", "content_object_id")
+    )
+    for codename, plan_id in rows:
+        granted[codename].add(plan_id)
+    return granted

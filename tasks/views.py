@@ -34,7 +34,7 @@ from tasks.forms import (
     seat_choices,
 )
 from tasks.models import Evidence, Task
-from tasks.selectors import plans_led_by, plans_managed_by, task_for, tasks_to_do, tasks_to_review
+from tasks.selectors import task_for, tasks_to_do, tasks_to_review, work_grants
 
 REASON_ACTIONS = {"tasks.task.returned", "tasks.task.reopened", "tasks.task.waived"}
 
@@ -303,7 +303,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     to_do.sort(key=lambda t: (not t.is_overdue, t.due_on is None, t.due_on or t.created_at.date(), t.pk))
     to_review = list(tasks_to_review(request.user))
     to_review.sort(key=lambda t: (not t.is_overdue, t.due_on is None, t.due_on or t.created_at.date(), t.pk))
-    managed = plans_managed_by(request.user)
+    grants = work_grants(request.user)
     return render(
         request,
         "tasks/inbox.html",
@@ -311,7 +311,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "to_do": to_do,
             "to_review": to_review,
             "gates": list(gates_awaiting(request.user)),
-            "reviews_any": bool(to_review) or managed.exists(),
-            "leads_any": managed.filter(pk__in=plans_led_by(request.user)).exists(),
+            "reviews_any": bool(grants["manage_plan_tasks"]),
+            "leads_any": bool(grants["sign_plan_gate"]),
         },
     )

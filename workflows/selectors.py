@@ -6,9 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
-from guardian.shortcuts import get_objects_for_user
 
-from plans.models import Plan, Stage
+from plans.models import Stage
 from tasks.models import Task
 
 
@@ -45,13 +44,13 @@ def gate_status(stage: Stage) -> GateStatus:
 
 def gates_awaiting(user: Any) -> QuerySet[Stage]:
     """Open stages of plans the user leads whose tasks are all closed: gates waiting for a signature."""
-    if not (user.is_authenticated and user.is_active):
+    from tasks.selectors import work_grants
+
+    led = work_grants(user)["sign_plan_gate"]
+    if not led:
         return Stage.objects.none()
-    led = get_objects_for_user(
-        user, "plans.sign_plan_gate", klass=Plan, accept_global_perms=False, with_superuser=False
-    )
     return (
-        Stage.objects.filter(plan__in=led, status=Stage.Status.OPEN)
+        Stage.objects.filter(plan_id__in=led, status=Stage.Status.OPEN)
         .annotate(n_open=Count("measures__tasks", filter=~Q(measures__tasks__status=Task.Status.CLOSED)))
         .filter(n_open=0)
         .select_related("plan", "plan__school")
