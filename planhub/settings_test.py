@@ -17,6 +17,10 @@ STORAGES = {
 }
 MEDIA_ROOT = tempfile.mkdtemp(prefix="planhub-test-media-")
 WHITENOISE_AUTOREFRESH = True
+# Connections are not kept between requests in tests: a live server thread's open connection
+# would otherwise keep the PostgreSQL test database busy when it is dropped.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory: threads of concurrency tests and the live server share it.
     DATABASES["default"]["TEST"] = {"NAME": os.path.join(tempfile.gettempdir(), f"planhub-test-{os.getpid()}.sqlite3")}

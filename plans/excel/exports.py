@@ -20,7 +20,6 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from plans.audit import action_label
-from plans.excel import audit_labels  # noqa: F401 - registers the action labels
 from plans.excel.cells import ROLE_LABELS
 from plans.excel.reader import NO_CATEGORY
 from plans.excel.spec import (

@@ -23,7 +23,7 @@ from django.utils import timezone
 from plans import services as plan_services
 from plans.audit import audit_record
 from plans.errors import DomainError, NotAllowed
-from plans.excel import audit_labels, permissions  # noqa: F401 - registers the action labels
+from plans.excel import permissions
 from plans.excel.importer import Resolution, Target, resolve
 from plans.excel.reader import ReadResult, read_workbook
 from plans.excel.safety import inspect_workbook
