@@ -132,7 +132,8 @@ def task_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     try:
         if action == "assign":
             _require(perms.can_assign_task(user, task))
-            assignee = User.objects.filter(pk=request.POST.get("assignee") or 0).first()
+            assignee_id = request.POST.get("assignee", "")
+            assignee = User.objects.filter(pk=int(assignee_id)).first() if assignee_id.isdigit() else None
             if assignee is None:
                 raise DomainError("请选择责任人。")
             services.task_assign(task=task, actor=user, assignee=assignee, expected_version=version)

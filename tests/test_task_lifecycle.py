@@ -293,3 +293,14 @@ def test_task_page_offers_nudge_to_the_office_only(client, county):
     login(client, a.member2)
     body = client.get(url).content.decode()
     assert "催办记录" in body and f"催办 {a.member}" not in body
+
+
+@pytest.mark.parametrize("value", ["", "abc", "999999", "1 OR 1=1"])
+def test_a_broken_assignee_on_the_page_is_a_message(client, county, value):
+    a = county.a
+    task = fresh(a.tasks[2])
+    login(client, a.office)
+    response = client.post(reverse("tasks:task_act", args=[task.pk, "assign"]),
+                           {"version": task.version, "assignee": value}, follow=True)
+    assert response.status_code == 200 and "请选择责任人" in response.content.decode()
+    assert fresh(task).status == Task.Status.UNASSIGNED
