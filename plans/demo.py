@@ -295,6 +295,7 @@ def seed_demo(today: datetime.date | None = None) -> dict[str, int]:
             continue
         plan = _build_plan(school, staff, today)
         _play_history(plan, staff, PROGRESS[code])
+        _report_indicators(plan, staff, READINGS.get(code, {}), today)
         created["plans"] += 1
     return created
 
@@ -334,6 +335,42 @@ def _play_history(plan: Plan, staff: dict[str, User], progress: tuple[float, boo
             task_services.task_start(task=task, actor=task.assignee)
     if impl:
         task_services.comment_add(task=impl[0], actor=staff["principal"], body="做得扎实,注意把过程材料归档。")
+
+
+# Readings per school: indicator name → (value two months ago, value last week).
+READINGS = {
+    "sfx-yz": {
+        "生均校舍面积": ("13.2", "14.6"),
+        "生均图书": ("22", "26.5"),
+        "教师专科以上学历比例": ("93.5", "96.1"),
+        "初中辍学率": ("1.2", "0.8"),
+        "学生体质健康合格率": ("92", "94.3"),
+    },
+    "sfx-syxx": {
+        "生均校舍面积": ("11.8", "12.4"),
+        "生均图书": ("25.5", "27"),
+        "教师专科以上学历比例": ("97", "97.5"),
+        "学生体质健康合格率": ("95.5", "96"),
+    },
+    "qsz-zx": {"生均图书": ("18", "19.5"), "初中辍学率": ("2.6", "2.3")},
+}
+
+
+def _report_indicators(plan: Plan, staff: dict[str, User], readings: dict, today: datetime.date) -> None:
+    from plans.indicators import indicator_report
+
+    for indicator in plan.indicators.all():
+        values = readings.get(indicator.name)
+        if not values:
+            continue
+        for value, days_ago in zip(values, (60, 7), strict=True):
+            indicator_report(
+                actor=staff["office"],
+                indicator=indicator,
+                value=Decimal(value),
+                measured_on=today - datetime.timedelta(days=days_ago),
+                note="学校自查统计",
+            )
 
 
 def _close(task: Task, reviewer: User) -> None:
