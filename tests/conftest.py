@@ -12,6 +12,22 @@ from tests.factories import OrganisationFactory, UserFactory, build_school
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _end_stray_connections(django_db_setup, django_db_blocker):
+    """Before the test database is dropped, end the sessions that threads of the ASGI tests (channels'
+    sync-to-async workers, live servers) left open on it; PostgreSQL refuses to drop a database in use."""
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+
+
 @pytest.fixture
 def county(db):
     """Bureau (+ supervision office) → school A; bureau → centre school → school B; and a second county."""
