@@ -49,7 +49,7 @@ def _codenames(user: Any, obj: Any) -> frozenset[str]:
 
 def forget_permissions(user: Any) -> None:
     """Drop the cached checker after grants of this user changed within one request."""
-    for attr in ("_planhub_perm_checker", "_planhub_roles"):
+    for attr in ("_planhub_perm_checker", "_planhub_roles", "_planhub_work_grants"):
         if hasattr(user, attr):
             delattr(user, attr)
 

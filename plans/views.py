@@ -45,7 +45,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "plans/home_school.html",
-        {"plans": plans, "my_tasks": my_tasks, "leads_any": any(r != "member" for r in roles.values())},
+        {"plans": plans, "my_tasks": my_tasks},
     )
 
 
