@@ -28,8 +28,12 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "full_name", "organisation", "position", "bureau_role", "is_active", "is_staff")
     list_filter = ("is_active", "is_staff", "bureau_role", "organisation__kind")
     search_fields = ("username", "full_name", "organisation__name")
-    fieldsets = DjangoUserAdmin.fieldsets + (("单位与角色", {"fields": ("full_name", "organisation", "position", "bureau_role")}),)
-    add_fieldsets = DjangoUserAdmin.add_fieldsets + (("单位与角色", {"fields": ("full_name", "organisation", "position", "bureau_role")}),)
+    fieldsets = DjangoUserAdmin.fieldsets + (
+        ("单位与角色", {"fields": ("full_name", "organisation", "position", "bureau_role")}),
+    )
+    add_fieldsets = DjangoUserAdmin.add_fieldsets + (
+        ("单位与角色", {"fields": ("full_name", "organisation", "position", "bureau_role")}),
+    )
 
 
 class StageInline(admin.TabularInline):
@@ -150,3 +154,43 @@ class WorkbookImportAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(TemplateIssue)
+class TemplateIssueAdmin(admin.ModelAdmin):
+    list_display = ("template", "school", "plan")
+    list_select_related = ("template", "school", "plan")
+    raw_id_fields = ("template", "school", "plan")
+
+
+# The grants themselves (plans.access writes them through groups). Visible for audits; changed
+# through seats and organisations, so read-only here.
+from plans.models import (  # noqa: E402
+    OrganisationGroupObjectPermission,
+    OrganisationUserObjectPermission,
+    PlanGroupObjectPermission,
+    PlanUserObjectPermission,
+)
+
+
+class GrantAdmin(admin.ModelAdmin):
+    list_select_related = ("permission", "content_object")
+    raw_id_fields = ("content_object",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OrganisationGroupObjectPermission, PlanGroupObjectPermission)
+class GroupGrantAdmin(GrantAdmin):
+    list_display = ("group", "permission", "content_object")
+    search_fields = ("group__name",)
+
+
+@admin.register(OrganisationUserObjectPermission, PlanUserObjectPermission)
+class UserGrantAdmin(GrantAdmin):
+    list_display = ("user", "permission", "content_object")
+    search_fields = ("user__username",)
