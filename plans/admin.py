@@ -54,6 +54,7 @@ class PlanAdmin(GuardedModelAdmin):
     list_display = ("title", "school", "year", "status", "updated_at")
     list_filter = ("status", "year")
     search_fields = ("title", "school__name", "school__code")
+    readonly_fields = ("status",)  # moves only through the stage gates (workflows.services)
     inlines = [StageInline, SeatInline]
 
 
