@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from guardian.admin import GuardedModelAdmin
@@ -44,9 +45,16 @@ class StageInline(admin.TabularInline):
 
 
 class SeatInline(admin.TabularInline):
+    """Shown here, edited on the leading-group page, where saves go through the seat services."""
+
     model = LeadingGroupMember
     extra = 0
-    autocomplete_fields = ("user",)
+    fields = ("user", "role", "working_group", "duty")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Plan)
@@ -71,11 +79,56 @@ class WorkingGroupAdmin(admin.ModelAdmin):
     search_fields = ("name",)
 
 
+class SeatAdminForm(forms.ModelForm):
+    class Meta:
+        model = LeadingGroupMember
+        fields = ("plan", "user", "role", "working_group", "duty")
+
+    def clean(self):
+        data = super().clean()
+        plan = data.get("plan") or getattr(self.instance, "plan", None)
+        user = data.get("user") or getattr(self.instance, "user", None)
+        group = data.get("working_group")
+        if plan is not None and user is not None and user.organisation_id != plan.school_id:
+            raise forms.ValidationError(f"{user} 不属于 {plan.school.name},不能加入该校领导小组。")
+        if plan is not None and group is not None and group.plan_id != plan.pk:
+            raise forms.ValidationError("专业工作组不属于该方案。")
+        return data
+
+
 @admin.register(LeadingGroupMember)
 class LeadingGroupMemberAdmin(admin.ModelAdmin):
+    """Seats carry the plan's grants: every save and delete goes through plans.services."""
+
+    form = SeatAdminForm
+
     list_display = ("plan", "user", "role", "working_group", "duty")
     list_filter = ("role",)
     search_fields = ("user__username", "user__full_name", "plan__title")
+    raw_id_fields = ("plan", "user", "working_group")
+    actions = None  # no bulk delete that would skip the service
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("plan", "user") if obj is not None else ()
+
+    def save_model(self, request, obj, form, change):
+        from django.core.exceptions import ValidationError
+
+        from plans import services
+        from plans.errors import DomainError
+
+        try:
+            seat = services.seat_set(
+                actor=None, plan=obj.plan, user=obj.user, role=obj.role, working_group=obj.working_group, duty=obj.duty
+            )
+        except DomainError as exc:
+            raise ValidationError(exc.message) from exc
+        obj.pk = seat.pk
+
+    def delete_model(self, request, obj):
+        from plans import services
+
+        services.seat_remove(actor=None, plan=obj.plan, user=obj.user)
 
 
 @admin.register(Measure)

@@ -153,8 +153,15 @@ def plan_create(
     access.ensure_plan_groups(plan)
     audit_record(actor=actor, action="plans.plan.created", target=plan, plan=plan, new=plan.status)
     first = plan.stages.get(order=1)
-    audit_record(actor=actor, action="plans.stage.opened", target=first, plan=plan, old="pending", new="open",
-                 data={"at": now.isoformat()})
+    audit_record(
+        actor=actor,
+        action="plans.stage.opened",
+        target=first,
+        plan=plan,
+        old="pending",
+        new="open",
+        data={"at": now.isoformat()},
+    )
     return plan
 
 
@@ -197,7 +204,9 @@ def seat_set(
     seat = plan.leading_group.select_for_update().filter(user=user).first()
     old_role = seat.role if seat else ""
     if seat is None:
-        seat = LeadingGroupMember.objects.create(plan=plan, user=user, role=role, working_group=working_group, duty=duty)
+        seat = LeadingGroupMember.objects.create(
+            plan=plan, user=user, role=role, working_group=working_group, duty=duty
+        )
         action = "plans.seat.added"
     else:
         seat.role, seat.working_group, seat.duty = role, working_group, duty
@@ -205,9 +214,29 @@ def seat_set(
         action = "plans.seat.changed"
     access.sync_seat(user, plan, role)
     forget_permissions(user)
-    audit_record(actor=actor, action=action, target=seat, plan=plan, old=old_role, new=role,
-                 data={"user": user.username})
+    audit_record(
+        actor=actor, action=action, target=seat, plan=plan, old=old_role, new=role, data={"user": user.username}
+    )
     return seat
+
+
+@transaction.atomic
+def seat_remove(*, actor: User | None, plan: Plan, user: User) -> None:
+    """Take ``user`` off the plan's leading group and withdraw the grants the seat gave.
+
+    Their tasks stay assigned to them (reassign them first); history keeps their name.
+    """
+    _require(_can_edit_group(actor, plan))
+    seat = plan.leading_group.select_for_update().filter(user=user).first()
+    if seat is None:
+        raise DomainError(f"{user} 不在该方案的领导小组中。")
+    old_role = seat.role
+    audit_record(
+        actor=actor, action="plans.seat.removed", target=seat, plan=plan, old=old_role, data={"user": user.username}
+    )
+    seat.delete()
+    access.sync_seat(user, plan, None)
+    forget_permissions(user)
 
 
 @transaction.atomic
