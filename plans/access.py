@@ -67,6 +67,15 @@ def grant_school_visibility(school: Organisation) -> None:
         OrganisationGroupObjectPermission.objects.get_or_create(group=group, permission=perm, content_object=school)
 
 
+def resync_school_visibility(school: Organisation) -> None:
+    """After a school moved in the tree: drop its viewer grants and grant them again."""
+    OrganisationGroupObjectPermission.objects.filter(
+        content_object=school, permission__codename="view_organisation_plans"
+    ).delete()
+    if school.kind == Organisation.Kind.SCHOOL:
+        grant_school_visibility(school)
+
+
 def sync_user_organisation(user: User) -> None:
     """Idempotent: the user is in exactly the group of their own organisation."""
     stale = user.groups.filter(name__startswith="org:")
@@ -85,7 +94,9 @@ def ensure_plan_groups(plan: Plan) -> dict[str, Group]:
     for role, codenames in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=plan_group_name(plan.pk, role))
         for codename in codenames:
-            PlanGroupObjectPermission.objects.get_or_create(group=group, permission=perms[codename], content_object=plan)
+            PlanGroupObjectPermission.objects.get_or_create(
+                group=group, permission=perms[codename], content_object=plan
+            )
         groups[role] = group
     return groups
 

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from guardian.admin import GuardedModelAdmin
 
+from plans import access
 from plans.models import (
     AuditEntry,
     Indicator,
@@ -23,6 +24,15 @@ class OrganisationAdmin(GuardedModelAdmin):
     list_filter = ("kind", "township", "is_active")
     search_fields = ("code", "name")
 
+    def save_model(self, request, obj, form, change):
+        # Visibility follows the tree: grant it as plans.services.organisation_create does.
+        super().save_model(request, obj, form, change)
+        access.ensure_org_group(obj)
+        if not change or "parent" in form.changed_data or "kind" in form.changed_data:
+            access.resync_school_visibility(obj)
+            for school in Organisation.objects.filter(parent=obj, kind=Organisation.Kind.SCHOOL):
+                access.resync_school_visibility(school)
+
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
@@ -35,6 +45,15 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = DjangoUserAdmin.add_fieldsets + (
         ("单位与角色", {"fields": ("full_name", "organisation", "position", "bureau_role")}),
     )
+
+    def save_related(self, request, form, formsets, change):
+        # The organisation's group carries what the user may see (plans.access); the form has
+        # just rewritten the user's groups, so put it back.
+        super().save_related(request, form, formsets, change)
+        user = form.instance
+        access.sync_user_organisation(user)
+        for seat in user.plan_seats.select_related("plan"):
+            access.sync_seat(user, seat.plan, seat.role)
 
 
 class StageInline(admin.TabularInline):

@@ -59,3 +59,45 @@ def test_seats_edited_in_the_admin_move_the_grants(client, county):
     )
     assert response.status_code == 200 and "不能加入该校领导小组" in response.content.decode()
     assert not LeadingGroupMember.objects.filter(plan=a.plan, user=outsider).exists()
+
+
+def test_people_and_schools_edited_in_the_admin_keep_their_grants(client, county):
+    from plans.models import Organisation
+    from plans.selectors import visible_plans
+
+    root = User.objects.create_superuser(username="root", password="x", email="")
+    client.force_login(root)
+    teacher = county.a.staff
+    response = client.post(
+        f"/admin/plans/user/{teacher.pk}/change/",
+        {
+            "username": teacher.username,
+            "full_name": teacher.full_name,
+            "organisation": county.b.school.pk,
+            "position": "",
+            "bureau_role": "",
+            "is_active": "on",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    moved = User.objects.get(pk=teacher.pk)
+    assert set(visible_plans(moved)) == {county.b.plan}
+    # school b moves from the centre school to directly under the bureau: the centre loses sight of it
+    school = county.b.school
+    response = client.post(
+        f"/admin/plans/organisation/{school.pk}/change/",
+        {
+            "code": school.code,
+            "name": school.name,
+            "kind": "school",
+            "parent": county.bureau.pk,
+            "township": school.township,
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert not visible_plans(User.objects.get(pk=county.centre_head.pk)).exists()
+    assert county.b.plan in visible_plans(User.objects.get(pk=county.inspector.pk))
+    assert Organisation.objects.get(pk=school.pk).parent == county.bureau
