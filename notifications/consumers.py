@@ -173,6 +173,6 @@ def _ids(message: dict[str, Any]) -> list[int] | None:
     if not isinstance(raw, list) or len(raw) > MAX_PLAN_SUBSCRIPTIONS:
         return None
     # bool is an int in Python: refuse it explicitly, like any other non-integer id.
-    if not all(isinstance(i, int) and not isinstance(i, bool) and i > 0 for i in raw):
+    if not all(isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**63 for i in raw):
         return None
     return raw

@@ -112,6 +112,10 @@ class SeatAdminForm(forms.ModelForm):
             raise forms.ValidationError(f"{user} 不属于 {plan.school.name},不能加入该校领导小组。")
         if plan is not None and group is not None and group.plan_id != plan.pk:
             raise forms.ValidationError("专业工作组不属于该方案。")
+        if plan is not None and data.get("role") == LeadingGroupMember.Role.LEADER:
+            other = plan.leading_group.filter(role=LeadingGroupMember.Role.LEADER).exclude(user=user).first()
+            if other is not None:
+                raise forms.ValidationError(f"该方案已有组长({other.user}),请先调整其角色。")
         return data
 
 
@@ -138,7 +142,12 @@ class LeadingGroupMemberAdmin(admin.ModelAdmin):
 
         try:
             seat = services.seat_set(
-                actor=None, plan=obj.plan, user=obj.user, role=obj.role, working_group=obj.working_group, duty=obj.duty
+                actor=request.user,
+                plan=obj.plan,
+                user=obj.user,
+                role=obj.role,
+                working_group=obj.working_group,
+                duty=obj.duty,
             )
         except DomainError as exc:
             raise ValidationError(exc.message) from exc
@@ -147,7 +156,7 @@ class LeadingGroupMemberAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         from plans import services
 
-        services.seat_remove(actor=None, plan=obj.plan, user=obj.user)
+        services.seat_remove(actor=request.user, plan=obj.plan, user=obj.user)
 
 
 @admin.register(Measure)

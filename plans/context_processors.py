@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 from plans.permissions import is_overseer
 
@@ -18,5 +19,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if not overseer:
         from tasks.selectors import inbox_counts
 
-        context["nav_inbox_count"] = inbox_counts(user)
+        # Lazy: counted only when a page's header shows it (not for fragments or JSON-ish partials).
+        context["nav_inbox_count"] = SimpleLazyObject(lambda: inbox_counts(user))
     return context

@@ -316,4 +316,11 @@ def reading_evidence(request: HttpRequest, pk: int) -> FileResponse:
         raise Http404("佐证材料不存在或您无权查看。")
     ext = os.path.splitext(reading.evidence.name)[1].lower()
     filename = f"{reading.indicator.name}-{reading.measured_on:%Y%m%d}{ext}"
-    return FileResponse(reading.evidence.open("rb"), as_attachment=True, filename=filename)
+    try:
+        handle = reading.evidence.open("rb")
+    except FileNotFoundError:
+        raise Http404("文件已不存在。") from None
+    response = FileResponse(handle, as_attachment=True, filename=filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

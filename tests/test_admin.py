@@ -101,3 +101,14 @@ def test_people_and_schools_edited_in_the_admin_keep_their_grants(client, county
     assert not visible_plans(User.objects.get(pk=county.centre_head.pk)).exists()
     assert county.b.plan in visible_plans(User.objects.get(pk=county.inspector.pk))
     assert Organisation.objects.get(pk=school.pk).parent == county.bureau
+
+
+def test_a_second_leader_in_the_admin_is_a_form_error(client, county):
+    from plans.models import LeadingGroupMember
+
+    a = county.a
+    client.force_login(User.objects.create_superuser(username="root", password="x", email=""))
+    seat = LeadingGroupMember.objects.get(plan=a.plan, user=a.deputy)
+    response = client.post(f"/admin/plans/leadinggroupmember/{seat.pk}/change/", {"role": "leader", "duty": ""})
+    assert response.status_code == 200 and "已有组长" in response.content.decode()
+    assert LeadingGroupMember.objects.get(pk=seat.pk).role == "deputy"

@@ -212,3 +212,9 @@ def test_task_before_any_stage_is_a_problem():
 def test_no_measures_at_all_is_a_problem():
     result = read(simple_workbook([]))
     assert not result.ok
+
+
+@pytest.mark.parametrize("raw", ["1e30", 1e30, "12345678901234567890123456789", "99999999999"])
+def test_huge_numbers_are_a_cell_problem_not_a_refused_file(raw):
+    with pytest.raises(CellError, match="过大"):
+        cells.parse_decimal(raw)

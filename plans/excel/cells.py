@@ -113,6 +113,8 @@ def parse_decimal(value: Any, *, places: int = 4) -> Decimal | None:
             raise CellError(f"“{raw}”不是数字。") from exc
     if not number.is_finite():
         raise CellError("这里需要填写数字。")
+    if abs(number) >= 10**10:
+        raise CellError("数值过大(不能超过 10 位整数)。")
     return number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
