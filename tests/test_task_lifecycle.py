@@ -300,7 +300,29 @@ def test_a_broken_assignee_on_the_page_is_a_message(client, county, value):
     a = county.a
     task = fresh(a.tasks[2])
     login(client, a.office)
-    response = client.post(reverse("tasks:task_act", args=[task.pk, "assign"]),
-                           {"version": task.version, "assignee": value}, follow=True)
+    response = client.post(
+        reverse("tasks:task_act", args=[task.pk, "assign"]), {"version": task.version, "assignee": value}, follow=True
+    )
     assert response.status_code == 200 and "请选择责任人" in response.content.decode()
     assert fresh(task).status == Task.Status.UNASSIGNED
+
+
+def test_a_refused_submission_leaves_no_file_behind(county, settings):
+    from pathlib import Path
+
+    a = county.a
+    task = to_state(a, "closed")
+
+    def stored():
+        return sorted(str(p) for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file())
+
+    before = stored()
+    with pytest.raises(InvalidTransition):
+        services.task_submit(task=task, actor=a.member, files=[pdf("迟到的材料.pdf")])
+    with pytest.raises(StaleObject):
+        services.task_submit(task=a.tasks[1], actor=a.member2, files=[pdf()], expected_version=99)
+    with pytest.raises(DomainError, match="不支持"):
+        services.task_submit(task=a.tasks[1], actor=a.member2, files=[pdf("好的.pdf"), pdf("坏的.exe")])
+    assert stored() == before
+    services.task_submit(task=a.tasks[1], actor=a.member2, files=[pdf()])
+    assert len(stored()) == len(before) + 1

@@ -26,7 +26,7 @@ from tasks.services._steps import (
     _task_url,
     _tell_assignee,
 )
-from tasks.services.discussion import _store_evidence
+from tasks.services.discussion import StagedFile, _store_evidence, discard_staged, stage_uploads
 
 # --- the assignee's side -----------------------------------------------------------------------
 
@@ -41,7 +41,6 @@ def task_start(*, task: Task | int, actor: User, expected_version: int | None = 
     return task
 
 
-@transaction.atomic
 def task_submit(
     *,
     task: Task | int,
@@ -50,11 +49,26 @@ def task_submit(
     files: Iterable = (),
     expected_version: int | None = None,
 ) -> Task:
-    """The assignee hands the work in (with a note and evidence files): → 待审核. Reviewers are told."""
+    """The assignee hands the work in (with a note and evidence files): → 待审核. Reviewers are told.
+
+    The files are checked and stored first, outside the task's lock; a refused submission removes them.
+    """
+    staged = stage_uploads(task, files)
+    try:
+        return _submit(task=task, actor=actor, note=note, staged=staged, expected_version=expected_version)
+    except BaseException:
+        discard_staged(staged)
+        raise
+
+
+@transaction.atomic
+def _submit(
+    *, task: Task | int, actor: User, note: str, staged: list[StagedFile], expected_version: int | None
+) -> Task:
     task = _begin(task, actor, expected_version, perms.can_work_task, "只有任务责任人可以提交该任务。")
     old = _move(task, "submit")
-    for upload in files:
-        _store_evidence(task, actor, upload)
+    for item in staged:
+        _store_evidence(task, actor, item)
     task.submitted_at = timezone.now()
     _save(task, "submitted_at")
     _record(task, actor, "tasks.task.submitted", old, reason=note)
