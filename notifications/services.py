@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from notifications.models import Notification
-from plans.selectors import plan_viewers
+from plans.permissions import can_view_plan
 
 logger = logging.getLogger(__name__)
 
@@ -43,14 +43,11 @@ def notify(
     seen: set[int] = set()
     rows = []
     exclude_id = getattr(exclude, "pk", None)
-    candidates = [u for u in recipients if u is not None and u.pk != exclude_id and u.is_active]
-    # One query for everyone (callers hold row locks): the same rule as can_view_plan.
-    viewers = plan_viewers([u.pk for u in candidates], plan) if plan is not None else None
-    for user in candidates:
-        if user.pk in seen:
+    for user in recipients:
+        if user is None or user.pk in seen or user.pk == exclude_id or not user.is_active:
             continue
         seen.add(user.pk)
-        if viewers is not None and user.pk not in viewers:
+        if plan is not None and not can_view_plan(user, plan):
             logger.warning("notification %r not sent to user %s: they may not see plan %s", kind, user.pk, plan.pk)
             continue
         rows.append(Notification(recipient=user, kind=kind, text=text[:300], url=link, plan=plan, task=task))

@@ -102,32 +102,3 @@ def plan_ids_granted(user: Any, *codenames: str) -> dict[str, set[int]]:
     for codename, plan_id in rows:
         granted[codename].add(plan_id)
     return granted
-
-
-def plan_viewers(user_ids: list[int], plan: Plan) -> set[int]:
-    """Which of these users may see the plan (the rule of plans.permissions.can_view_plan), in one
-    query: active users whose groups or own grants hold ``view_organisation_plans`` on its school
-    or ``view_plan`` on the plan, and active superusers."""
-    from plans.models import User
-
-    if not user_ids:
-        return set()
-    school_grant = Q(organisationgroupobjectpermission__content_object_id=plan.school_id) & Q(
-        organisationgroupobjectpermission__permission__codename="view_organisation_plans"
-    )
-    plan_grant = Q(plangroupobjectpermission__content_object_id=plan.pk) & Q(
-        plangroupobjectpermission__permission__codename="view_plan"
-    )
-    from django.contrib.auth.models import Group
-
-    groups = Group.objects.filter(school_grant | plan_grant)
-    direct_school = Q(organisationuserobjectpermission__content_object_id=plan.school_id) & Q(
-        organisationuserobjectpermission__permission__codename="view_organisation_plans"
-    )
-    direct_plan = Q(planuserobjectpermission__content_object_id=plan.pk) & Q(
-        planuserobjectpermission__permission__codename="view_plan"
-    )
-    viewers = User.objects.filter(pk__in=user_ids, is_active=True).filter(
-        Q(is_superuser=True) | Q(groups__in=groups) | direct_school | direct_plan
-    )
-    return set(viewers.values_list("pk", flat=True).distinct())
