@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from plans.permissions import can_manage_plan_tasks, can_view_plan
+from plans.permissions import can_manage_plan_tasks
 
 
 def _active(user: Any) -> bool:
@@ -14,11 +14,6 @@ def _active(user: Any) -> bool:
 def can_nudge_task(user: Any, task: Any) -> bool:
     """Leader, deputy and office of the task's plan may 催办 by hand."""
     return _active(user) and can_manage_plan_tasks(user, task.plan)
-
-
-def can_watch_plan(user: Any, plan: Any) -> bool:
-    """May a live page of this user be told that this plan changed? Exactly who may see the plan."""
-    return _active(user) and can_view_plan(user, plan)
 
 
 def can_watch_organisation(user: Any, org_id: int) -> bool:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.utils.html import escape
@@ -185,14 +184,3 @@ def spread_histogram(spread: Spread, width: int = 360, height: int = 120, bins: 
         f"最小 {format_number(spread.minimum)},中位 {format_number(spread.median)},最大 {format_number(spread.maximum)}"
     )
     return _svg(width, height, label, "".join(body), "chart-spread")
-
-
-def percent_width(value: float | Decimal | None) -> str:
-    """A CSS width for a bar, clamped to 0–100 %, never 'nan'."""
-    try:
-        number = float(value or 0)
-    except (TypeError, ValueError):
-        number = 0.0
-    if number != number:  # NaN
-        number = 0.0
-    return f"{max(0.0, min(100.0, number)):.1f}%"

@@ -16,7 +16,7 @@ from django.db.models import Count, Max, OuterRef, Subquery
 from django.utils import timezone
 
 from plans.indicators import IndicatorStatus, format_number, indicator_status
-from plans.models import AuditEntry, Indicator, IndicatorReading, LeadingGroupMember, Organisation, Plan
+from plans.models import AuditEntry, Indicator, IndicatorReading, LeadingGroupMember, Organisation, Plan, indicator_met
 from plans.rollups import PlanProgress, Progress, model_fields, plan_progress
 from plans.selectors import visible_plans, visible_schools
 
@@ -565,7 +565,7 @@ def _attach_indicators(plan_rows: dict[int, SchoolRow]) -> list[tuple[int, Indic
 
 
 def _met(direction: str, target: Decimal, value: Decimal) -> bool:
-    return value >= target if direction == Indicator.Direction.AT_LEAST else value <= target
+    return indicator_met(direction, target, value)
 
 
 def _spreads(values: list[tuple[int, IndicatorKey, Decimal, Decimal | None]]) -> list[Spread]:

@@ -91,9 +91,7 @@ class Plan(models.Model):
         RECTIFYING = "rectifying", "整改中"
         COMPLETED = "completed", "已完成"
 
-    school = models.ForeignKey(
-        Organisation, verbose_name="学校", on_delete=models.PROTECT, related_name="plans"
-    )
+    school = models.ForeignKey(Organisation, verbose_name="学校", on_delete=models.PROTECT, related_name="plans")
     title = models.CharField("方案名称", max_length=200)
     year = models.PositiveSmallIntegerField("年度")
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.ACTIVE)
@@ -105,7 +103,9 @@ class Plan(models.Model):
         verbose_name = "实施方案"
         verbose_name_plural = "实施方案"
         ordering = ["-year", "title"]
-        constraints = [models.UniqueConstraint(fields=["school", "title", "year"], name="plan_unique_title_per_school_year")]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "title", "year"], name="plan_unique_title_per_school_year")
+        ]
         permissions = [
             ("manage_plan_tasks", "分派与审核任务"),
             ("sign_plan_gate", "签署阶段关口"),
@@ -132,7 +132,12 @@ class Stage(models.Model):
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.PENDING)
     completed_at = models.DateTimeField("完成时间", null=True, blank=True)
     completed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="签署人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="签署人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
 
     class Meta:
@@ -176,7 +181,12 @@ class LeadingGroupMember(models.Model):
     )
     role = models.CharField("角色", max_length=16, choices=Role.choices)
     working_group = models.ForeignKey(
-        WorkingGroup, verbose_name="专业工作组", null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+        WorkingGroup,
+        verbose_name="专业工作组",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
     )
     duty = models.CharField("分工", max_length=100, blank=True)
 
@@ -201,10 +211,20 @@ class Measure(models.Model):
     title = models.CharField("措施", max_length=200)
     description = models.TextField("说明", blank=True)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="责任人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="责任人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     working_group = models.ForeignKey(
-        WorkingGroup, verbose_name="专业工作组", null=True, blank=True, on_delete=models.SET_NULL, related_name="measures"
+        WorkingGroup,
+        verbose_name="专业工作组",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="measures",
     )
     responsible_units = models.CharField("责任单位", max_length=200, blank=True)
     starts_on = models.DateField("开始日期", null=True, blank=True)
@@ -249,9 +269,12 @@ class Indicator(models.Model):
 
     def is_met_by(self, value: Decimal | None) -> bool | None:
         """True/False for a reading, None when there is no reading."""
-        if value is None:
-            return None
-        return value >= self.target if self.direction == self.Direction.AT_LEAST else value <= self.target
+        return None if value is None else indicator_met(self.direction, self.target, value)
+
+
+def indicator_met(direction: str, target: Decimal, value: Decimal) -> bool:
+    """达标: the one rule, for an Indicator or for (direction, target) pairs read in bulk."""
+    return value >= target if direction == Indicator.Direction.AT_LEAST else value <= target
 
 
 class IndicatorReading(models.Model):
@@ -282,7 +305,12 @@ class AuditEntry(models.Model):
 
     created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     action = models.CharField("动作", max_length=64, db_index=True)
     plan = models.ForeignKey(
@@ -370,7 +398,12 @@ class PlanTemplate(models.Model):
     source_name = models.CharField("来源文件", max_length=200, blank=True)
     source_sha256 = models.CharField("文件摘要", max_length=64, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="创建人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
@@ -393,7 +426,12 @@ class TemplateIssue(models.Model):
     school = models.ForeignKey(Organisation, verbose_name="学校", on_delete=models.PROTECT, related_name="+")
     plan = models.OneToOneField(Plan, verbose_name="方案", on_delete=models.CASCADE, related_name="template_issue")
     issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="下发人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="下发人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     issued_at = models.DateTimeField("下发时间", auto_now_add=True)
 

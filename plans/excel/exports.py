@@ -45,6 +45,7 @@ from plans.models import (
     Plan,
     Stage,
     User,
+    indicator_met,
 )
 from plans.rollups import plan_progress
 from plans.selectors import visible_plans, visible_schools
@@ -343,7 +344,7 @@ def _indicator_figures(plan_ids: list[int]) -> dict[int, tuple[int, int, int]]:
         f[2] += 1
         if value is not None:
             f[1] += 1
-            f[0] += value >= target if direction == Indicator.Direction.AT_LEAST else value <= target
+            f[0] += indicator_met(direction, target, value)
     return {k: (v[0], v[1], v[2]) for k, v in figures.items()}
 
 
