@@ -92,7 +92,9 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _back(request: HttpRequest, task: Task):
     target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return redirect(target)
     return redirect("tasks:task_detail", pk=task.pk)
 
