@@ -3,8 +3,14 @@ import os
 import sys
 
 
+# Benchmarks and scale data run with bench.settings: the real settings plus the bench app and the
+# workflow engine their baseline needs, which production does not install.
+BENCH_COMMANDS = {"bench", "seed_scale"}
+
+
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "planhub.settings")
+    default = "bench.settings" if sys.argv[1:2] and sys.argv[1] in BENCH_COMMANDS else "planhub.settings"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", default)
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 

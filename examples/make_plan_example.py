@@ -16,7 +16,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from plans.excel.example import example_workbook  # noqa: E402
+from excel.example import example_workbook  # noqa: E402
 
 if __name__ == "__main__":
     target = ROOT / "examples" / "plan-example.xlsx"

@@ -23,7 +23,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from notifications import push
 from notifications.permissions import can_watch_organisation
-from plans.permissions import forget_permissions
+from orgs.permissions import forget_permissions
 from plans.selectors import visible_plans
 
 logger = logging.getLogger(__name__)

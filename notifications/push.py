@@ -28,6 +28,9 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
+from orgs.grants import viewer_organisations
+from plans.models import Plan
+
 logger = logging.getLogger(__name__)
 
 # A push is a hint: never hold a request for long because the layer (Redis) is slow or down.
@@ -97,9 +100,6 @@ def _viewer_org_ids(plan_id: int) -> list[int]:
     hit = _viewer_cache.get(plan_id)
     if hit and now - hit[0] < VIEWER_CACHE_SECONDS:
         return hit[1]
-    from plans.access import viewer_organisations
-    from plans.models import Plan
-
     plan = Plan.objects.select_related("school").filter(pk=plan_id).first()
     ids = [o.pk for o in viewer_organisations(plan.school)] if plan else []
     if len(_viewer_cache) > 10_000:

@@ -1,4 +1,4 @@
-"""Reads for notifications and reminders. Every selector takes the viewing user and returns only
+"""Reads for notifications. Every selector takes the viewing user and returns only
 that user's rows; links to plans the user can no longer see are blanked at read time."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from notifications.models import Notification, Reminder
-from notifications.permissions import can_nudge_task
+from notifications.models import Notification
+from notifications.push import serialize
 from plans.selectors import visible_plans
 
 FEED_SIZE = 8
@@ -42,8 +42,6 @@ def with_safe_links(user: Any, rows: list[Notification]) -> list[Notification]:
 
 def feed(user: Any, *, size: int = FEED_SIZE) -> dict[str, Any]:
     """What the header needs: unread count, the newest notifications and the newest id."""
-    from notifications.push import serialize
-
     rows = with_safe_links(user, list(inbox(user)[:size]))
     items = []
     for n in rows:
@@ -52,14 +50,3 @@ def feed(user: Any, *, size: int = FEED_SIZE) -> dict[str, Any]:
         del item["recipient"]
         items.append(item)
     return {"unread": unread_count(user), "items": items, "latest_id": rows[0].pk if rows else 0}
-
-
-def task_reminders(task: Any) -> list[Reminder]:
-    """催办 entries of a task, newest first, with actor and recipients loaded (two queries)."""
-    return list(task.reminders.select_related("actor").prefetch_related("recipients").order_by("-created_at", "-id"))
-
-
-def task_reminder_context(user: Any, task: Any) -> dict[str, Any]:
-    """Context for templates/notifications/_task_reminders.html. The caller has already checked
-    that the user may see the task."""
-    return {"task": task, "reminders": task_reminders(task), "can_nudge": can_nudge_task(user, task)}

@@ -8,9 +8,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
+from notifications import push
 from notifications.models import Notification
 from plans.permissions import can_view_plan
 
@@ -24,7 +24,6 @@ def notify(
     text: str,
     url: str = "",
     plan: Any = None,
-    task: Any = None,
     exclude: Any = None,
 ) -> list[Notification]:
     """Store one notification per distinct recipient (minus ``exclude``, usually the actor).
@@ -32,14 +31,11 @@ def notify(
     The caller must hold the transaction that makes the change the notification reports; the push
     runs after that transaction commits and is skipped if it rolls back. Invariants kept here, so
     that no caller can break them:
-    - inactive users and users who may not see ``plan`` (or ``task.plan``) get nothing: a
-      notification's text and link never reach someone the object is hidden from;
-    - ``url`` is a local path ("/..."); anything else is dropped. With a task and no url, the link
-      is the task page.
+    - inactive users and users who may not see ``plan`` get nothing: a notification's text and
+      link never reach someone the object is hidden from;
+    - ``url`` is a local path ("/..."); anything else is dropped.
     """
-    if plan is None and task is not None:
-        plan = task.plan
-    link = _safe_url(url or (reverse("tasks:task_detail", args=[task.pk]) if task is not None else ""))
+    link = _safe_url(url)
     seen: set[int] = set()
     rows = []
     exclude_id = getattr(exclude, "pk", None)
@@ -50,7 +46,7 @@ def notify(
         if plan is not None and not can_view_plan(user, plan):
             logger.warning("notification %r not sent to user %s: they may not see plan %s", kind, user.pk, plan.pk)
             continue
-        rows.append(Notification(recipient=user, kind=kind, text=text[:300], url=link, plan=plan, task=task))
+        rows.append(Notification(recipient=user, kind=kind, text=text[:300], url=link, plan=plan))
     created = Notification.objects.bulk_create(rows)
     if created:
         transaction.on_commit(lambda: _push(created))
@@ -67,8 +63,6 @@ def _safe_url(url: str) -> str:
 
 
 def _push(notifications: list[Notification]) -> None:
-    from notifications import push
-
     push.push_notifications(notifications)
 
 
@@ -104,7 +98,5 @@ def notifications_mark_all_read(*, user: Any, upto_id: int | None = None) -> int
 
 def _sync_other_pages(user: Any) -> None:
     # Other tabs of the same user update their badge; after commit, like every push.
-    from notifications import push
-
     user_id = user.pk
     transaction.on_commit(lambda: push.push_to_users([user_id]))

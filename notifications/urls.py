@@ -9,6 +9,4 @@ urlpatterns = [
     path("feed/", views.feed, name="feed"),
     path("<int:pk>/read/", views.mark_read, name="read"),
     path("read-all/", views.mark_all_read, name="read_all"),
-    path("tasks/<int:task_id>/", views.task_reminders_page, name="task_reminders"),
-    path("tasks/<int:task_id>/nudge/", views.nudge, name="task_nudge"),
 ]

@@ -9,17 +9,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from notifications import selectors
-from notifications.deadlines import task_nudge
 from notifications.models import Notification
 from notifications.services import notification_mark_read, notifications_mark_all_read
-from plans.errors import DomainError
-from tasks.selectors import task_for
 
 PAGE_SIZE = 30
 
@@ -94,25 +90,3 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
     if changed:
         messages.success(request, f"已将 {changed} 条通知标为已读。")
     return _back(request, "notifications:inbox")
-
-
-@login_required
-@require_GET
-def task_reminders_page(request: HttpRequest, task_id: int) -> HttpResponse:
-    """The 催办 record of one task on a page of its own (the task page includes the same block)."""
-    task = task_for(request.user, task_id)
-    return render(request, "notifications/task_reminders.html", selectors.task_reminder_context(request.user, task))
-
-
-@login_required
-@require_POST
-def nudge(request: HttpRequest, task_id: int) -> HttpResponse:
-    """The office chases the assignee (人工催办). Permission is enforced by the service (403)."""
-    task = task_for(request.user, task_id)
-    try:
-        task_nudge(actor=request.user, task=task, note=request.POST.get("note", ""))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已催办 {task.assignee}，对方将立即收到通知。")
-    return _back(request, reverse("tasks:task_detail", args=[task.pk]))

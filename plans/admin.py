@@ -1,59 +1,24 @@
 from django import forms
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
 from guardian.admin import GuardedModelAdmin
 
-from plans import access
+from core.errors import DomainError
+from orgs.admin import GrantAdmin
+from plans import services
 from plans.models import (
-    AuditEntry,
     Indicator,
     IndicatorReading,
     LeadingGroupMember,
     Measure,
-    Organisation,
     Plan,
+    PlanGroupObjectPermission,
+    PlanTemplate,
+    PlanUserObjectPermission,
     Stage,
-    User,
+    TemplateIssue,
     WorkingGroup,
 )
-
-
-@admin.register(Organisation)
-class OrganisationAdmin(GuardedModelAdmin):
-    list_display = ("code", "name", "kind", "parent", "township", "is_active")
-    list_filter = ("kind", "township", "is_active")
-    search_fields = ("code", "name")
-
-    def save_model(self, request, obj, form, change):
-        # Visibility follows the tree: grant it as plans.services.organisation_create does.
-        super().save_model(request, obj, form, change)
-        access.ensure_org_group(obj)
-        if not change or "parent" in form.changed_data or "kind" in form.changed_data:
-            access.resync_school_visibility(obj)
-            for school in Organisation.objects.filter(parent=obj, kind=Organisation.Kind.SCHOOL):
-                access.resync_school_visibility(school)
-
-
-@admin.register(User)
-class UserAdmin(DjangoUserAdmin):
-    list_display = ("username", "full_name", "organisation", "position", "bureau_role", "is_active", "is_staff")
-    list_filter = ("is_active", "is_staff", "bureau_role", "organisation__kind")
-    search_fields = ("username", "full_name", "organisation__name")
-    fieldsets = DjangoUserAdmin.fieldsets + (
-        ("单位与角色", {"fields": ("full_name", "organisation", "position", "bureau_role")}),
-    )
-    add_fieldsets = DjangoUserAdmin.add_fieldsets + (
-        ("单位与角色", {"fields": ("full_name", "organisation", "position", "bureau_role")}),
-    )
-
-    def save_related(self, request, form, formsets, change):
-        # The organisation's group carries what the user may see (plans.access); the form has
-        # just rewritten the user's groups, so put it back.
-        super().save_related(request, form, formsets, change)
-        user = form.instance
-        access.sync_user_organisation(user)
-        for seat in user.plan_seats.select_related("plan"):
-            access.sync_seat(user, seat.plan, seat.role)
 
 
 class StageInline(admin.TabularInline):
@@ -135,11 +100,6 @@ class LeadingGroupMemberAdmin(admin.ModelAdmin):
         return ("plan", "user") if obj is not None else ()
 
     def save_model(self, request, obj, form, change):
-        from django.core.exceptions import ValidationError
-
-        from plans import services
-        from plans.errors import DomainError
-
         try:
             seat = services.seat_set(
                 actor=request.user,
@@ -154,8 +114,6 @@ class LeadingGroupMemberAdmin(admin.ModelAdmin):
         obj.pk = seat.pk
 
     def delete_model(self, request, obj):
-        from plans import services
-
         services.seat_remove(actor=request.user, plan=obj.plan, user=obj.user)
 
 
@@ -177,34 +135,7 @@ class IndicatorReadingAdmin(admin.ModelAdmin):
     list_display = ("indicator", "value", "measured_on", "reported_by")
 
 
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    """Read-only: the audit trail is append-only."""
-
-    list_display = ("created_at", "action", "actor", "target_type", "target_id", "from_state", "to_state")
-    list_filter = ("action", "target_type")
-    search_fields = ("action", "reason")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-# --- Excel in and out (plans.excel) ---------------------------------------------------------------
-from plans.models import AcceptanceCriterion, PlanTemplate, TemplateIssue, WorkbookImport  # noqa: E402
-
-
-@admin.register(AcceptanceCriterion)
-class AcceptanceCriterionAdmin(admin.ModelAdmin):
-    list_display = ("point", "category", "max_score", "applicable", "plan")
-    list_filter = ("applicable",)
-    search_fields = ("point", "category", "plan__title")
-    list_select_related = ("plan",)
+# --- templates ----------------------------------------------------------------------------------
 
 
 class TemplateIssueInline(admin.TabularInline):
@@ -223,21 +154,6 @@ class PlanTemplateAdmin(admin.ModelAdmin):
     inlines = [TemplateIssueInline]
 
 
-@admin.register(WorkbookImport)
-class WorkbookImportAdmin(admin.ModelAdmin):
-    """Read-only: rows are written by plans.excel.services."""
-
-    list_display = ("created_at", "source_name", "kind", "status", "uploaded_by", "school", "plan")
-    list_filter = ("kind", "status")
-    search_fields = ("source_name", "source_sha256", "title")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(TemplateIssue)
 class TemplateIssueAdmin(admin.ModelAdmin):
     list_display = ("template", "school", "plan")
@@ -245,34 +161,13 @@ class TemplateIssueAdmin(admin.ModelAdmin):
     raw_id_fields = ("template", "school", "plan")
 
 
-# The grants themselves (plans.access writes them through groups). Visible for audits; changed
-# through seats and organisations, so read-only here.
-from plans.models import (  # noqa: E402
-    OrganisationGroupObjectPermission,
-    OrganisationUserObjectPermission,
-    PlanGroupObjectPermission,
-    PlanUserObjectPermission,
-)
-
-
-class GrantAdmin(admin.ModelAdmin):
-    list_select_related = ("permission", "content_object")
-    raw_id_fields = ("content_object",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(OrganisationGroupObjectPermission, PlanGroupObjectPermission)
-class GroupGrantAdmin(GrantAdmin):
+@admin.register(PlanGroupObjectPermission)
+class PlanGroupGrantAdmin(GrantAdmin):
     list_display = ("group", "permission", "content_object")
     search_fields = ("group__name",)
 
 
-@admin.register(OrganisationUserObjectPermission, PlanUserObjectPermission)
-class UserGrantAdmin(GrantAdmin):
+@admin.register(PlanUserObjectPermission)
+class PlanUserGrantAdmin(GrantAdmin):
     list_display = ("user", "permission", "content_object")
     search_fields = ("user__username",)

@@ -3,4 +3,21 @@ from django.apps import AppConfig
 
 class PlansConfig(AppConfig):
     name = "plans"
-    verbose_name = "组织与方案"
+    verbose_name = "实施方案"
+    # Labels of every "plans.*" audit action, whichever app writes it (audit.labels).
+    audit_actions = {
+        "plans.plan.created": "创建方案",
+        "plans.plan.status_changed": "方案状态变更",
+        "plans.plan.imported": "从 Excel 导入方案",
+        "plans.stage.opened": "阶段开启",
+        "plans.stage.completed": "签署阶段关口",
+        "plans.seat.added": "加入领导小组",
+        "plans.seat.changed": "调整领导小组角色",
+        "plans.seat.removed": "移出领导小组",
+        "plans.working_group.created": "新增专业工作组",
+        "plans.measure.created": "新增措施",
+        "plans.indicator.created": "新增指标",
+        "plans.indicator.reported": "上报指标",
+        "plans.template.created": "导入方案模板",
+        "plans.template.issued": "下发方案模板",
+    }

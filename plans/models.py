@@ -1,91 +1,25 @@
-"""Organisations, people, plans and their parts (stages, measures, indicators, leading groups)."""
+"""Plans and their parts: stages, measures, indicators and readings, leading groups and working
+groups, and the templates a bureau issues."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-
-class Organisation(models.Model):
-    """A node of the county tree: bureau → (supervision office) → (township centre school) → school."""
-
-    class Kind(models.TextChoices):
-        BUREAU = "bureau", "教育局"
-        SUPERVISION = "supervision", "督导室"
-        CENTRE = "centre", "中心学校"
-        SCHOOL = "school", "学校"
-
-    code = models.SlugField("代码", max_length=32, unique=True)
-    name = models.CharField("名称", max_length=100)
-    kind = models.CharField("类型", max_length=16, choices=Kind.choices)
-    parent = models.ForeignKey(
-        "self", verbose_name="上级", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
-    )
-    township = models.CharField("乡镇", max_length=50, blank=True)
-    is_active = models.BooleanField("启用", default=True)
-
-    class Meta:
-        verbose_name = "组织"
-        verbose_name_plural = "组织"
-        ordering = ["code"]
-        permissions = [("view_organisation_plans", "查看该单位的实施方案")]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def is_school(self) -> bool:
-        return self.kind == self.Kind.SCHOOL
-
-    def ancestors(self) -> list[Organisation]:
-        """Parents up to the root, nearest first (a handful of queries; the tree is shallow)."""
-        chain: list[Organisation] = []
-        node = self.parent
-        while node is not None:
-            chain.append(node)
-            node = node.parent
-        return chain
-
-
-class User(AbstractUser):
-    """A person. Every non-superuser belongs to exactly one organisation."""
-
-    class BureauRole(models.TextChoices):
-        NONE = "", "—"
-        ADMIN = "admin", "局管理员"
-        INSPECTOR = "inspector", "督导员"
-
-    full_name = models.CharField("姓名", max_length=50, blank=True)
-    organisation = models.ForeignKey(
-        Organisation, verbose_name="所属单位", null=True, blank=True, on_delete=models.PROTECT, related_name="users"
-    )
-    position = models.CharField("职务", max_length=50, blank=True)
-    bureau_role = models.CharField("局端角色", max_length=16, choices=BureauRole.choices, blank=True, default="")
-
-    class Meta:
-        verbose_name = "用户"
-        verbose_name_plural = "用户"
-
-    def __str__(self) -> str:
-        return self.full_name or self.username
-
-    def get_full_name(self) -> str:
-        return self.full_name or self.username
-
-    def get_short_name(self) -> str:
-        return self.full_name or self.username
+from orgs.models import Organisation
 
 
 class Plan(models.Model):
     """An implementation plan (实施方案) run by one school."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "草稿"
+        # Stage gates move a plan from ACTIVE to COMPLETED; the bureau's acceptance (issue 10) will
+        # own ACCEPTANCE and RECTIFYING.
         ACTIVE = "active", "实施中"
         ACCEPTANCE = "acceptance", "验收中"
         RECTIFYING = "rectifying", "整改中"
@@ -167,7 +101,7 @@ class WorkingGroup(models.Model):
 
 
 class LeadingGroupMember(models.Model):
-    """A seat in a plan's leading group (领导小组). Grants follow from it (plans.services)."""
+    """A seat in a plan's leading group (领导小组). Grants follow from it (plans.grants)."""
 
     class Role(models.TextChoices):
         LEADER = "leader", "组长"
@@ -300,50 +234,8 @@ class IndicatorReading(models.Model):
         return f"{self.indicator} = {self.value}"
 
 
-class AuditEntry(models.Model):
-    """Append-only history. Written by services in the same transaction as the change (plans.audit)."""
-
-    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="操作人",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    action = models.CharField("动作", max_length=64, db_index=True)
-    plan = models.ForeignKey(
-        Plan, verbose_name="方案", null=True, blank=True, on_delete=models.CASCADE, related_name="audit_entries"
-    )
-    target_type = models.CharField("对象类型", max_length=32)
-    target_id = models.BigIntegerField("对象ID")
-    from_state = models.CharField("原状态", max_length=32, blank=True)
-    to_state = models.CharField("新状态", max_length=32, blank=True)
-    reason = models.TextField("原因", blank=True)
-    data = models.JSONField("数据", default=dict, blank=True)
-
-    class Meta:
-        verbose_name = "操作记录"
-        verbose_name_plural = "操作记录"
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["target_type", "target_id", "created_at"], name="audit_target_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
-
-
-# Direct-foreign-key object permission tables (django-guardian): grants are made per school and per
-# plan only, and these tables join on integer keys instead of casting generic text ids.
-from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase  # noqa: E402
-
-
-class OrganisationGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(Organisation, on_delete=models.CASCADE)
-
-
-class OrganisationUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+# Direct-foreign-key object permission tables (django-guardian): plans are granted per plan only
+# (never per task), and these tables join on integer keys instead of casting generic text ids.
 
 
 class PlanGroupObjectPermission(GroupObjectPermissionBase):
@@ -354,38 +246,13 @@ class PlanUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(Plan, on_delete=models.CASCADE)
 
 
-# --- Excel in and out (plans.excel) ---------------------------------------------------------------
-
-
-class AcceptanceCriterion(models.Model):
-    """One line of a plan's acceptance scoring form (评估表): a point under a category, with its score.
-
-    Criteria that do not apply to the school (``applicable=False``) are kept for the record but left
-    out of the total, which is then rescaled to 100.
-    """
-
-    plan = models.ForeignKey(Plan, verbose_name="方案", on_delete=models.CASCADE, related_name="criteria")
-    order = models.PositiveSmallIntegerField("顺序", default=0)
-    category = models.CharField("类别", max_length=100, blank=True)
-    point = models.CharField("评估要点", max_length=500)
-    max_score = models.DecimalField(
-        "分值", max_digits=6, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
-    )
-    applicable = models.BooleanField("是否适用", default=True)
-
-    class Meta:
-        verbose_name = "评估要点"
-        verbose_name_plural = "评估表"
-        ordering = ["plan", "order", "id"]
-
-    def __str__(self) -> str:
-        return self.point[:50]
+# --- templates ----------------------------------------------------------------------------------
 
 
 class PlanTemplate(models.Model):
     """A plan workbook a bureau imported once, to issue to chosen schools (each gets its own plan).
 
-    ``spec`` is the parsed workbook (``plans.excel.spec.WorkbookSpec.to_json``): role slots, never
+    ``spec`` is the parsed workbook (``excel.spec.WorkbookSpec.to_json``): role slots, never
     people, so it fits every school.
     """
 
@@ -443,56 +310,3 @@ class TemplateIssue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.template} → {self.school}"
-
-
-class WorkbookImport(models.Model):
-    """An uploaded plan workbook between its dry run and its confirmation.
-
-    The token is the one-time confirmation key: confirming locks this row, and a second confirmation
-    (a double click, a stale page) finds it already imported and writes nothing.
-    """
-
-    class Kind(models.TextChoices):
-        NEW_PLAN = "new_plan", "新建方案"
-        INTO_PLAN = "into_plan", "导入到已有方案"
-        TEMPLATE = "template", "方案模板"
-
-    class Status(models.TextChoices):
-        PREVIEWED = "previewed", "待确认"
-        IMPORTED = "imported", "已导入"
-        FAILED = "failed", "未通过校验"
-
-    token = models.UUIDField("确认码", unique=True)
-    kind = models.CharField("类型", max_length=16, choices=Kind.choices)
-    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.PREVIEWED)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.CASCADE, related_name="+"
-    )
-    school = models.ForeignKey(
-        Organisation, verbose_name="学校", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    bureau = models.ForeignKey(
-        Organisation, verbose_name="教育局", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    plan = models.ForeignKey(
-        Plan, verbose_name="方案", null=True, blank=True, on_delete=models.SET_NULL, related_name="workbook_imports"
-    )
-    template = models.ForeignKey(
-        PlanTemplate, verbose_name="模板", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    title = models.CharField("方案名称", max_length=200, blank=True)
-    year = models.PositiveSmallIntegerField("年度", null=True, blank=True)
-    source_name = models.CharField("文件名", max_length=200)
-    source_sha256 = models.CharField("文件摘要", max_length=64, db_index=True)
-    spec = models.JSONField("解析结果", default=dict)
-    problems = models.JSONField("问题", default=list)
-    created_at = models.DateTimeField("上传时间", auto_now_add=True)
-    finished_at = models.DateTimeField("导入时间", null=True, blank=True)
-
-    class Meta:
-        verbose_name = "方案导入"
-        verbose_name_plural = "方案导入"
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.source_name}({self.get_status_display()})"

@@ -1,5 +1,6 @@
-"""Writes for organisations, people, plans and their parts. Each service checks permission,
-guards state and writes its audit row in one transaction."""
+"""Writes for plans and their parts: plans, leading groups, measures, indicators and their
+readings. Each service checks permission, guards state and writes its audit row in one
+transaction; grants follow seats (plans.grants)."""
 
 from __future__ import annotations
 
@@ -11,20 +12,13 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from plans import access
-from plans.audit import audit_record
-from plans.errors import DomainError, NotAllowed
-from plans.models import (
-    Indicator,
-    LeadingGroupMember,
-    Measure,
-    Organisation,
-    Plan,
-    Stage,
-    User,
-    WorkingGroup,
-)
-from plans.permissions import can_manage_plan_tasks, forget_permissions, is_bureau_user
+from audit.services import audit_record
+from core.errors import DomainError, NotAllowed, require
+from orgs.models import Organisation, User
+from orgs.permissions import forget_permissions
+from plans import grants
+from plans.models import Indicator, LeadingGroupMember, Measure, Plan, Stage, WorkingGroup
+from plans.permissions import can_create_plan, can_edit_leading_group, can_manage_plan_tasks
 
 DEFAULT_STAGE_NAMES = ("准备阶段", "实施阶段", "验收阶段")
 
@@ -34,87 +28,6 @@ class StageSpec:
     name: str
     starts_on: datetime.date | None = None
     ends_on: datetime.date | None = None
-
-
-def _require(allowed: bool, message: str = "您没有执行此操作的权限。") -> None:
-    if not allowed:
-        raise NotAllowed(message)
-
-
-def can_administer(user: Any, org: Organisation | None = None) -> bool:
-    """Superusers, and bureau admins for organisations under their bureau (or the bureau itself)."""
-    if user is None or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    if not (is_bureau_user(user) and user.bureau_role == User.BureauRole.ADMIN):
-        return False
-    if org is None:
-        return True
-    bureau = user.organisation if user.organisation.kind == Organisation.Kind.BUREAU else user.organisation.parent
-    return org == bureau or bureau in org.ancestors()
-
-
-@transaction.atomic
-def organisation_create(
-    *, actor: User | None, code: str, name: str, kind: str, parent: Organisation | None = None, township: str = ""
-) -> Organisation:
-    """Create an organisation; a school becomes visible to its own staff and to every level above."""
-    if actor is not None:
-        _require(can_administer(actor, parent))
-    if Organisation.objects.filter(code=code).exists():
-        raise DomainError(f"单位代码“{code}”已被使用。")
-    if kind != Organisation.Kind.BUREAU and parent is None:
-        raise DomainError("除教育局外,每个单位都必须有上级单位。")
-    org = Organisation.objects.create(code=code, name=name, kind=kind, parent=parent, township=township)
-    access.ensure_org_group(org)
-    if org.kind == Organisation.Kind.SCHOOL:
-        access.grant_school_visibility(org)
-    audit_record(actor=actor, action="plans.organisation.created", target=org, data={"code": code})
-    return org
-
-
-@transaction.atomic
-def user_create(
-    *,
-    actor: User | None,
-    username: str,
-    password: str | None,
-    organisation: Organisation,
-    full_name: str = "",
-    position: str = "",
-    bureau_role: str = "",
-    is_staff: bool = False,
-    is_superuser: bool = False,
-    password_hash: str | None = None,
-) -> User:
-    """Create a person in an organisation, with the grants that membership brings.
-
-    ``password_hash`` (from ``make_password``) lets bulk callers hash a shared password once.
-    Only a system job or a superuser may create staff or superusers.
-    """
-    if actor is not None:
-        _require(can_administer(actor, organisation))
-        if (is_staff or is_superuser) and not actor.is_superuser:
-            raise NotAllowed("只有系统管理员可以创建管理后台账号。")
-    if User.objects.filter(username=username).exists():
-        raise DomainError(f"用户名“{username}”已被使用。")
-    user = User(
-        username=username,
-        organisation=organisation,
-        full_name=full_name,
-        position=position,
-        bureau_role=bureau_role,
-        is_staff=is_staff or is_superuser,
-        is_superuser=is_superuser,
-    )
-    if password_hash is not None:
-        user.password = password_hash
-    else:
-        user.set_password(password)
-    user.save()
-    access.sync_user_organisation(user)
-    return user
 
 
 @transaction.atomic
@@ -129,7 +42,7 @@ def plan_create(
 ) -> Plan:
     """Create a plan with ordered stages (default 准备/实施/验收); the first stage opens at once."""
     if actor is not None:
-        _require(can_administer(actor, school))
+        require(can_create_plan(actor, school))
     if school.kind != Organisation.Kind.SCHOOL:
         raise DomainError("实施方案只能属于学校。")
     if Plan.objects.filter(school=school, title=title, year=year).exists():
@@ -150,7 +63,7 @@ def plan_create(
             for i, spec in enumerate(specs, start=1)
         ]
     )
-    access.ensure_plan_groups(plan)
+    grants.ensure_plan_groups(plan)
     audit_record(actor=actor, action="plans.plan.created", target=plan, plan=plan, new=plan.status)
     first = plan.stages.get(order=1)
     audit_record(
@@ -165,14 +78,20 @@ def plan_create(
     return plan
 
 
-def _can_edit_group(actor: User | None, plan: Plan) -> bool:
-    return actor is None or can_administer(actor, plan.school) or can_manage_plan_tasks(actor, plan)
+def _require_group_editor(actor: User | None, plan: Plan) -> None:
+    require(actor is None or can_edit_leading_group(actor, plan))
 
 
 @transaction.atomic
 def working_group_create(*, actor: User | None, plan: Plan, name: str) -> WorkingGroup:
-    _require(_can_edit_group(actor, plan))
-    group, _ = WorkingGroup.objects.get_or_create(plan=plan, name=name)
+    """Add a working group (专业工作组) to the plan's leading group; an existing name is returned as is."""
+    _require_group_editor(actor, plan)
+    name = (name or "").strip()
+    if not name:
+        raise DomainError("请填写专业工作组名称。")
+    group, created = WorkingGroup.objects.get_or_create(plan=plan, name=name)
+    if created:
+        audit_record(actor=actor, action="plans.working_group.created", target=group, plan=plan, data={"name": name})
     return group
 
 
@@ -190,7 +109,7 @@ def seat_set(
 
     Only people of the plan's own school may sit on it; a plan has at most one leader.
     """
-    _require(_can_edit_group(actor, plan))
+    _require_group_editor(actor, plan)
     if role not in LeadingGroupMember.Role.values:
         raise DomainError("未知的领导小组角色。")
     if user.organisation_id != plan.school_id:
@@ -212,7 +131,7 @@ def seat_set(
         seat.role, seat.working_group, seat.duty = role, working_group, duty
         seat.save(update_fields=["role", "working_group", "duty"])
         action = "plans.seat.changed"
-    access.sync_seat(user, plan, role)
+    grants.sync_seat(user, plan, role)
     forget_permissions(user)
     audit_record(
         actor=actor, action=action, target=seat, plan=plan, old=old_role, new=role, data={"user": user.username}
@@ -226,7 +145,7 @@ def seat_remove(*, actor: User | None, plan: Plan, user: User) -> None:
 
     Their tasks stay assigned to them (reassign them first); history keeps their name.
     """
-    _require(_can_edit_group(actor, plan))
+    _require_group_editor(actor, plan)
     seat = plan.leading_group.select_for_update().filter(user=user).first()
     if seat is None:
         raise DomainError(f"{user} 不在该方案的领导小组中。")
@@ -235,7 +154,7 @@ def seat_remove(*, actor: User | None, plan: Plan, user: User) -> None:
         actor=actor, action="plans.seat.removed", target=seat, plan=plan, old=old_role, data={"user": user.username}
     )
     seat.delete()
-    access.sync_seat(user, plan, None)
+    grants.sync_seat(user, plan, None)
     forget_permissions(user)
 
 
@@ -255,7 +174,7 @@ def measure_create(
 ) -> Measure:
     """Add a measure to a stage. Leader, deputy or office of the plan (or a system job)."""
     plan = stage.plan
-    _require(actor is None or can_manage_plan_tasks(actor, plan))
+    require(actor is None or can_manage_plan_tasks(actor, plan))
     if starts_on and ends_on and ends_on < starts_on:
         raise DomainError("截止日期不能早于开始日期。")
     if weight < 0:
@@ -289,7 +208,7 @@ def indicator_create(
     measure: Measure | None = None,
 ) -> Indicator:
     """Add a quantitative indicator to a plan."""
-    _require(actor is None or can_manage_plan_tasks(actor, plan))
+    require(actor is None or can_manage_plan_tasks(actor, plan))
     if direction not in Indicator.Direction.values:
         raise DomainError("指标方向只能是 ≥ 或 ≤。")
     order = (plan.indicators.order_by("-order").values_list("order", flat=True).first() or 0) + 1

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from tasks.models import Comment, Evidence, Task
+from tasks.models import Comment, Evidence, Reminder, Task
 
 
 @admin.register(Task)
@@ -25,3 +25,15 @@ class EvidenceAdmin(admin.ModelAdmin):
 class CommentAdmin(admin.ModelAdmin):
     list_display = ("task", "author", "created_at")
     raw_id_fields = ("task",)
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    """催办 entries are written by the deadline engine and by hand through the task page."""
+
+    list_display = ("task", "kind", "step", "actor", "created_at")
+    list_filter = ("kind",)
+    raw_id_fields = ("task", "actor")
+
+    def has_add_permission(self, request):
+        return False

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from plans.models import LeadingGroupMember, Plan, WorkingGroup
-from tasks.evidence import ALLOWED, ALLOWED_LABEL
+from core.uploads import ACCEPT, ALLOWED_LABEL
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -17,9 +17,6 @@ class MultipleFileField(forms.FileField):
         if isinstance(data, (list, tuple)):
             return [super(MultipleFileField, self).clean(d, initial) for d in data if d]
         return [super().clean(data, initial)] if data else []
-
-
-ACCEPT = ",".join(f".{ext}" for ext in ALLOWED)
 
 
 def seat_choices(plan: Plan) -> list[tuple[int, str]]:

@@ -139,3 +139,56 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return self.body[:30]
+
+
+class Reminder(models.Model):
+    """A 催办 entry on a task: sent by the deadline engine or by hand by the office.
+
+    Automatic entries are unique per (task, kind, step, due date): that constraint, not a check in
+    Python, is what makes a second scan send nothing new, even with two scanners running at once.
+    A changed due date is a new deadline and may be reminded again.
+    """
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", "到期提醒"
+        OVERDUE = "overdue", "逾期提醒"
+        ESCALATED_OFFICE = "escalated_office", "逾期升级至办公室"
+        ESCALATED_LEADER = "escalated_leader", "逾期升级至组长"
+        MANUAL = "manual", "人工催办"
+
+    task = models.ForeignKey(Task, verbose_name="任务", on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField("类型", max_length=24, choices=Kind.choices)
+    # Due-soon reminders: the threshold (days before the due date) that fired; 0 for the others.
+    step = models.PositiveSmallIntegerField("档位", default=0)
+    due_on = models.DateField("截止日期", null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="催办人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recipients = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name="接收人", related_name="+", blank=True)
+    note = models.CharField("附言", max_length=200, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "催办记录"
+        verbose_name_plural = "催办记录"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task", "kind", "step", "due_on"],
+                condition=~models.Q(kind="manual"),
+                name="reminder_once_per_deadline",
+            )
+        ]
+        indexes = [models.Index(fields=["task", "kind", "-created_at"], name="reminder_task_kind_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.task_id}"
+
+    @property
+    def is_automatic(self) -> bool:
+        return self.kind != self.Kind.MANUAL

@@ -1,5 +1,5 @@
-"""Who may do what to a task. Role checks only: the state guards live in tasks.services and
-tasks.flows. Views use these to hide buttons and answer 403; services call them again."""
+"""Who may do what to a task. Role checks only: tasks.rules combines them with the stage and state
+guards into one rule per action, which pages and services both ask."""
 
 from __future__ import annotations
 
@@ -55,3 +55,8 @@ def can_add_evidence(user: Any, task: Task) -> bool:
 def can_comment_task(user: Any, task: Task) -> bool:
     """Members of the plan's leading group take part in the thread."""
     return can_work_on_plan(user, task.plan)
+
+
+def can_nudge_task(user: Any, task: Task) -> bool:
+    """Leader, deputy and office of the task's plan may 催办 by hand."""
+    return can_manage_plan_tasks(user, task.plan)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import Http404
 
-from plans.selectors import visible_plans
-from tasks.models import Task
+from orgs.permissions import permission_cache
+from plans.models import Stage
+from plans.selectors import plan_ids_granted, visible_plans
+from tasks.models import Reminder, Task
+from tasks.rules import task_action_refusal
 
 
 def visible_tasks(user: Any) -> QuerySet[Task]:
@@ -41,13 +44,10 @@ def open_tasks_of(user: Any) -> QuerySet[Task]:
 
 def work_grants(user: Any) -> dict[str, set[int]]:
     """Plans the user reviews (``manage_plan_tasks``) and leads (``sign_plan_gate``), cached on the user."""
-    from plans.selectors import plan_ids_granted
-
-    cached = getattr(user, "_planhub_work_grants", None)
-    if cached is None:
-        cached = plan_ids_granted(user, "manage_plan_tasks", "sign_plan_gate")
-        user._planhub_work_grants = cached
-    return cached
+    cache = permission_cache(user)
+    if "work_grants" not in cache:
+        cache["work_grants"] = plan_ids_granted(user, "manage_plan_tasks", "sign_plan_gate")
+    return cache["work_grants"]
 
 
 def tasks_to_review(user: Any) -> QuerySet[Task]:
@@ -64,10 +64,6 @@ def tasks_to_review(user: Any) -> QuerySet[Task]:
 
 def tasks_to_do(user: Any) -> QuerySet[Task]:
     """The user's tasks that wait for them to act (in open stages), due soonest first, undated last."""
-    from django.db.models import F
-
-    from plans.models import Stage
-
     return (
         open_tasks_of(user)
         .filter(measure__stage__status=Stage.Status.OPEN)
@@ -75,14 +71,12 @@ def tasks_to_do(user: Any) -> QuerySet[Task]:
     )
 
 
-def inbox_counts(user: Any) -> int:
-    """The number shown beside 我的待办 in the header: a few small queries on the user's own plans."""
-    from workflows.selectors import gates_awaiting
+def task_reminders(task: Task) -> list[Reminder]:
+    """催办 entries of a task, newest first, with actor and recipients loaded (two queries)."""
+    return list(task.reminders.select_related("actor").prefetch_related("recipients").order_by("-created_at", "-id"))
 
-    grants = work_grants(user)
-    total = tasks_to_do(user).count()
-    if grants["manage_plan_tasks"]:
-        total += tasks_to_review(user).count()
-    if grants["sign_plan_gate"]:
-        total += gates_awaiting(user).count()
-    return total
+
+def task_reminder_context(user: Any, task: Task) -> dict[str, Any]:
+    """Context for templates/tasks/_task_reminders.html. The caller has already checked that the
+    user may see the task."""
+    return {"task": task, "reminders": task_reminders(task), "can_nudge": task_action_refusal(user, task, "nudge") is None}

@@ -13,16 +13,17 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from notifications.selectors import task_reminder_context
-from plans.audit import action_label
-from plans.errors import DomainError, StaleObject
-from plans.models import AuditEntry, Measure, User, WorkingGroup
+from audit.labels import action_label
+from core.errors import DomainError, StaleObject
+from audit.models import AuditEntry
+from orgs.models import User
+from plans.models import Measure, WorkingGroup
 from plans.selectors import visible_plans
 from tasks import permissions as perms
 from tasks import services
-from tasks.flows import can_move
+from tasks.rules import allowed_task_actions, task_action_refusal
 from tasks.forms import (
     ACCEPT,
     BulkAssignForm,
@@ -34,29 +35,10 @@ from tasks.forms import (
     seat_choices,
 )
 from tasks.models import Evidence, Task
-from tasks.selectors import task_for, tasks_to_do, tasks_to_review, work_grants
+from tasks.deadlines import task_nudge
+from tasks.selectors import task_for, task_reminder_context
 
 REASON_ACTIONS = {"tasks.task.returned", "tasks.task.reopened", "tasks.task.waived"}
-
-
-def available_actions(user, task: Task) -> set[str]:
-    """Actions to offer this user on this task now: role allowed and the state permits it."""
-    stage_open = task.measure.stage.status == "open"
-    stage_live = task.measure.stage.status != "completed"
-    offers = {
-        "assign": stage_live
-        and perms.can_assign_task(user, task)
-        and can_move(task, "assign" if task.status == "unassigned" else "reassign"),
-        "start": stage_open and perms.can_work_task(user, task) and can_move(task, "start"),
-        "submit": stage_open and perms.can_work_task(user, task) and can_move(task, "submit"),
-        "close": stage_open and perms.can_review_task(user, task) and can_move(task, "close"),
-        "return": stage_open and perms.can_review_task(user, task) and can_move(task, "return_"),
-        "reopen": stage_open and perms.can_reopen_task(user, task) and can_move(task, "reopen") and not task.waived,
-        "waive": stage_open and perms.can_waive_task(user, task) and can_move(task, "waive"),
-        "evidence": task.status != "closed" and perms.can_add_evidence(user, task),
-        "comment": perms.can_comment_task(user, task),
-    }
-    return {name for name, ok in offers.items() if ok}
 
 
 @login_required
@@ -70,7 +52,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     for entry in history:
         entry.label = action_label(entry.action)
         entry.reason_label = "理由" if entry.action in REASON_ACTIONS else "说明"
-    actions = available_actions(request.user, task)
+    actions = allowed_task_actions(request.user, task)
     return render(
         request,
         "tasks/task_detail.html",
@@ -298,23 +280,22 @@ def bulk_assign(request: HttpRequest, measure_pk: int) -> HttpResponse:
 
 
 @login_required
-def inbox(request: HttpRequest) -> HttpResponse:
-    """我的待办: tasks to do, tasks to review and gates to sign, overdue and soonest due first."""
-    from workflows.selectors import gates_awaiting
+@require_GET
+def task_reminders_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The 催办 record of one task on a page of its own (the task page includes the same block)."""
+    task = task_for(request.user, pk)
+    return render(request, "tasks/task_reminders.html", task_reminder_context(request.user, task))
 
-    to_do = list(tasks_to_do(request.user))
-    to_do.sort(key=lambda t: (not t.is_overdue, t.due_on is None, t.due_on or t.created_at.date(), t.pk))
-    to_review = list(tasks_to_review(request.user))
-    to_review.sort(key=lambda t: (not t.is_overdue, t.due_on is None, t.due_on or t.created_at.date(), t.pk))
-    grants = work_grants(request.user)
-    return render(
-        request,
-        "tasks/inbox.html",
-        {
-            "to_do": to_do,
-            "to_review": to_review,
-            "gates": list(gates_awaiting(request.user)),
-            "reviews_any": bool(grants["manage_plan_tasks"]),
-            "leads_any": bool(grants["sign_plan_gate"]),
-        },
-    )
+
+@login_required
+@require_POST
+def nudge(request: HttpRequest, pk: int) -> HttpResponse:
+    """The office chases the assignee (人工催办). Permission is enforced by the service (403)."""
+    task = task_for(request.user, pk)
+    try:
+        task_nudge(actor=request.user, task=task, note=request.POST.get("note", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已催办 {task.assignee}，对方将立即收到通知。")
+    return _back(request, task)

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from plans.models import Organisation
+from orgs.models import Organisation
 from tests.factories import OrganisationFactory, UserFactory, build_school
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

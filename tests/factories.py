@@ -9,7 +9,8 @@ import factory
 from django.utils import timezone
 
 from plans import services
-from plans.models import LeadingGroupMember, Organisation, Plan, User
+from orgs.models import Organisation, User
+from plans.models import LeadingGroupMember, Plan
 from tasks.services import task_create
 
 PASSWORD = "pw-for-tests-1"

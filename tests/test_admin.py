@@ -6,7 +6,7 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 
-from plans.models import User
+from orgs.models import User
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +62,7 @@ def test_seats_edited_in_the_admin_move_the_grants(client, county):
 
 
 def test_people_and_schools_edited_in_the_admin_keep_their_grants(client, county):
-    from plans.models import Organisation
+    from orgs.models import Organisation
     from plans.selectors import visible_plans
 
     root = User.objects.create_superuser(username="root", password="x", email="")

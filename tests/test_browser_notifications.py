@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from notifications.live_harness import AsgiServer, database_env
+from bench.harness import AsgiServer, database_env
 from notifications.models import Notification
 from tests.conftest import CHROMIUM, browser_login
 from tests.factories import PASSWORD

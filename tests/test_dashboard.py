@@ -14,10 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from plans import services
-from plans.dashboards import CountyFilters, county_dashboard, school_dashboard
-from plans.indicators import indicator_report
-from plans.models import AuditEntry, IndicatorReading, Plan, User
-from plans.scale import build_scale
+from dashboards.selectors import CountyFilters, county_dashboard, school_dashboard
+from plans.services import indicator_report
+from audit.models import AuditEntry
+from orgs.models import User
+from plans.models import IndicatorReading, Plan
+from bench.scale import build_scale
 from tasks.models import Task
 from tests.factories import PlanFactory
 

@@ -15,10 +15,10 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from notifications.deadlines import scan_deadlines, task_nudge
+from tasks.deadlines import scan_deadlines, task_nudge
 from notifications.models import Notification, Reminder
-from plans.errors import DomainError, InvalidTransition, NotAllowed
-from plans.models import AuditEntry
+from core.errors import DomainError, InvalidTransition, NotAllowed
+from audit.models import AuditEntry
 from tasks.models import Task
 from tests.factories import PASSWORD
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from plans import benchmarks_excel
-from plans.models import AuditEntry, Organisation, Plan, User
+from audit.models import AuditEntry
+from orgs.models import Organisation, User
+from plans.models import Plan
 from tasks.models import Task
 
 pytestmark = pytest.mark.django_db

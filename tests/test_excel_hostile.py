@@ -17,10 +17,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
-from plans.excel import safety
-from plans.excel.safety import WorkbookRefused
-from plans.excel.services import workbook_read
-from plans.models import AuditEntry, Plan, WorkbookImport
+from excel import safety
+from excel.safety import WorkbookRefused
+from excel.services import workbook_read
+from audit.models import AuditEntry
+from excel.models import WorkbookImport
+from plans.models import Plan
 from tasks.models import Task
 from tests import excel_fixtures as fx
 from tests.factories import PASSWORD
@@ -157,7 +159,7 @@ def test_zip_bomb_refusal_stays_small_in_memory(tmp_path):
     script = textwrap.dedent(f"""
         import io, resource, sys
         sys.path.insert(0, {str(os.getcwd())!r})
-        from plans.excel.safety import inspect_workbook, WorkbookRefused
+        from excel.safety import inspect_workbook, WorkbookRefused
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         try:
             inspect_workbook(open({str(path)!r}, "rb"))

@@ -11,10 +11,13 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from plans.errors import NotAllowed
-from plans.excel import services
-from plans.excel.importer import Target
-from plans.models import AcceptanceCriterion, AuditEntry, Indicator, LeadingGroupMember, Measure, Plan, WorkbookImport
+from core.errors import NotAllowed
+from excel import services
+from excel.importer import Target
+from acceptance.models import AcceptanceCriterion
+from audit.models import AuditEntry
+from excel.models import WorkbookImport
+from plans.models import Indicator, LeadingGroupMember, Measure, Plan
 from tasks.models import Task
 from tests.excel_fixtures import messy_plan_workbook, simple_workbook
 

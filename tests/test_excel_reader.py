@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook
 
-from plans.excel import cells
-from plans.excel.cells import CellError
-from plans.excel.reader import read_workbook
+from excel import cells
+from excel.cells import CellError
+from excel.reader import read_workbook
 from tests.excel_fixtures import messy_plan_workbook, save, simple_workbook
 
 D = datetime.date

@@ -8,10 +8,11 @@ from decimal import Decimal
 import pytest
 
 from plans import services as plan_services
-from plans.excel import services
-from plans.excel.exports import plan_workbook, spec_of_plan
-from plans.excel.importer import Target
-from plans.models import Measure, Plan, WorkbookImport
+from excel import services
+from excel.exports import plan_workbook, spec_of_plan
+from excel.importer import Target
+from excel.models import WorkbookImport
+from plans.models import Measure, Plan
 from tasks.models import Task
 from tests.excel_fixtures import messy_plan_workbook
 

@@ -10,8 +10,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
 
-from plans.excel import services
-from plans.models import AuditEntry, Plan, PlanTemplate, TemplateIssue, WorkbookImport
+from excel import services
+from audit.models import AuditEntry
+from excel.models import WorkbookImport
+from plans.models import Plan, PlanTemplate, TemplateIssue
 from tasks.models import Task
 from tests.excel_fixtures import messy_plan_workbook, simple_workbook
 from tests.factories import PASSWORD
@@ -240,8 +242,8 @@ def test_other_county_cannot_see_or_issue_the_template(client, county):
 
 
 def test_service_refuses_to_issue_outside_the_bureau(county):
-    from plans.errors import NotAllowed
-    from plans.excel.spec import WorkbookSpec
+    from core.errors import NotAllowed
+    from excel.spec import WorkbookSpec
 
     template = PlanTemplate.objects.create(bureau=county.bureau, title="模板", year=2026, spec=WorkbookSpec().to_json())
     with pytest.raises(NotAllowed):

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from plans import services
-from plans.errors import DomainError, NotAllowed
-from plans.models import AuditEntry, LeadingGroupMember, Organisation, Plan, Stage
+from core.errors import DomainError, NotAllowed
+from audit.models import AuditEntry
+from orgs.models import Organisation
+from plans.models import LeadingGroupMember, Plan, Stage
 from plans.permissions import can_manage_plan_tasks, can_sign_plan_gate, can_work_on_plan
 from tests.factories import OrganisationFactory, PlanFactory, UserFactory
 
@@ -113,7 +115,7 @@ def test_user_create_puts_the_user_in_the_org_group(county):
 
 
 def test_only_a_superuser_creates_admin_accounts(county):
-    from plans.models import User
+    from orgs.models import User
 
     with pytest.raises(NotAllowed):
         services.user_create(

@@ -10,9 +10,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from plans import services
-from plans.errors import DomainError, NotAllowed
-from plans.indicators import format_number, indicator_report, indicator_status
-from plans.models import AuditEntry, Indicator, IndicatorReading, Plan
+from core.errors import DomainError, NotAllowed
+from dashboards.indicators import format_number, indicator_status
+from plans.services import indicator_report
+from audit.models import AuditEntry
+from plans.models import Indicator, IndicatorReading, Plan
 
 pytestmark = pytest.mark.django_db
 

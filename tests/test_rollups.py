@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from plans import services
 from plans.models import Stage
-from plans.rollups import expected_percent, plan_progress, weighted_mean
+from dashboards.rollups import expected_percent, plan_progress, weighted_mean
 from tasks.models import Task
 from tests.factories import PlanFactory
 

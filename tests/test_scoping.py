@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from plans.selectors import visible_plans, visible_schools
+from orgs.selectors import visible_schools
+from plans.selectors import visible_plans
 from tasks.selectors import visible_tasks
 from tests.factories import PASSWORD
 

@@ -4,8 +4,9 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 
-from plans.demo import DEMO_PASSWORD
-from plans.models import LeadingGroupMember, Organisation, Plan
+from demo.data import DEMO_PASSWORD
+from orgs.models import Organisation
+from plans.models import LeadingGroupMember, Plan
 from tasks.models import Task
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +55,7 @@ def test_seed_scale_builds_a_synthetic_county():
     call_command("seed_scale", schools=3, tasks_per_school=30, prefix="t")
     assert Organisation.objects.filter(code__startswith="t-s").count() == 3
     assert Task.objects.filter(plan__school__code__startswith="t-s").count() == 90
-    from plans.models import User
+    from orgs.models import User
     from plans.selectors import visible_plans
 
     admin = User.objects.get(username="t_admin")

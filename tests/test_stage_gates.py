@@ -6,8 +6,9 @@ import pytest
 from django.urls import reverse
 
 from notifications.models import Notification
-from plans.errors import InvalidTransition, NotAllowed
-from plans.models import AuditEntry, Plan, Stage
+from core.errors import InvalidTransition, NotAllowed
+from audit.models import AuditEntry
+from plans.models import Plan, Stage
 from tasks import services
 from tasks.models import Task
 from tests.factories import PASSWORD

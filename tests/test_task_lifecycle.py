@@ -7,8 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from notifications.models import Notification
-from plans.errors import DomainError, InvalidTransition, StaleObject
-from plans.models import AuditEntry
+from core.errors import DomainError, InvalidTransition, StaleObject
+from audit.models import AuditEntry
 from tasks import services
 from tasks.models import Comment, Evidence, Task
 from tests.factories import PASSWORD

@@ -18,7 +18,7 @@ from channels.testing import WebsocketCommunicator
 
 from notifications import push
 from notifications.consumers import MAX_BAD_FRAMES, MAX_FRAME_CHARS
-from notifications.live_harness import session_key_for
+from bench.harness import session_key_for
 from notifications.models import Notification
 from notifications.services import notify
 from planhub.asgi import application

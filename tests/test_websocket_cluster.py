@@ -14,7 +14,7 @@ import uuid
 import pytest
 from django.conf import settings
 
-from notifications.live_harness import AsgiServer, database_env, session_key_for
+from bench.harness import AsgiServer, database_env, session_key_for
 from notifications.models import Notification, Reminder
 
 pytestmark = [

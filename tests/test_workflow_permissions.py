@@ -7,7 +7,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from notifications.models import Notification
-from plans.models import AuditEntry, Stage
+from audit.models import AuditEntry
+from plans.models import Stage
 from tasks import services
 from tasks.models import Comment, Evidence, Task
 from tests.workflow_helpers import pdf, to_state

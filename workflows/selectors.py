@@ -1,4 +1,5 @@
-"""Reads about stage gates: what still blocks a gate, and which gates wait for a user."""
+"""Reads about stage gates (what still blocks a gate, which gates wait for a user) and the inbox of
+everything that waits for a user: tasks to do, tasks to review, gates to sign."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from django.db.models import Count, Q, QuerySet
 
 from plans.models import Stage
 from tasks.models import Task
+from tasks.selectors import tasks_to_do, tasks_to_review, work_grants
+from workflows.rules import gate_blockers
 
 
 @dataclass
@@ -23,8 +26,9 @@ class GateStatus:
         return not self.blockers
 
 
-def gate_status(stage: Stage) -> GateStatus:
-    """Everything that stops the stage's gate from being signed, in words a principal reads."""
+def gate_status(stage: Stage, user: Any = None) -> GateStatus:
+    """Everything that stops the stage's gate from being signed (by ``user``), in words a principal
+    reads: the rules of workflows.rules, which the signing service enforces."""
     status = GateStatus(stage=stage)
     tasks = list(
         Task.objects.filter(measure__stage=stage)
@@ -33,19 +37,12 @@ def gate_status(stage: Stage) -> GateStatus:
     )
     status.total = len(tasks)
     status.open_tasks = [t for t in tasks if t.status != Task.Status.CLOSED]
-    if stage.status == Stage.Status.PENDING:
-        status.blockers.append("本阶段尚未开启:请先完成上一阶段并签署关口。")
-    elif stage.status == Stage.Status.COMPLETED:
-        status.blockers.append("本阶段关口已签署。")
-    if status.open_tasks:
-        status.blockers.append(f"还有 {len(status.open_tasks)} 项任务未完成(需全部审核通过或由组长豁免)。")
+    status.blockers = [refusal.message for refusal in gate_blockers(user, stage, len(status.open_tasks))]
     return status
 
 
 def gates_awaiting(user: Any) -> QuerySet[Stage]:
     """Open stages of plans the user leads whose tasks are all closed: gates waiting for a signature."""
-    from tasks.selectors import work_grants
-
     led = work_grants(user)["sign_plan_gate"]
     if not led:
         return Stage.objects.none()
@@ -56,3 +53,14 @@ def gates_awaiting(user: Any) -> QuerySet[Stage]:
         .select_related("plan", "plan__school")
         .order_by("ends_on", "pk")
     )
+
+
+def inbox_counts(user: Any) -> int:
+    """The number shown beside 我的待办 in the header: a few small queries on the user's own plans."""
+    grants = work_grants(user)
+    total = tasks_to_do(user).count()
+    if grants["manage_plan_tasks"]:
+        total += tasks_to_review(user).count()
+    if grants["sign_plan_gate"]:
+        total += gates_awaiting(user).count()
+    return total

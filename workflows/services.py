@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from viewflow.fsm import TransitionNotAllowed
 
+from notifications import push
 from notifications.models import Notification
 from notifications.services import notify
-from plans.audit import audit_record
-from plans.errors import InvalidTransition, NotAllowed
-from plans.models import Plan, Stage, User
+from audit.services import audit_record
+from core.errors import InvalidTransition
+from orgs.models import User
+from plans.models import Plan, Stage
 from tasks.models import Task
 from workflows.flows import StageFlow
-from workflows.permissions import can_sign_stage
+from workflows.rules import gate_refusal
 
 
 @transaction.atomic
@@ -26,21 +29,17 @@ def stage_complete(*, stage: Stage | int, actor: User) -> Stage:
     """
     pk = stage.pk if isinstance(stage, Stage) else stage
     stage = Stage.objects.select_for_update(of=("self",)).select_related("plan").get(pk=pk)
-    if not can_sign_stage(actor, stage):
-        raise NotAllowed("只有领导小组组长可以签署阶段关口。")
-    if stage.status != Stage.Status.OPEN:
-        raise InvalidTransition(
-            f"“{stage.name}”当前为“{stage.get_status_display()}”,不能签署。"
-            + ("(已由他人签署)" if stage.status == Stage.Status.COMPLETED else "")
-        )
+    refusal = gate_refusal(actor, stage, None)
+    if refusal is not None:
+        raise refusal
     # Lock every task of the stage, closed ones included: a concurrent reopen holds a closed
     # task's lock, and a filter on status would skip that row instead of waiting for it.
     statuses = list(
         Task.objects.select_for_update(of=("self",)).filter(measure__stage=stage).values_list("status", flat=True)
     )
-    open_count = sum(1 for status in statuses if status != Task.Status.CLOSED)
-    if open_count:
-        raise InvalidTransition(f"“{stage.name}”还有 {open_count} 项任务未完成,不能签署关口。")
+    refusal = gate_refusal(actor, stage, sum(1 for status in statuses if status != Task.Status.CLOSED))
+    if refusal is not None:
+        raise refusal
     try:
         StageFlow(stage).complete()
     except TransitionNotAllowed:  # pragma: no cover - guarded above
@@ -66,8 +65,6 @@ def stage_complete(*, stage: Stage | int, actor: User) -> Stage:
         _open(following, actor)
     else:
         _complete_plan(stage.plan, actor)
-    from notifications import push
-
     transaction.on_commit(lambda: push.plan_changed(stage.plan_id))
     return stage
 
@@ -87,7 +84,7 @@ def _open(stage: Stage, actor: User) -> None:
         recipients=[seat.user for seat in stage.plan.leading_group.select_related("user")],
         kind=Notification.Kind.STAGE_OPENED,
         text=f"“{stage.plan.title}”进入{stage.name},本阶段任务现在可以办理。",
-        url=f"/plans/{stage.plan_id}/",
+        url=reverse("plans:plan_detail", args=[stage.plan_id]),
         plan=stage.plan,
         exclude=actor,
     )

@@ -1,4 +1,5 @@
-"""The stage gate page: what still blocks the gate, and the leader's signature."""
+"""The stage gate page (what still blocks the gate, the leader's signature) and 我的待办, the inbox
+of everything that waits for the user."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from plans.errors import DomainError
+from core.errors import DomainError
 from plans.models import Stage
 from plans.selectors import visible_plans
 from workflows.permissions import can_sign_stage
-from workflows.selectors import gate_status
+from tasks.selectors import tasks_to_do, tasks_to_review, work_grants
+from workflows.selectors import gate_status, gates_awaiting
 from workflows.services import stage_complete
 
 
@@ -31,10 +33,8 @@ def _stage_for(request: HttpRequest, pk: int) -> Stage:
 @login_required
 def stage_gate(request: HttpRequest, pk: int) -> HttpResponse:
     stage = _stage_for(request, pk)
-    status = gate_status(stage)
+    status = gate_status(stage, request.user)
     can_sign = can_sign_stage(request.user, stage)
-    if not can_sign and stage.status == Stage.Status.OPEN:
-        status.blockers.append("只有领导小组组长可以签署阶段关口。")
     return render(
         request, "workflows/stage_gate.html", {"stage": stage, "gate": status, "can_sign": can_sign, "plan": stage.plan}
     )
@@ -53,3 +53,24 @@ def stage_sign(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("workflows:stage_gate", pk=stage.pk)
     messages.success(request, f"已签署“{stage.name}”关口。")
     return redirect("plans:plan_detail", pk=stage.plan_id)
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """我的待办: tasks to do, tasks to review and gates to sign, overdue and soonest due first."""
+    to_do = list(tasks_to_do(request.user))
+    to_do.sort(key=lambda t: (not t.is_overdue, t.due_on is None, t.due_on or t.created_at.date(), t.pk))
+    to_review = list(tasks_to_review(request.user))
+    to_review.sort(key=lambda t: (not t.is_overdue, t.due_on is None, t.due_on or t.created_at.date(), t.pk))
+    grants = work_grants(request.user)
+    return render(
+        request,
+        "workflows/inbox.html",
+        {
+            "to_do": to_do,
+            "to_review": to_review,
+            "gates": list(gates_awaiting(request.user)),
+            "reviews_any": bool(grants["manage_plan_tasks"]),
+            "leads_any": bool(grants["sign_plan_gate"]),
+        },
+    )

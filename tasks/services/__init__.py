@@ -1,16 +1,17 @@
 """Writes for tasks: creation and every lifecycle transition, evidence and comments.
 
 Each transition service re-reads the task under a row lock, checks the actor's permission
-(tasks.permissions), guards the state (tasks.flows.TaskFlow plus the stage and the version the
+(tasks.rules), guards the state (tasks.flows.TaskFlow plus the stage and the version the
 caller saw), writes the audit row and the notification rows in the same transaction, and leaves
 the websocket push to after commit.
 """
 
-from tasks.services.creation import task_assign, task_create, tasks_assign_bulk
+from tasks.services.creation import NewTask, task_assign, task_create, tasks_assign_bulk, tasks_create_bulk
 from tasks.services.discussion import comment_add, evidence_add
 from tasks.services.lifecycle import task_close, task_reopen, task_return, task_start, task_submit, task_waive
 
 __all__ = [
+    "NewTask",
     "comment_add",
     "evidence_add",
     "task_assign",
@@ -22,4 +23,5 @@ __all__ = [
     "task_submit",
     "task_waive",
     "tasks_assign_bulk",
+    "tasks_create_bulk",
 ]

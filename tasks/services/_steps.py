@@ -1,4 +1,4 @@
-"""Shared steps of the task services: lock, version, permission and stage guards, the fsm move,
+"""Shared steps of the task services: lock, version, the action's rule (tasks.rules), the fsm move,
 the audit row and the notifications. Only the modules of this package use them."""
 
 from __future__ import annotations
@@ -6,21 +6,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
-from viewflow.fsm import TransitionNotAllowed
+from django.urls import reverse
 
+from audit.services import audit_record
+from core.errors import DomainError, StaleObject
+from notifications import push
 from notifications.models import Notification
 from notifications.services import notify
-from plans.audit import audit_record
-from plans.errors import DomainError, InvalidTransition, NotAllowed, StaleObject
-from plans.models import LeadingGroupMember, Measure, Stage, User
+from orgs.models import User
+from plans.models import LeadingGroupMember, Measure
 from tasks.flows import TaskFlow
 from tasks.models import Task
+from tasks.rules import RULES, check_task_action
 
 Role = LeadingGroupMember.Role
 REVIEWER_ROLES = (Role.LEADER, Role.DEPUTY, Role.OFFICE)
-
-
-# --- shared steps -------------------------------------------------------------------------------
 
 
 def _locked(task: Task | int) -> Task:
@@ -41,41 +41,21 @@ def _check_version(task: Task, expected_version: int | None) -> None:
         raise StaleObject(f"任务“{task.title}”已被他人更新(当前状态:{task.get_status_display()}),请刷新页面后再操作。")
 
 
+def _begin(task: Task | int, actor: User, expected_version: int | None, action: str) -> Task:
+    """The first steps of every transition: lock, the version the page saw, the action's rule."""
+    task = _locked(task)
+    _check_version(task, expected_version)
+    check_task_action(actor, task, action)
+    return task
+
+
 def _move(task: Task, action: str) -> str:
-    """Apply the fsm transition; returns the old status. Refusals become a clear message."""
+    """Apply the action's fsm transition (its rule has been checked); returns the old status."""
     old = task.status
-    try:
-        getattr(TaskFlow(task), action)()
-    except TransitionNotAllowed:
-        shown = "已豁免" if task.waived else Task.Status(old).label
-        raise InvalidTransition(f"任务当前状态为“{shown}”,不能执行“{_ACTION_LABELS[action]}”。") from None
+    transition = RULES[action].transition
+    assert transition is not None, action
+    getattr(TaskFlow(task), transition(task))()
     return old
-
-
-_ACTION_LABELS = {
-    "assign": "分派",
-    "reassign": "改派",
-    "start": "开始办理",
-    "submit": "提交审核",
-    "close": "审核通过",
-    "return_": "退回",
-    "reopen": "重新打开",
-    "waive": "豁免",
-}
-
-
-def _require_stage_open(task: Task) -> None:
-    stage = task.measure.stage
-    if stage.status == Stage.Status.PENDING:
-        raise InvalidTransition(f"“{stage.name}”尚未开启,本阶段任务暂不能办理。")
-    if stage.status == Stage.Status.COMPLETED:
-        raise InvalidTransition(f"“{stage.name}”已签署完成,其任务不能再变更。")
-
-
-def _require_stage_not_completed(task: Task) -> None:
-    stage = task.measure.stage
-    if stage.status == Stage.Status.COMPLETED:
-        raise InvalidTransition(f"“{stage.name}”已签署完成,其任务不能再变更。")
 
 
 def _save(task: Task, *fields: str) -> None:
@@ -83,27 +63,11 @@ def _save(task: Task, *fields: str) -> None:
     task.save(update_fields=["status", "version", "updated_at", *fields])
 
 
-def _require(allowed: bool, message: str) -> None:
-    if not allowed:
-        raise NotAllowed(message)
-
-
 def _require_reason(reason: str, what: str) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(f"请填写{what}。")
     return reason
-
-
-def _begin(
-    task: Task | int, actor: User, expected_version: int | None, allowed, refusal: str, *, open_only: bool = True
-) -> Task:
-    """The first steps of every transition: lock, the version the page saw, permission, stage."""
-    task = _locked(task)
-    _check_version(task, expected_version)
-    _require(allowed(actor, task), refusal)
-    (_require_stage_open if open_only else _require_stage_not_completed)(task)
-    return task
 
 
 def _record(task: Task, actor: User, action: str, old: str, reason: str = "", data: dict | None = None) -> None:
@@ -122,13 +86,12 @@ def _tell_assignee(task: Task, actor: User, kind: str, text: str) -> None:
             text=text,
             url=_task_url(task),
             plan=task.plan,
-            task=task,
             exclude=actor,
         )
 
 
 def _task_url(task: Task) -> str:
-    return f"/tasks/{task.pk}/"
+    return reverse("tasks:task_detail", args=[task.pk])
 
 
 def _seats(plan_id: int, roles: Iterable[str]) -> list[User]:
@@ -139,8 +102,6 @@ def _seats(plan_id: int, roles: Iterable[str]) -> list[User]:
 
 
 def _plan_changed(plan_id: int) -> None:
-    from notifications import push
-
     transaction.on_commit(lambda: push.plan_changed(plan_id))
 
 
@@ -153,6 +114,6 @@ def _maybe_gate_ready(task: Task) -> None:
         recipients=_seats(task.plan_id, [Role.LEADER]),
         kind=Notification.Kind.GATE_READY,
         text=f"“{stage.name}”的任务已全部完成,请签署阶段关口。",
-        url=f"/workflows/stages/{stage.pk}/",
+        url=reverse("workflows:stage_gate", args=[stage.pk]),
         plan=task.plan,
     )

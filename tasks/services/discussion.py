@@ -2,61 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 from django.db import transaction
 
+from audit.models import AuditEntry
+from audit.services import audit_record
+from core.errors import DomainError
+from core.uploads import CheckedFile, StagedFile, staged_uploads
 from notifications.models import Notification
 from notifications.services import notify
-from plans.audit import audit_record
-from plans.errors import DomainError, InvalidTransition
-from plans.models import AuditEntry, User
-from tasks import permissions as perms
-from tasks.evidence import validate_upload
+from orgs.models import User
 from tasks.models import Comment, Evidence, Task, evidence_upload_to
-from tasks.services._steps import _locked, _plan_changed, _require, _task_url
-
-# --- evidence and comments ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StagedFile:
-    """An uploaded file checked and written to storage, not yet attached to its task."""
-
-    stored_name: str
-    original_name: str
-    content_type: str
-    size: int
+from tasks.rules import check_task_action
+from tasks.services._steps import _locked, _plan_changed, _task_url
 
 
-def _storage():
-    return Evidence._meta.get_field("file").storage
-
-
-def stage_uploads(task: Task | int, uploads: Iterable) -> list[StagedFile]:
-    """Check and store uploads before any row lock is taken: writing megabytes to disk must not
-    hold a task's lock. The caller attaches them inside its transaction, or discards them if that
-    transaction fails."""
+@contextmanager
+def staged_evidence(task: Task | int, uploads: Iterable[Any]) -> Iterator[list[StagedFile]]:
+    """Check and store uploads before any row lock is taken (core.uploads): writing megabytes to
+    disk must not hold a task's lock. The block attaches them inside its transaction; if it raises,
+    the files are removed again."""
     uploads = list(uploads)
-    if not uploads:
-        return []
     stub = Evidence(task=Task.objects.only("id", "plan_id").get(pk=task.pk if isinstance(task, Task) else task))
-    staged: list[StagedFile] = []
-    try:
-        for upload in uploads:
-            kind = validate_upload(upload)
-            name = _storage().save(evidence_upload_to(stub, kind.safe_name), upload)
-            staged.append(StagedFile(name, kind.safe_name, kind.content_type, upload.size))
-    except BaseException:
-        discard_staged(staged)
-        raise
-    return staged
+    storage = Evidence._meta.get_field("file").storage
 
+    def path_for(checked: CheckedFile) -> str:
+        return evidence_upload_to(stub, checked.safe_name)
 
-def discard_staged(staged: Iterable[StagedFile]) -> None:
-    for item in staged:
-        _storage().delete(item.stored_name)
+    with staged_uploads(uploads, storage=storage, path_for=path_for) as staged:
+        yield staged
 
 
 def _store_evidence(task: Task, actor: User, staged: StagedFile) -> Evidence:
@@ -80,22 +57,16 @@ def _store_evidence(task: Task, actor: User, staged: StagedFile) -> Evidence:
     return evidence
 
 
-def evidence_add(*, task: Task | int, actor: User, upload) -> Evidence:
-    """Attach a file to a task that is not closed. Size and type limits: tasks.evidence."""
-    staged = stage_uploads(task, [upload])
-    try:
+def evidence_add(*, task: Task | int, actor: User, upload: Any) -> Evidence:
+    """Attach a file to a task that is not closed. Size, type and content: core.uploads."""
+    with staged_evidence(task, [upload]) as staged:
         return _evidence_add(task=task, actor=actor, staged=staged[0])
-    except BaseException:
-        discard_staged(staged)
-        raise
 
 
 @transaction.atomic
 def _evidence_add(*, task: Task | int, actor: User, staged: StagedFile) -> Evidence:
     task = _locked(task)
-    _require(perms.can_add_evidence(actor, task), "只有任务责任人或领导小组办公室可以上传佐证材料。")
-    if task.status == Task.Status.CLOSED:
-        raise InvalidTransition("任务已完成,不能再上传佐证材料。")
+    check_task_action(actor, task, "evidence")
     evidence = _store_evidence(task, actor, staged)
     _plan_changed(task.plan_id)
     return evidence
@@ -105,7 +76,7 @@ def _evidence_add(*, task: Task | int, actor: User, staged: StagedFile) -> Evide
 def comment_add(*, task: Task | int, actor: User, body: str) -> Comment:
     """Post to a task's thread; the people taking part in the task are told."""
     task = _locked(task)
-    _require(perms.can_comment_task(actor, task), "只有领导小组成员可以在任务下发表评论。")
+    check_task_action(actor, task, "comment")
     body = (body or "").strip()
     if not body:
         raise DomainError("评论内容不能为空。")
@@ -121,7 +92,6 @@ def comment_add(*, task: Task | int, actor: User, body: str) -> Comment:
         text=f"{actor} 评论了任务“{task.title}”:{body[:60]}",
         url=_task_url(task),
         plan=task.plan,
-        task=task,
         exclude=actor,
     )
     return comment

@@ -10,9 +10,8 @@ from django.utils import timezone
 
 from notifications.models import Notification
 from notifications.services import notify
-from plans.errors import InvalidTransition
-from plans.models import User
-from tasks import permissions as perms
+from core.uploads import StagedFile
+from orgs.models import User
 from tasks.models import Comment, Task
 from tasks.services._steps import (
     REVIEWER_ROLES,
@@ -26,7 +25,7 @@ from tasks.services._steps import (
     _task_url,
     _tell_assignee,
 )
-from tasks.services.discussion import StagedFile, _store_evidence, discard_staged, stage_uploads
+from tasks.services.discussion import _store_evidence, staged_evidence
 
 # --- the assignee's side -----------------------------------------------------------------------
 
@@ -34,7 +33,7 @@ from tasks.services.discussion import StagedFile, _store_evidence, discard_stage
 @transaction.atomic
 def task_start(*, task: Task | int, actor: User, expected_version: int | None = None) -> Task:
     """The assignee starts work: 待办/已退回 → 进行中."""
-    task = _begin(task, actor, expected_version, perms.can_work_task, "只有任务责任人可以办理该任务。")
+    task = _begin(task, actor, expected_version, "start")
     old = _move(task, "start")
     _save(task)
     _record(task, actor, "tasks.task.started", old)
@@ -53,19 +52,15 @@ def task_submit(
 
     The files are checked and stored first, outside the task's lock; a refused submission removes them.
     """
-    staged = stage_uploads(task, files)
-    try:
+    with staged_evidence(task, files) as staged:
         return _submit(task=task, actor=actor, note=note, staged=staged, expected_version=expected_version)
-    except BaseException:
-        discard_staged(staged)
-        raise
 
 
 @transaction.atomic
 def _submit(
     *, task: Task | int, actor: User, note: str, staged: list[StagedFile], expected_version: int | None
 ) -> Task:
-    task = _begin(task, actor, expected_version, perms.can_work_task, "只有任务责任人可以提交该任务。")
+    task = _begin(task, actor, expected_version, "submit")
     old = _move(task, "submit")
     for item in staged:
         _store_evidence(task, actor, item)
@@ -80,7 +75,6 @@ def _submit(
         text=f"{actor} 提交了任务“{task.title}”,请审核。",
         url=_task_url(task),
         plan=task.plan,
-        task=task,
         exclude=actor,
     )
     return task
@@ -92,7 +86,7 @@ def _submit(
 @transaction.atomic
 def task_close(*, task: Task | int, actor: User, comment: str = "", expected_version: int | None = None) -> Task:
     """A reviewer accepts the work: 待审核 → 已完成. The assignee is told."""
-    task = _begin(task, actor, expected_version, perms.can_review_task, "只有组长、副组长或办公室主任可以审核任务。")
+    task = _begin(task, actor, expected_version, "close")
     old = _move(task, "close")
     task.closed_at = timezone.now()
     _save(task, "closed_at")
@@ -105,9 +99,9 @@ def task_close(*, task: Task | int, actor: User, comment: str = "", expected_ver
 @transaction.atomic
 def task_return(*, task: Task | int, actor: User, reason: str, expected_version: int | None = None) -> Task:
     """A reviewer sends the work back with a reason: 待审核 → 已退回. The assignee is told."""
-    task = _begin(task, actor, expected_version, perms.can_review_task, "只有组长、副组长或办公室主任可以退回任务。")
+    task = _begin(task, actor, expected_version, "return")
     reason = _require_reason(reason, "退回理由")
-    old = _move(task, "return_")
+    old = _move(task, "return")
     task.return_reason = reason
     _save(task, "return_reason")
     _record(task, actor, "tasks.task.returned", old, reason=reason)
@@ -118,12 +112,8 @@ def task_return(*, task: Task | int, actor: User, reason: str, expected_version:
 @transaction.atomic
 def task_reopen(*, task: Task | int, actor: User, reason: str, expected_version: int | None = None) -> Task:
     """The leader reopens a closed task with a reason: 已完成 → 已退回 (back to the assignee)."""
-    task = _begin(task, actor, expected_version, perms.can_reopen_task, "只有组长可以重新打开已完成的任务。")
+    task = _begin(task, actor, expected_version, "reopen")
     reason = _require_reason(reason, "重新打开的理由")
-    if task.waived:
-        raise InvalidTransition("已豁免的任务不能重新打开。")
-    if task.assignee_id is None:
-        raise InvalidTransition("该任务没有责任人,请先分派。")
     old = _move(task, "reopen")
     task.return_reason = reason
     task.closed_at = None
@@ -136,7 +126,7 @@ def task_reopen(*, task: Task | int, actor: User, reason: str, expected_version:
 @transaction.atomic
 def task_waive(*, task: Task | int, actor: User, reason: str, expected_version: int | None = None) -> Task:
     """The leader exempts an open task with a written reason; it then counts as done (已豁免)."""
-    task = _begin(task, actor, expected_version, perms.can_waive_task, "只有组长可以豁免任务。")
+    task = _begin(task, actor, expected_version, "waive")
     reason = _require_reason(reason, "豁免理由")
     old = _move(task, "waive")
     task.waived = True

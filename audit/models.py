@@ -1,0 +1,43 @@
+"""The append-only audit trail. Rows are written only by audit.services, called by the service that
+makes a change, inside its transaction."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class AuditEntry(models.Model):
+    """One event: who did what to which object, from and to which state, why, and when.
+
+    ``plan_id`` names the plan the event belongs to (None for events outside any plan, such as a new
+    organisation or account). It is a plain number, not a foreign key: the audit trail sits below
+    every other app and outlives what it describes.
+    """
+
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    action = models.CharField("动作", max_length=64, db_index=True)
+    plan_id = models.BigIntegerField("方案ID", null=True, blank=True, db_index=True)
+    target_type = models.CharField("对象类型", max_length=32)
+    target_id = models.BigIntegerField("对象ID")
+    from_state = models.CharField("原状态", max_length=32, blank=True)
+    to_state = models.CharField("新状态", max_length=32, blank=True)
+    reason = models.TextField("原因", blank=True)
+    data = models.JSONField("数据", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "操作记录"
+        verbose_name_plural = "操作记录"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["target_type", "target_id", "created_at"], name="audit_target_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"

@@ -1,0 +1,53 @@
+"""Writing the audit trail: one append-only row per event, by the service that made the change,
+inside its transaction (never from a signal)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import models
+
+from audit.models import AuditEntry
+
+BULK_BATCH = 1000
+
+
+def audit_entry(
+    *,
+    actor: Any,
+    action: str,
+    target: models.Model,
+    plan: Any = None,
+    old: str = "",
+    new: str = "",
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """An unsaved audit row. ``plan`` is a plan, its id, or None for events outside any plan."""
+    plan_id = getattr(plan, "pk", plan)
+    return AuditEntry(
+        actor_id=getattr(actor, "pk", None),
+        action=action,
+        plan_id=plan_id,
+        target_type=target._meta.label_lower,
+        target_id=target.pk,
+        from_state=old or "",
+        to_state=new or "",
+        reason=reason or "",
+        data=data or {},
+    )
+
+
+def audit_record(**fields: Any) -> AuditEntry:
+    """Append one audit row (arguments as ``audit_entry``). The caller holds the transaction that
+    makes the change."""
+    entry = audit_entry(**fields)
+    entry.save()
+    return entry
+
+
+def audit_record_many(entries: Iterable[AuditEntry]) -> list[AuditEntry]:
+    """Append many rows built with ``audit_entry`` in a few statements (bulk paths: imports,
+    template issues). Same rows as one ``audit_record`` per event."""
+    return AuditEntry.objects.bulk_create(list(entries), batch_size=BULK_BATCH)

@@ -1,0 +1,149 @@
+"""Dashboards at scale: county, school and "我的待办" pages rendered server-side (p50/p95, queries).
+
+    python manage.py bench dashboard --schools 500 --tasks-per-school 300 --json
+
+Builds a synthetic county with plans.scale.build_scale in the configured database under a fresh
+prefix (so it can run again on the same database; the rows stay, as with seed_scale), adds a
+history of readings and audit rows so that every dashboard query has data to chew on, then renders
+each page through Django's test client (the whole middleware stack, session and all) as the
+county's admin, a school's principal and a member.
+"""
+
+from __future__ import annotations
+
+import datetime
+import gc
+import math
+import statistics
+import time
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, reset_queries
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from audit.models import AuditEntry
+from bench.scale import build_scale
+from orgs.models import User
+from plans.models import Indicator, IndicatorReading, Plan
+
+BATCH = 2000
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--schools", type=int, default=500)
+    parser.add_argument("--tasks-per-school", type=int, default=300)
+    parser.add_argument("--repeat", type=int, default=30, help="Timed renders per page (after two warm-ups).")
+    parser.add_argument("--prefix", default="", help="Code prefix of the synthetic county (default: a fresh one).")
+
+
+def _host() -> str:
+    for host in settings.ALLOWED_HOSTS:
+        host = host.lstrip(".")
+        if host and host != "*":
+            return host
+    return "localhost"
+
+
+def _enrich(prefix: str, today: datetime.date) -> None:
+    """Four more readings per indicator and twenty audit rows per plan, in bulk."""
+    indicators = list(Indicator.objects.filter(plan__school__code__startswith=f"{prefix}-").only("id", "target"))
+    readings = [
+        IndicatorReading(
+            indicator_id=ind.pk,
+            value=(ind.target * Decimal(0.8 + 0.05 * k)).quantize(Decimal("0.01")),
+            measured_on=today - datetime.timedelta(days=70 + 30 * k),
+        )
+        for ind in indicators
+        for k in range(4)
+    ]
+    IndicatorReading.objects.bulk_create(readings, batch_size=BATCH)
+    plan_ids = list(Plan.objects.filter(school__code__startswith=f"{prefix}-").values_list("pk", flat=True))
+    entries = [
+        AuditEntry(
+            action="tasks.task.closed",
+            plan_id=pid,
+            target_type="tasks.task",
+            target_id=k,
+            from_state="submitted",
+            to_state="closed",
+        )
+        for pid in plan_ids
+        for k in range(20)
+    ]
+    AuditEntry.objects.bulk_create(entries, batch_size=BATCH)
+    # Fresh bulk-loaded tables have no planner statistics yet (autovacuum gets to them minutes
+    # later); a production database has them, so measure with them.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def _measure(client: Client, url: str, repeat: int) -> dict[str, Any]:
+    secure = bool(getattr(settings, "SECURE_SSL_REDIRECT", False))
+    for _ in range(2):
+        response = client.get(url, secure=secure)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url} answered {response.status_code}")
+    reset_queries()  # the log is capped (9000): after the bulk build it is full and would count nothing
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(url, secure=secure)
+    # As planhub.asgi does once the application is loaded: what lives as long as the process is
+    # kept out of the collector's full passes.
+    gc.collect()
+    gc.freeze()
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        client.get(url, secure=secure)
+        timings.append((time.perf_counter() - started) * 1000)
+    timings.sort()
+    return {
+        "url": url,
+        "queries": len(ctx),
+        "p50_ms": round(statistics.median(timings), 1),
+        "p95_ms": round(timings[max(0, math.ceil(0.95 * len(timings)) - 1)], 1),
+        "max_ms": round(timings[-1], 1),
+        "bytes": len(response.content),
+    }
+
+
+def _client(user: User) -> Client:
+    client = Client(HTTP_HOST=_host())
+    client.force_login(user)
+    return client
+
+
+def run(options: dict[str, Any]) -> dict[str, Any]:
+    schools, per_school, repeat = options["schools"], options["tasks_per_school"], max(1, options["repeat"])
+    prefix = options.get("prefix") or f"bd{timezone.now():%y%m%d%H%M%S}"
+    today = timezone.localdate()
+    built = build_scale(schools=schools, tasks_per_school=per_school, prefix=prefix)
+    _enrich(prefix, today)
+    plan = Plan.objects.get(school__code=f"{prefix}-s0001")
+    admin = User.objects.get(username=f"{prefix}_admin")
+    principal = User.objects.get(username=f"{prefix}_s0001_0")
+    member = User.objects.get(username=f"{prefix}_s0001_3")
+    result: dict[str, Any] = {
+        "db": connection.vendor,
+        "db_version": ".".join(str(p) for p in connection.Database.sqlite_version_info)
+        if connection.vendor == "sqlite"
+        else str(connection.pg_version if hasattr(connection, "pg_version") else ""),
+        "schools": schools,
+        "tasks": built.tasks,
+        "prefix": prefix,
+        "build_s": round(built.seconds, 1),
+        "repeat": repeat,
+        "county": _measure(_client(admin), reverse("dashboards:county"), repeat),
+        "school": _measure(_client(principal), reverse("dashboards:school", args=[plan.pk]), repeat),
+    }
+    try:
+        inbox_url = reverse("tasks:inbox")
+    except NoReverseMatch:
+        result["inbox"] = None
+    else:
+        result["inbox"] = _measure(_client(member), inbox_url, repeat)
+    return result

@@ -1,0 +1,297 @@
+"""The demo county: one bureau with its supervision office, a township centre school and three
+schools, each running a plan shaped like the seed documents. Built only through services, and
+idempotent: what already exists (by organisation code, username, plan title) is left alone."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+
+from dashboards.services import indicator_report
+from orgs import services as org_services
+from orgs.models import Organisation, User
+from plans import services
+from plans.models import Plan
+from tasks import services as task_services
+from tasks.models import Task
+from tasks.services import task_create
+from workflows.services import stage_complete
+
+from excel.example_plan import INDICATORS, STAGES
+
+DEMO_PASSWORD = "Demo@2026"
+PLAN_TITLE = "义务教育优质均衡发展实施方案"
+
+ORGANISATIONS = [
+    # code, name, kind, parent code, township
+    ("sfx-jyj", "示范县教育局", Organisation.Kind.BUREAU, None, ""),
+    ("sfx-dds", "示范县教育局督导室", Organisation.Kind.SUPERVISION, "sfx-jyj", ""),
+    ("qsz-zxx", "青石镇中心学校", Organisation.Kind.CENTRE, "sfx-jyj", "青石镇"),
+    ("sfx-yz", "示范县第一中学", Organisation.Kind.SCHOOL, "sfx-jyj", "城关镇"),
+    ("sfx-syxx", "示范县实验小学", Organisation.Kind.SCHOOL, "sfx-jyj", "城关镇"),
+    ("qsz-zx", "青石镇中学", Organisation.Kind.SCHOOL, "qsz-zxx", "青石镇"),
+]
+
+OVERSEERS = [
+    # username, full name, org code, position, bureau role, superuser (the Django admin)
+    ("sysadmin", "系统管理员", "sfx-jyj", "平台运维", "", True),
+    ("jyj_admin", "王建国", "sfx-jyj", "教育局信息中心主任", User.BureauRole.ADMIN, False),
+    ("dd_inspector", "李督学", "sfx-dds", "责任督学", User.BureauRole.INSPECTOR, False),
+    ("qsz_centre", "周立新", "qsz-zxx", "中心学校校长", "", False),
+]
+
+# Seats of every school's leading group: suffix, full-name pattern, position, role, working group.
+SEATS = [
+    ("principal", "校长", "leader", None, "全面负责"),
+    ("deputy", "分管副校长", "deputy", "质量提升组", "分管教学与质量"),
+    ("deputy2", "副校长", "deputy", "资源配置组", "分管后勤与装备"),
+    ("office", "办公室主任", "office", None, "日常协调、督办、档案"),
+    ("teacher1", "教导主任", "member", "质量提升组", "课程与教学"),
+    ("teacher2", "总务主任", "member", "资源配置组", "校舍与装备"),
+    ("teacher3", "政教主任", "member", "师资建设组", "德育与控辍"),
+    ("teacher4", "年级组长", "member", "师资建设组", "教师培训"),
+    ("teacher5", "骨干教师", "member", "质量提升组", "教研与示范课"),
+]
+
+SCHOOL_STAFF = {
+    "sfx-yz": ("yz", ["张明远", "刘海涛", "陈志强", "赵丽华", "孙建平", "周晓燕", "吴国庆", "郑敏", "何静"]),
+    "sfx-syxx": ("syxx", ["黄文博", "林春梅", "杨光辉", "徐慧", "马永刚", "朱红霞", "胡晓东", "高雪", "罗丹"]),
+    "qsz-zx": ("qszx", ["梁志诚", "宋玉兰", "唐振华", "韩冬梅", "冯立军", "邓小平", "曹晓光", "彭丽", "曾凡"]),
+}
+
+
+
+@dataclass(frozen=True)
+class Window:
+    starts_on: datetime.date
+    ends_on: datetime.date
+
+
+def stage_windows(today: datetime.date) -> list[Window]:
+    """准备 ended last month, 实施 runs around today, 验收 follows."""
+    return [
+        Window(today - datetime.timedelta(days=75), today - datetime.timedelta(days=40)),
+        Window(today - datetime.timedelta(days=39), today + datetime.timedelta(days=120)),
+        Window(today + datetime.timedelta(days=121), today + datetime.timedelta(days=180)),
+    ]
+
+
+def _due_dates(window: Window, count: int) -> list[datetime.date]:
+    span = (window.ends_on - window.starts_on).days
+    return [window.starts_on + datetime.timedelta(days=round(span * (i + 1) / (count + 1))) for i in range(count)]
+
+
+def _ensure_org(code, name, kind, parent_code, township) -> Organisation:
+    org = Organisation.objects.filter(code=code).first()
+    if org is not None:
+        return org
+    parent = Organisation.objects.get(code=parent_code) if parent_code else None
+    return org_services.organisation_create(actor=None, code=code, name=name, kind=kind, parent=parent, township=township)
+
+
+_PASSWORD_HASH: list[str] = []
+
+
+def _demo_password_hash() -> str:
+    # One hash for all demo users: PBKDF2 takes a noticeable fraction of a second per call.
+    if not _PASSWORD_HASH:
+        _PASSWORD_HASH.append(make_password(DEMO_PASSWORD))
+    return _PASSWORD_HASH[0]
+
+
+def _ensure_user(username, full_name, org, position, bureau_role="", is_superuser=False) -> User:
+    user = User.objects.filter(username=username).first()
+    if user is not None:
+        return user
+    return org_services.user_create(
+        actor=None,
+        username=username,
+        password=None,
+        password_hash=_demo_password_hash(),
+        organisation=org,
+        full_name=full_name,
+        position=position,
+        bureau_role=bureau_role,
+        is_superuser=is_superuser,
+    )
+
+
+def demo_logins() -> list[tuple[str, str, str]]:
+    """(username, role, organisation) of every demo login, for the README and `make run`."""
+    bureau_roles = {User.BureauRole.ADMIN: "局管理员", User.BureauRole.INSPECTOR: "督导员"}
+    rows = [
+        (u, f"{pos} · {'系统管理员(管理后台)' if su else bureau_roles.get(role, '只读查看辖区学校')}", code)
+        for u, _, code, pos, role, su in OVERSEERS
+    ]
+    names = {code: name for code, name, *_ in ORGANISATIONS}
+    rows = [(u, r, names[c]) for u, r, c in rows]
+    role_names = {"leader": "组长", "deputy": "副组长", "office": "办公室主任", "member": "成员"}
+    for code, (prefix, _) in SCHOOL_STAFF.items():
+        for suffix, position, role, _, _ in SEATS:
+            rows.append((f"{prefix}_{suffix}", f"{position} · {role_names[role]}", names[code]))
+    return rows
+
+
+@transaction.atomic
+def seed_demo(today: datetime.date | None = None) -> dict[str, int]:
+    """Create whatever of the demo county is missing. Returns counts of what was created."""
+    today = today or timezone.localdate()
+    created = {"plans": 0}
+    orgs = {row[0]: _ensure_org(*row) for row in ORGANISATIONS}
+    for username, full_name, code, position, role, is_superuser in OVERSEERS:
+        _ensure_user(username, full_name, orgs[code], position, role, is_superuser)
+    for code, (prefix, names) in SCHOOL_STAFF.items():
+        school = orgs[code]
+        staff = {
+            suffix: _ensure_user(f"{prefix}_{suffix}", full_name, school, position)
+            for (suffix, position, *_), full_name in zip(SEATS, names, strict=False)
+        }
+        if Plan.objects.filter(school=school, title=PLAN_TITLE, year=today.year).exists():
+            continue
+        plan = _build_plan(school, staff, today)
+        _play_history(plan, staff, PROGRESS[code])
+        _report_indicators(plan, staff, READINGS.get(code, {}), today)
+        created["plans"] += 1
+    return created
+
+
+# How far each demo school has got: share of 实施 tasks closed, and whether 准备 is signed.
+PROGRESS = {"sfx-yz": (0.45, True), "sfx-syxx": (0.2, True), "qsz-zx": (0.0, False)}
+
+
+def _play_history(plan: Plan, staff: dict[str, User], progress: tuple[float, bool]) -> None:
+    """Move the demo plan along through the real services, so its history reads true."""
+    share, prep_signed = progress
+    stages = list(plan.stages.order_by("order"))
+    prep_tasks = list(Task.objects.filter(measure__stage=stages[0]).select_related("assignee").order_by("id"))
+    if not prep_signed:
+        for i, task in enumerate(prep_tasks):
+            if i % 3 == 0:
+                _close(task, staff["office"])
+            elif i % 3 == 1:
+                task_services.task_start(task=task, actor=task.assignee)
+        return
+    for task in prep_tasks:
+        _close(task, staff["office"])
+    stage_complete(stage=stages[0], actor=staff["principal"])
+    impl = list(Task.objects.filter(measure__stage=stages[1]).select_related("assignee").order_by("due_on", "id"))
+    n_closed = round(len(impl) * share)
+    for i, task in enumerate(impl):
+        if i < n_closed:
+            _close(task, staff["office"])
+        elif i == n_closed:
+            task_services.task_submit(task=task, actor=task.assignee, note="已完成,请审核。")
+            task_services.task_return(task=task, actor=staff["deputy"], reason="请补充活动照片和签到表。")
+        elif i < n_closed + 3:
+            task_services.task_submit(task=task, actor=task.assignee, note="已完成,请审核。")
+        elif i < n_closed + 7:
+            task_services.task_start(task=task, actor=task.assignee)
+    if impl:
+        task_services.comment_add(task=impl[0], actor=staff["principal"], body="做得扎实,注意把过程材料归档。")
+
+
+# Readings per school: indicator name → (value two months ago, value last week).
+READINGS = {
+    "sfx-yz": {
+        "生均校舍面积": ("13.2", "14.6"),
+        "生均图书": ("22", "26.5"),
+        "教师专科以上学历比例": ("93.5", "96.1"),
+        "初中辍学率": ("1.2", "0.8"),
+        "学生体质健康合格率": ("92", "94.3"),
+    },
+    "sfx-syxx": {
+        "生均校舍面积": ("11.8", "12.4"),
+        "生均图书": ("25.5", "27"),
+        "教师专科以上学历比例": ("97", "97.5"),
+        "学生体质健康合格率": ("95.5", "96"),
+    },
+    "qsz-zx": {"生均图书": ("18", "19.5"), "初中辍学率": ("2.6", "2.3")},
+}
+
+
+def _report_indicators(plan: Plan, staff: dict[str, User], readings: dict, today: datetime.date) -> None:
+    for indicator in plan.indicators.all():
+        values = readings.get(indicator.name)
+        if not values:
+            continue
+        for value, days_ago in zip(values, (60, 7), strict=True):
+            indicator_report(
+                actor=staff["office"],
+                indicator=indicator,
+                value=Decimal(value),
+                measured_on=today - datetime.timedelta(days=days_ago),
+                note="学校自查统计",
+            )
+
+
+def _close(task: Task, reviewer: User) -> None:
+    task_services.task_submit(task=task, actor=task.assignee, note="已完成。")
+    task_services.task_close(task=task, actor=reviewer)
+
+
+def _build_plan(school: Organisation, staff: dict[str, User], today: datetime.date) -> Plan:
+    windows = stage_windows(today)
+    plan = services.plan_create(
+        actor=None,
+        school=school,
+        title=PLAN_TITLE,
+        year=today.year,
+        summary="以办学条件、师资队伍、教育质量均衡为重点,力争到年底全面达到县域义务教育优质均衡发展评估标准。",
+        stages=[
+            services.StageSpec(name, w.starts_on, w.ends_on) for (name, _), w in zip(STAGES, windows, strict=False)
+        ],
+    )
+    groups = {
+        name: services.working_group_create(actor=None, plan=plan, name=name)
+        for name in ("资源配置组", "师资建设组", "质量提升组")
+    }
+    for suffix, _, role, group_name, duty in SEATS:
+        services.seat_set(
+            actor=None, plan=plan, user=staff[suffix], role=role, working_group=groups.get(group_name), duty=duty
+        )
+    stages = list(plan.stages.order_by("order"))
+    measures = {}
+    for stage, window, (_, measure_rows) in zip(stages, windows, STAGES, strict=False):
+        for title, owner, units, task_rows in measure_rows:
+            measure = services.measure_create(
+                actor=None,
+                stage=stage,
+                title=title,
+                owner=staff[owner],
+                responsible_units=units,
+                starts_on=window.starts_on,
+                ends_on=window.ends_on,
+            )
+            measures[title] = measure
+            for (task_title, assignee), due in zip(task_rows, _due_dates(window, len(task_rows)), strict=False):
+                task_create(
+                    actor=None,
+                    measure=measure,
+                    title=task_title,
+                    assignee=staff[assignee],
+                    starts_on=window.starts_on,
+                    due_on=due,
+                )
+    links = {
+        "生均校舍面积": "资源配置优化",
+        "生均图书": "资源配置优化",
+        "教师专科以上学历比例": "师资队伍建设",
+        "初中辍学率": "控辍保学",
+        "学生体质健康合格率": "学生体质健康促进",
+    }
+    for name, unit, direction, target in INDICATORS:
+        services.indicator_create(
+            actor=None,
+            plan=plan,
+            name=name,
+            unit=unit,
+            direction=direction,
+            target=target,
+            measure=measures.get(links.get(name, "")),
+        )
+    return plan

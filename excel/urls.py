@@ -1,0 +1,21 @@
+from django.urls import path
+
+from excel import views
+
+app_name = "excel"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("import/", views.upload, name="upload"),
+    path("import/<uuid:token>/", views.preview, name="preview"),
+    path("import/<uuid:token>/confirm/", views.confirm, name="confirm"),
+    path("templates/<int:pk>/", views.template_detail, name="template"),
+    path("templates/<int:pk>/workbook.xlsx", views.export_template_workbook, name="template_workbook"),
+    path("example.xlsx", views.example, name="example"),
+    path("plans/<int:pk>/workbook.xlsx", views.export_plan_workbook, name="plan_workbook"),
+    path("plans/<int:pk>/progress.xlsx", views.export_plan_progress, name="plan_progress"),
+    path("plans/<int:pk>/history.xlsx", views.export_plan_history, name="plan_history"),
+    path("plans/<int:pk>/evidence.xlsx", views.export_plan_evidence, name="plan_evidence"),
+    path("county/summary.xlsx", views.export_county_summary, name="county_summary"),
+    path("county/indicators.xlsx", views.export_county_indicators, name="county_indicators"),
+]

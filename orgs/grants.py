@@ -1,0 +1,66 @@
+"""Grants of organisations: how membership of an organisation becomes guardian object permissions.
+
+Everything is granted through groups, at school level, never per task: group ``org:<code>`` holds
+the users of one organisation; it (and the groups of the levels above a school) get
+``view_organisation_plans`` on the school. Plan-level grants follow leading-group seats (plans.grants).
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from orgs.models import Organisation, OrganisationGroupObjectPermission, User
+
+
+def org_group_name(org: Organisation) -> str:
+    return f"org:{org.code}"
+
+
+def permissions_of(model: type[models.Model], codenames: tuple[str, ...]) -> dict[str, Permission]:
+    """The Permission rows of ``model`` with these codenames, by codename."""
+    ct = ContentType.objects.get_for_model(model)
+    perms = Permission.objects.filter(content_type=ct, codename__in=codenames)
+    return {p.codename: p for p in perms}
+
+
+def viewer_organisations(school: Organisation) -> list[Organisation]:
+    """The school itself, every level above it, and the supervision offices of its bureau."""
+    chain = [school, *school.ancestors()]
+    offices = Organisation.objects.filter(
+        parent__in=[o for o in chain if o.kind == Organisation.Kind.BUREAU], kind=Organisation.Kind.SUPERVISION
+    )
+    return chain + list(offices)
+
+
+def ensure_org_group(org: Organisation) -> Group:
+    group, _ = Group.objects.get_or_create(name=org_group_name(org))
+    return group
+
+
+def grant_school_visibility(school: Organisation) -> None:
+    """Idempotent: let the school's own staff and its overseers see the school's plans."""
+    perm = permissions_of(Organisation, ("view_organisation_plans",))["view_organisation_plans"]
+    for viewer in viewer_organisations(school):
+        group = ensure_org_group(viewer)
+        OrganisationGroupObjectPermission.objects.get_or_create(group=group, permission=perm, content_object=school)
+
+
+def resync_school_visibility(school: Organisation) -> None:
+    """After a school moved in the tree: drop its viewer grants and grant them again."""
+    OrganisationGroupObjectPermission.objects.filter(
+        content_object=school, permission__codename="view_organisation_plans"
+    ).delete()
+    if school.kind == Organisation.Kind.SCHOOL:
+        grant_school_visibility(school)
+
+
+def sync_user_organisation(user: User) -> None:
+    """Idempotent: the user is in exactly the group of their own organisation."""
+    stale = user.groups.filter(name__startswith="org:")
+    if user.organisation_id is not None:
+        group = ensure_org_group(user.organisation)
+        stale = stale.exclude(pk=group.pk)
+        user.groups.add(group)
+    user.groups.remove(*stale)

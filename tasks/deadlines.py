@@ -1,0 +1,218 @@
+"""The deadline engine (到期提醒, 逾期提醒, 逾期升级) and the office's manual 催办.
+
+Every reminder is a Reminder row (shown on the task) plus notifications. The engine is idempotent
+by construction: the row's unique constraint admits one reminder per (task, kind, step, due date),
+and the notification is only written in the same savepoint as a row that was actually inserted.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from notifications.models import Notification
+from notifications.services import notify
+from audit.services import audit_record
+from core.errors import DomainError
+from plans.models import LeadingGroupMember, Measure, Plan
+from tasks.models import Reminder, Task
+from tasks.rules import check_task_action
+
+logger = logging.getLogger(__name__)
+
+Role = LeadingGroupMember.Role
+
+# Tasks waiting for review are with the reviewers, not the assignee: they are not chased.
+CHASED_STATUSES = (Task.Status.UNASSIGNED, Task.Status.ASSIGNED, Task.Status.IN_PROGRESS, Task.Status.RETURNED)
+LIVE_PLAN_STATUSES = (Plan.Status.ACTIVE, Plan.Status.ACCEPTANCE, Plan.Status.RECTIFYING)
+# A second manual 催办 of the same task within this window is refused (double clicks, impatience).
+NUDGE_COOLDOWN = datetime.timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    """A reminder the engine owes for one task today."""
+
+    task: Task
+    kind: str
+    step: int
+    recipients: tuple[Any, ...]
+    notification_kind: str
+    text: str
+
+    @property
+    def key(self) -> tuple[int, str, int, datetime.date | None]:
+        return (self.task.pk, self.kind, self.step, self.task.due_on)
+
+
+@dataclass
+class ScanResult:
+    today: datetime.date
+    tasks_checked: int = 0
+    sent: Counter = field(default_factory=Counter)
+
+    @property
+    def total(self) -> int:
+        return sum(self.sent.values())
+
+
+def scan_deadlines(*, today: datetime.date | None = None) -> ScanResult:
+    """Send every reminder due by ``today`` (local date) that was not sent before; returns counts.
+
+    Safe to run at any time, twice, or in two processes at once: nothing is sent twice.
+    """
+    today = today or timezone.localdate()
+    horizon = today + datetime.timedelta(days=max(settings.DEADLINE_REMIND_DAYS))
+    tasks = list(
+        Task.objects.filter(
+            due_on__isnull=False,
+            due_on__lte=horizon,
+            waived=False,
+            status__in=CHASED_STATUSES,
+            plan__status__in=LIVE_PLAN_STATUSES,
+        ).select_related("plan", "assignee")
+    )
+    result = ScanResult(today=today, tasks_checked=len(tasks))
+    if not tasks:
+        return result
+    sent_before = set(
+        Reminder.objects.filter(task__in=[t.pk for t in tasks])
+        .exclude(kind=Reminder.Kind.MANUAL)
+        .values_list("task_id", "kind", "step", "due_on")
+    )
+    seats = _seats_by_plan({t.plan_id for t in tasks})
+    for task in tasks:
+        for due in reminders_due(task, today, seats.get(task.plan_id, {})):
+            if due.key not in sent_before and _record(due):
+                result.sent[due.kind] += 1
+    return result
+
+
+def reminders_due(task: Task, today: datetime.date, seats: dict[str, list[Any]]) -> list[DueReminder]:
+    """The reminders a task deserves on ``today`` (pure: no queries). ``seats`` maps a leading-group
+    role to its users."""
+    office, leader = tuple(seats.get(Role.OFFICE, [])), tuple(seats.get(Role.LEADER, []))
+    owner = (task.assignee,) if task.assignee_id else office
+    who = str(task.assignee) if task.assignee_id else "未分派"
+    due_text = f"{task.due_on:%Y-%m-%d}"
+    days_left = (task.due_on - today).days
+    if days_left >= 0:
+        step = min((d for d in settings.DEADLINE_REMIND_DAYS if days_left <= d), default=None)
+        if step is None:
+            return []
+        when = "今天到期" if days_left == 0 else f"还有{days_left}天到期"
+        text = f"任务“{task.title}”{when}（截止{due_text}），请抓紧办理。"
+        return [DueReminder(task, Reminder.Kind.DUE_SOON, step, owner, Notification.Kind.DUE_SOON, text)]
+    late = -days_left
+    due = [
+        DueReminder(
+            task,
+            Reminder.Kind.OVERDUE,
+            0,
+            owner,
+            Notification.Kind.OVERDUE,
+            f"任务“{task.title}”已逾期{late}天（截止{due_text}），请尽快办理。",
+        )
+    ]
+    escalation = f"{who}的任务“{task.title}”已逾期{late}天（截止{due_text}），请督促办理。"
+    # An unassigned task already goes to the office as its owner: no second message to it.
+    if late >= max(1, settings.DEADLINE_ESCALATE_OFFICE_DAYS) and task.assignee_id:
+        due.append(
+            DueReminder(task, Reminder.Kind.ESCALATED_OFFICE, 0, office, Notification.Kind.ESCALATION, escalation)
+        )
+    if late >= max(1, settings.DEADLINE_ESCALATE_LEADER_DAYS):
+        due.append(
+            DueReminder(task, Reminder.Kind.ESCALATED_LEADER, 0, leader, Notification.Kind.ESCALATION, escalation)
+        )
+    return due
+
+
+def _seats_by_plan(plan_ids: set[int]) -> dict[int, dict[str, list[Any]]]:
+    seats: dict[int, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    rows = LeadingGroupMember.objects.filter(plan_id__in=plan_ids, role__in=[Role.OFFICE, Role.LEADER])
+    for seat in rows.select_related("user").order_by("id"):
+        seats[seat.plan_id][seat.role].append(seat.user)
+    return seats
+
+
+def _record(due: DueReminder) -> bool:
+    """Insert the reminder row and its notifications in one savepoint; False if it already existed
+    (another scanner won the race) or there is nobody to tell yet (retried on the next scan)."""
+    recipients = [u for u in due.recipients if u is not None and u.is_active]
+    if not recipients:
+        return False
+    try:
+        with transaction.atomic():
+            reminder = Reminder.objects.create(task=due.task, kind=due.kind, step=due.step, due_on=due.task.due_on)
+            reminder.recipients.set(recipients)
+            notify(
+                recipients=recipients,
+                kind=due.notification_kind,
+                text=due.text,
+                plan=due.task.plan,
+                url=task_url(due.task),
+            )
+    except IntegrityError:
+        logger.info("reminder %s already sent by another scanner", due.key)
+        return False
+    return True
+
+
+@transaction.atomic
+def task_nudge(*, actor: Any, task: Task, note: str = "") -> Reminder:
+    """The office (or leader, deputy) chases the assignee of an open task by hand (人工催办).
+
+    Records a 催办 entry and an audit row, and notifies the assignee after commit. Refused for a
+    finished, submitted or unassigned task, for one's own task, and within NUDGE_COOLDOWN of the
+    previous manual 催办 of the same task.
+    """
+    # Lock only the task row (PostgreSQL refuses FOR UPDATE across the nullable assignee join): two
+    # managers clicking 催办 at once queue here, and the second one meets the cooldown.
+    task = Task.objects.select_for_update(of=("self",)).select_related("plan", "assignee").get(pk=task.pk)
+    task.measure = Measure.objects.select_related("stage").get(pk=task.measure_id)
+    check_task_action(actor, task, "nudge")
+    _guard_nudge(actor, task)
+    note = " ".join((note or "").split())[:200]
+    reminder = Reminder.objects.create(task=task, kind=Reminder.Kind.MANUAL, due_on=task.due_on, actor=actor, note=note)
+    reminder.recipients.set([task.assignee])
+    audit_record(
+        actor=actor,
+        action="tasks.task.nudged",
+        target=task,
+        plan=task.plan,
+        reason=note,
+        data={"assignee": task.assignee.username, "reminder": reminder.pk},
+    )
+    due = f"，截止{task.due_on:%Y-%m-%d}" if task.due_on else ""
+    text = f"{actor}催办：请尽快办理任务“{task.title}”{due}。" + (f"附言：{note}" if note else "")
+    notify(
+        recipients=[task.assignee], kind=Notification.Kind.NUDGE, text=text, url=task_url(task), plan=task.plan, exclude=actor
+    )
+    return reminder
+
+
+def _guard_nudge(actor: Any, task: Task) -> None:
+    """What the rule cannot know: the actor's own task, and the cooldown."""
+    if task.assignee_id == actor.pk:
+        raise DomainError("不能催办自己承担的任务。")
+    last = (
+        Reminder.objects.filter(task=task, kind=Reminder.Kind.MANUAL)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if last is not None and timezone.now() - last < NUDGE_COOLDOWN:
+        local = timezone.localtime(last)
+        raise DomainError(f"{local:%H:%M} 刚催办过该任务，请{int(NUDGE_COOLDOWN.total_seconds() // 60)}分钟后再试。")
+
+
+def task_url(task: Task) -> str:
+    return reverse("tasks:task_detail", args=[task.pk])
