@@ -290,6 +290,8 @@ def cleanup(prefix: str) -> None:
         users = User.objects.filter(organisation_id__in=orgs)
         AuditEntry.objects.filter(actor__in=users).delete()
         AuditEntry.objects.filter(target_type="orgs.organisation", target_id__in=orgs).delete()
+        AuditEntry.objects.filter(target_type="orgs.user", target_id__in=users.values("pk")).delete()
+        AuditEntry.objects.filter(plan_id__in=plans).delete()
         for start in range(0, len(plans), 100):
             chunk = plans[start : start + 100]
             Task.objects.filter(plan_id__in=chunk).delete()

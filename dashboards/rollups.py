@@ -35,6 +35,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from plans.models import Measure, Stage
+from tasks.models import Task
 
 ZERO = Decimal(0)
 
@@ -162,8 +163,6 @@ def _is_behind(percent: float, expected: float | None, margin: float) -> bool:
 
 def _measure_figures_queryset(plan_ids: list[int], today: datetime.date):
     """measure_id, n, n_done, n_overdue, w, w_done: one aggregate over the plans' tasks."""
-    from tasks.models import Task
-
     done_q = Q(status=Task.Status.CLOSED) | Q(waived=True)
     return (
         Task.objects.filter(plan_id__in=plan_ids)

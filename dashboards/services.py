@@ -16,7 +16,7 @@ from django.utils import timezone
 from audit.services import audit_record
 from core.errors import DomainError, NotAllowed
 from core.uploads import StagedFile, staged_uploads
-from notifications.push import plan_changed
+from notifications import push
 from plans.models import Indicator, IndicatorReading, Plan
 from plans.permissions import can_work_on_plan
 
@@ -120,5 +120,5 @@ def _indicator_report(
             "evidence": file.original_name if file else "",
         },
     )
-    transaction.on_commit(lambda: plan_changed(plan.pk))
+    transaction.on_commit(lambda: push.plan_changed(plan.pk))
     return reading

@@ -41,19 +41,14 @@ from orgs.models import Organisation, User
 from orgs.selectors import visible_schools
 from plans.models import Indicator, IndicatorReading, LeadingGroupMember, Measure, Plan, Stage, indicator_met
 from plans.selectors import visible_plans
+from tasks.models import Evidence, Task
 
 DIRECTION_LABELS = dict(Indicator.Direction.choices)
 BATCH = 5000
 
 
-def _task_model():
-    from tasks.models import Task
-
-    return Task
-
-
 def _status_labels() -> dict[str, str]:
-    return dict(_task_model().Status.choices)
+    return dict(Task.Status.choices)
 
 
 # --- the plan workbook (the import format) -------------------------------------------------------
@@ -97,7 +92,7 @@ def spec_of_plan(plan: Plan) -> WorkbookSpec:
         return Slot(role="" if group else seats.get(user.pk, "") if user else "", group=group, person=person(user))
 
     tasks = defaultdict(list)
-    for task in _task_model().objects.filter(plan=plan).select_related("assignee").order_by("order", "id"):
+    for task in Task.objects.filter(plan=plan).select_related("assignee").order_by("order", "id"):
         tasks[task.measure_id].append(task)
     spec = WorkbookSpec(title=plan.title)
     measures = Measure.objects.filter(stage__plan=plan).select_related("owner", "working_group").order_by("order", "id")
@@ -233,7 +228,7 @@ def plan_progress_book(plan: Plan, today: datetime.date | None = None) -> XlsxBo
     book = XlsxBook()
     sheet = book.sheet("方案进度", PROGRESS_COLUMNS)
     tasks = defaultdict(list)
-    for task in _task_model().objects.filter(plan=plan).select_related("assignee").order_by("order", "id"):
+    for task in Task.objects.filter(plan=plan).select_related("assignee").order_by("order", "id"):
         tasks[task.measure_id].append(task)
     measures = (
         Measure.objects.filter(stage__plan=plan)
@@ -394,7 +389,6 @@ def _summary_rows(user: Any, plans: list[Plan], today: datetime.date) -> list[li
 
 
 def _detail_rows(plans: list[Plan], today: datetime.date) -> Iterator[tuple]:
-    Task = _task_model()
     labels = _status_labels()
     closed = Task.Status.CLOSED
     heads = {p.pk: (p.school.township, p.school.name, p.title) for p in plans}
@@ -555,8 +549,6 @@ EVIDENCE_COLUMNS = [
 
 def evidence_book(plan: Plan) -> XlsxBook:
     """The evidence catalogue (佐证材料目录): every file of every task, in plan order."""
-    from tasks.models import Evidence
-
     book = XlsxBook()
     sheet = book.sheet("佐证材料目录", EVIDENCE_COLUMNS)
     rows = (

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from orgs.models import Organisation
-from orgs.permissions import can_administer, is_bureau_user, is_overseer
+from orgs.permissions import can_administer, is_overseer, user_bureau
 from plans.models import Plan, PlanTemplate
 from plans.permissions import can_manage_plan_tasks, can_view_plan
 

@@ -17,6 +17,8 @@ import zipfile
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from openpyxl import xml as openpyxl_xml
+
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
 MAX_RATIO = 100
@@ -49,9 +51,7 @@ class Inspection:
 
 def assert_defused() -> None:
     """openpyxl must parse through defusedxml; refuse to read any workbook otherwise."""
-    from openpyxl.xml import DEFUSEDXML
-
-    if not DEFUSEDXML:
+    if not openpyxl_xml.DEFUSEDXML:
         raise WorkbookRefused("服务器缺少 defusedxml 组件,已停止读取 Excel 文件。请联系系统管理员。")
 
 

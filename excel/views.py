@@ -14,7 +14,7 @@ from core.errors import DomainError
 from excel import exports, permissions, services
 from excel.example import example_workbook
 from excel.forms import IssueForm, UploadForm, importable_plans, importable_schools
-from excel.importer import Target
+from excel.importer import Target, resolve
 from excel.models import WorkbookImport
 from excel.safety import MAX_FILE_BYTES, WorkbookRefused
 from excel.spec import WorkbookSpec, problems_from_json
@@ -127,8 +127,6 @@ def preview(request: HttpRequest, token) -> HttpResponse:
     resolution = None
     if row.status == WorkbookImport.Status.PREVIEWED:
         # Re-resolved on every view: the page shows the leading group as it is now.
-        from excel.importer import resolve
-
         resolution = resolve(spec, services.target_of(row), sha256=row.source_sha256)
     rows = _structure_rows(spec, resolution)
     return render(

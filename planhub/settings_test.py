@@ -8,7 +8,10 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ.setdefault("HTTPS", "0")
 
 from planhub.settings import *  # noqa: E402,F403
-from planhub.settings import DATABASES  # noqa: E402
+from planhub.settings import DATABASES, INSTALLED_APPS  # noqa: E402
+
+# The benchmarks' own tests run their commands (seed_scale, bench ...).
+INSTALLED_APPS = [*INSTALLED_APPS, "bench"]
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {

@@ -8,6 +8,7 @@ import datetime
 import factory
 from django.utils import timezone
 
+from orgs import services as org_services
 from plans import services
 from orgs.models import Organisation, User
 from plans.models import LeadingGroupMember, Plan
@@ -28,7 +29,7 @@ class OrganisationFactory(factory.Factory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        return services.organisation_create(actor=None, **kwargs)
+        return org_services.organisation_create(actor=None, **kwargs)
 
 
 class UserFactory(factory.Factory):
@@ -44,7 +45,7 @@ class UserFactory(factory.Factory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        return services.user_create(actor=None, password=PASSWORD, **kwargs)
+        return org_services.user_create(actor=None, password=PASSWORD, **kwargs)
 
 
 class PlanFactory(factory.Factory):

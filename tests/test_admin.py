@@ -69,7 +69,7 @@ def test_people_and_schools_edited_in_the_admin_keep_their_grants(client, county
     client.force_login(root)
     teacher = county.a.staff
     response = client.post(
-        f"/admin/plans/user/{teacher.pk}/change/",
+        f"/admin/orgs/user/{teacher.pk}/change/",
         {
             "username": teacher.username,
             "full_name": teacher.full_name,
@@ -87,7 +87,7 @@ def test_people_and_schools_edited_in_the_admin_keep_their_grants(client, county
     # school b moves from the centre school to directly under the bureau: the centre loses sight of it
     school = county.b.school
     response = client.post(
-        f"/admin/plans/organisation/{school.pk}/change/",
+        f"/admin/orgs/organisation/{school.pk}/change/",
         {
             "code": school.code,
             "name": school.name,

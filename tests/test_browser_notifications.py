@@ -72,7 +72,7 @@ def test_member_sees_badge_and_toast_without_reload(county, two_browsers, tmp_pa
     member_page.wait_for_selector("#notif[data-state=live]")
     member_page.wait_for_function(f"document.getElementById('notif-badge').textContent === '{unread_before}'")
     browser_login(office_page, a.office.username, PASSWORD)
-    office_page.goto(f"/notifications/tasks/{task.pk}/")
+    office_page.goto(f"/tasks/{task.pk}/reminders/")
     member_page.evaluate("window.__loads = performance.getEntriesByType('navigation').length")
 
     office_page.fill("input[name=note]", "请今天上传文件")

@@ -16,7 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tasks.deadlines import scan_deadlines, task_nudge
-from notifications.models import Notification, Reminder
+from notifications.models import Notification
+from tasks.models import Reminder
 from core.errors import DomainError, InvalidTransition, NotAllowed
 from audit.models import AuditEntry
 from tasks.models import Task
@@ -38,8 +39,9 @@ def day(offset: int) -> datetime.date:
     return timezone.localdate() + datetime.timedelta(days=offset)
 
 
-def sent(**filters) -> set[tuple[str, str]]:
-    return set(Notification.objects.filter(**filters).values_list("recipient__username", "kind"))
+def sent(task, **filters) -> set[tuple[str, str]]:
+    rows = Notification.objects.filter(url=f"/tasks/{task.pk}/", **filters)
+    return set(rows.values_list("recipient__username", "kind"))
 
 
 def test_overdue_task_reminds_assignee_and_escalates_to_office_after_a_day(county):
@@ -70,7 +72,7 @@ def test_due_soon_three_days_then_one_day_before(county):
     assert scan_deadlines(today=day(5)).sent[R.DUE_SOON] == 0  # due today: the 1-day one was sent
     steps = sorted(Reminder.objects.filter(task=a.tasks[0], kind=R.DUE_SOON).values_list("step", flat=True))
     assert steps == [1, 3]
-    texts = list(Notification.objects.filter(task=a.tasks[0]).order_by("id").values_list("text", flat=True))
+    texts = list(Notification.objects.filter(url=f"/tasks/{a.tasks[0].pk}/").order_by("id").values_list("text", flat=True))
     assert "还有3天到期" in texts[0] and "还有1天到期" in texts[1]
 
 
@@ -78,7 +80,7 @@ def test_a_late_first_scan_sends_only_the_nearest_due_soon_reminder(county):
     result = scan_deadlines(today=day(5))  # first scan on the due date itself
     assert result.sent[R.DUE_SOON] == 1
     assert Reminder.objects.get(task=county.a.tasks[0], kind=R.DUE_SOON).step == 1
-    assert "今天到期" in Notification.objects.get(task=county.a.tasks[0]).text
+    assert "今天到期" in Notification.objects.get(url=f"/tasks/{county.a.tasks[0].pk}/").text
 
 
 def test_escalation_to_the_leader_after_three_days(county):
@@ -111,7 +113,7 @@ def test_an_unassigned_overdue_task_goes_to_the_office_as_its_owner(county):
     scan_deadlines()
     assert sent(task=a.tasks[2]) == {("a_office", K.OVERDUE), ("a_leader", K.ESCALATION)}
     assert not Reminder.objects.filter(task=a.tasks[2], kind=R.ESCALATED_OFFICE).exists()
-    assert "未分派" in Notification.objects.get(task=a.tasks[2], recipient=a.leader).text
+    assert "未分派" in Notification.objects.get(url=f"/tasks/{a.tasks[2].pk}/", recipient=a.leader).text
 
 
 def test_a_new_due_date_is_a_new_deadline(county):
@@ -172,7 +174,7 @@ def test_office_nudges_the_assignee(county, django_capture_on_commit_callbacks):
     assert (reminder.kind, reminder.actor, reminder.note) == (R.MANUAL, a.office, "请周五前 完成")
     assert list(reminder.recipients.all()) == [a.member]
     entry = AuditEntry.objects.get(action="tasks.task.nudged", target_id=task.pk)
-    assert entry.actor == a.office and entry.plan == a.plan and entry.data["assignee"] == "a_member"
+    assert entry.actor == a.office and entry.plan_id == a.plan.pk and entry.data["assignee"] == "a_member"
     note = Notification.objects.get(recipient=a.member, kind=K.NUDGE)
     assert "催办" in note.text and "附言：请周五前 完成" in note.text and note.url == f"/tasks/{task.pk}/"
     assert callbacks, "the push is scheduled after commit"
@@ -230,26 +232,26 @@ def test_nudge_view_and_reminders_block(client, county):
     a = county.a
     task = a.tasks[1]
     scan_deadlines()
-    page = reverse("notifications:task_reminders", args=[task.pk])
+    page = reverse("tasks:task_reminders", args=[task.pk])
     body = login(client, a.office).get(page).content.decode()
     assert "逾期提醒" in body and "逾期升级至办公室" in body and "data-nudge" in body
-    response = client.post(reverse("notifications:task_nudge", args=[task.pk]), {"note": "今天内完成", "next": page})
+    response = client.post(reverse("tasks:task_nudge", args=[task.pk]), {"note": "今天内完成", "next": page})
     assert response.status_code == 302 and response["Location"] == page
     assert Reminder.objects.filter(task=task, kind=R.MANUAL, note="今天内完成").exists()
     body = client.get(page).content.decode()
     assert "人工催办" in body and "今天内完成" in body
-    response = client.post(reverse("notifications:task_nudge", args=[task.pk]), follow=True)
+    response = client.post(reverse("tasks:task_nudge", args=[task.pk]), follow=True)
     assert "刚催办过" in response.content.decode()
 
 
 def test_nudge_view_refuses_members_and_hides_other_schools(client, county):
     task = county.a.tasks[0]
     login(client, county.a.member)
-    assert "data-nudge" not in client.get(reverse("notifications:task_reminders", args=[task.pk])).content.decode()
-    assert client.post(reverse("notifications:task_nudge", args=[task.pk])).status_code == 403
+    assert "data-nudge" not in client.get(reverse("tasks:task_reminders", args=[task.pk])).content.decode()
+    assert client.post(reverse("tasks:task_nudge", args=[task.pk])).status_code == 403
     login(client, county.c.office)
-    assert client.post(reverse("notifications:task_nudge", args=[task.pk])).status_code == 404
-    assert client.get(reverse("notifications:task_reminders", args=[task.pk])).status_code == 404
+    assert client.post(reverse("tasks:task_nudge", args=[task.pk])).status_code == 404
+    assert client.get(reverse("tasks:task_reminders", args=[task.pk])).status_code == 404
     assert not Reminder.objects.exists()
 
 
@@ -258,7 +260,7 @@ def test_the_template_tag_renders_the_same_block(rf, county):
 
     request = rf.get("/")
     request.user = county.a.office
-    html = Template("{% load notification_tags %}{% task_reminders task %}").render(
+    html = Template("{% load task_reminders %}{% task_reminders task %}").render(
         Context({"request": request, "task": county.a.tasks[0], "csrf_token": "t"})
     )
     assert "催办记录" in html and "data-nudge" in html

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from plans import benchmarks_excel
+from bench import excel as benchmarks_excel
 from audit.models import AuditEntry
 from orgs.models import Organisation, User
 from plans.models import Plan

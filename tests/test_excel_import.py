@@ -103,9 +103,9 @@ def test_import_creates_everything_and_maps_role_slots(county):
         ("校舍达标", Decimal("10"), True),
         ("食堂达标", Decimal("5"), False),
     ]
-    imported = AuditEntry.objects.get(action="plans.plan.imported", plan=plan)
+    imported = AuditEntry.objects.get(action="plans.plan.imported", plan_id=plan.pk)
     assert imported.actor == county.bureau_admin and imported.data["tasks"] == 6
-    assert AuditEntry.objects.filter(action="tasks.task.created", plan=plan).count() == 6
+    assert AuditEntry.objects.filter(action="tasks.task.created", plan_id=plan.pk).count() == 6
 
 
 def test_dry_run_writes_nothing_but_reports_everything(county):
@@ -312,4 +312,4 @@ def test_command_as_a_user_checks_permission(county, tmp_path):
     assert snapshot() == before
     call_command("import_plan", str(path), "--school", "a", "--title", "局管理员导入", "--as-user", "bureau_admin")
     plan = Plan.objects.get(title="局管理员导入")
-    assert AuditEntry.objects.get(action="plans.plan.imported", plan=plan).actor == county.bureau_admin
+    assert AuditEntry.objects.get(action="plans.plan.imported", plan_id=plan.pk).actor == county.bureau_admin

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from acceptance import services as acceptance_services
 from plans import services as plan_services
 from excel import services
 from excel.exports import plan_workbook, spec_of_plan
@@ -108,7 +109,7 @@ def rich_plan(county) -> Plan:
     plan_services.indicator_create(
         actor=None, plan=plan, name="增长率", unit="%", direction="ge", target=Decimal("150")
     )
-    services.criterion_create(actor=None, plan=plan, category="", point="+附加项", max_score=Decimal("2.5"))
+    acceptance_services.criterion_create(actor=None, plan=plan, category="", point="+附加项", max_score=Decimal("2.5"))
     return plan
 
 

@@ -74,7 +74,7 @@ def test_preview_then_confirm_imports_once(client, county):
     assert Plan.objects.filter(title="网页导入").count() == 1 and Task.objects.count() == before_tasks + 6
     row.refresh_from_db()
     assert (row.status, row.plan) == (WorkbookImport.Status.IMPORTED, plan)
-    assert AuditEntry.objects.filter(action="plans.plan.imported", plan=plan).count() == 1
+    assert AuditEntry.objects.filter(action="plans.plan.imported", plan_id=plan.pk).count() == 1
     assert "已导入" in client.get(reverse("excel:preview", args=[row.token])).content.decode()
 
 

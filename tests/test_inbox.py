@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tasks import services
-from tasks.selectors import inbox_counts
+from workflows.selectors import inbox_counts
 from tests.factories import PASSWORD
 from tests.workflow_helpers import to_state
 
@@ -25,7 +25,7 @@ def login(client, user):
 def test_member_sees_tasks_to_do_overdue_first(client, county):
     a = county.a
     login(client, a.member2)
-    body = client.get(reverse("tasks:inbox")).content.decode()
+    body = client.get(reverse("inbox")).content.decode()
     assert "召开会议" in body and "逾期2天" in body
     assert "印发文件" not in body  # someone else's
     assert "补充图书" not in body  # in a stage not yet open
@@ -35,7 +35,7 @@ def test_reviewer_sees_submitted_tasks_and_the_leader_sees_gates(client, county)
     a = county.a
     to_state(a, "submitted")
     login(client, a.office)
-    body = client.get(reverse("tasks:inbox")).content.decode()
+    body = client.get(reverse("inbox")).content.decode()
     assert "待我审核" in body and "印发文件" in body
     services.task_close(task=a.tasks[0], actor=a.office)
     services.task_submit(task=a.tasks[1], actor=a.member2)
@@ -43,7 +43,7 @@ def test_reviewer_sees_submitted_tasks_and_the_leader_sees_gates(client, county)
     services.task_waive(task=a.tasks[2], actor=a.leader, reason="不适用")
     client.logout()
     login(client, a.leader)
-    body = client.get(reverse("tasks:inbox")).content.decode()
+    body = client.get(reverse("inbox")).content.decode()
     assert "待签署的阶段关口" in body and "准备阶段" in body
     assert inbox_counts(a.leader) == 1
 
@@ -57,7 +57,7 @@ def test_header_shows_the_inbox_count(client, county):
 def test_other_school_work_never_shows(client, county):
     to_state(county.b, "submitted")
     login(client, county.a.office)
-    body = client.get(reverse("tasks:inbox")).content.decode()
+    body = client.get(reverse("inbox")).content.decode()
     assert "b学校" not in body
 
 
@@ -72,7 +72,7 @@ def test_inbox_query_count_does_not_grow_with_the_work(client, county):
     login(client, a.office)
     services.task_assign(task=a.tasks[2], actor=a.office, assignee=a.office)
     to_state(a, "submitted")
-    small = _queries(client, reverse("tasks:inbox"))
+    small = _queries(client, reverse("inbox"))
     today = timezone.localdate()
     for i in range(40):
         task = services.task_create(
@@ -84,6 +84,6 @@ def test_inbox_query_count_does_not_grow_with_the_work(client, county):
         )
         if i % 2:
             services.task_submit(task=task, actor=a.office)
-    large = _queries(client, reverse("tasks:inbox"))
+    large = _queries(client, reverse("inbox"))
     assert large == small
     assert large <= 12

@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from plans import services
 from core.errors import DomainError, NotAllowed
-from dashboards.indicators import format_number, indicator_status
-from plans.services import indicator_report
+from dashboards.formatting import format_number
+from dashboards.indicators import indicator_status
+from dashboards.services import indicator_report
 from audit.models import AuditEntry
 from plans.models import Indicator, IndicatorReading, Plan
 
@@ -91,8 +92,10 @@ def test_values_are_rounded_to_four_places(county):
 @pytest.mark.parametrize(
     ("upload", "message"),
     [
-        (SimpleUploadedFile("run.exe", b"MZ"), "只接受"),
+        (SimpleUploadedFile("run.exe", b"MZ"), "不支持"),
         (SimpleUploadedFile("empty.pdf", b""), "空文件"),
+        # One upload policy with task evidence (core.uploads): the content must match the extension.
+        (SimpleUploadedFile("renamed.pdf", b"MZ\x90\x00 not a pdf"), "不符"),
     ],
 )
 def test_bad_evidence_is_refused(county, upload, message):
@@ -105,7 +108,7 @@ def test_bad_evidence_is_refused(county, upload, message):
 
 def test_oversized_evidence_is_refused(county, settings):
     settings.EVIDENCE_MAX_BYTES = 10
-    with pytest.raises(DomainError, match="不能超过"):
+    with pytest.raises(DomainError, match="超过"):
         indicator_report(
             actor=county.a.member, indicator=county.a.indicator, value=1, measured_on=TODAY(), evidence=pdf(size=100)
         )
@@ -179,3 +182,14 @@ def test_format_number_never_shows_exponents_or_trailing_zeros():
     assert format_number(Decimal("-0.00001")) == "0"
     assert format_number(Decimal("2.345"), 2) == "2.35"
     assert format_number(None) == "—"
+
+
+def test_a_refused_report_leaves_no_stored_file(county, settings, tmp_path):
+    """The evidence is stored before the transaction; a report refused after that removes it again."""
+    settings.MEDIA_ROOT = tmp_path
+    with pytest.raises(DomainError, match="负数"):
+        indicator_report(
+            actor=county.a.member, indicator=county.a.indicator, value=-1, measured_on=TODAY(), evidence=pdf()
+        )
+    assert not IndicatorReading.objects.exists()
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []

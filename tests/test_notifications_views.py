@@ -39,8 +39,8 @@ def test_every_page_header_has_the_live_badge(client, county):
 
 def test_inbox_lists_own_notifications_with_filters(client, county):
     a = county.a
-    notify(recipients=[a.member], kind=K.COMMENT, text="评论甲", task=a.tasks[0])
-    notify(recipients=[a.member], kind=K.OVERDUE, text="逾期乙", task=a.tasks[0])
+    notify(recipients=[a.member], kind=K.COMMENT, text="评论甲", url=f"/tasks/{a.tasks[0].pk}/", plan=a.tasks[0].plan)
+    notify(recipients=[a.member], kind=K.OVERDUE, text="逾期乙", url=f"/tasks/{a.tasks[0].pk}/", plan=a.tasks[0].plan)
     notify(recipients=[a.member2], kind=K.COMMENT, text="别人的通知")
     login(client, a.member)
     body = client.get(reverse("notifications:inbox")).content.decode()
@@ -54,7 +54,7 @@ def test_inbox_lists_own_notifications_with_filters(client, county):
 def test_feed_returns_count_and_newest_items(client, county):
     a = county.a
     for i in range(10):
-        notify(recipients=[a.member], kind=K.COMMENT, text=f"第{i}条", task=a.tasks[0])
+        notify(recipients=[a.member], kind=K.COMMENT, text=f"第{i}条", url=f"/tasks/{a.tasks[0].pk}/", plan=a.tasks[0].plan)
     data = login(client, a.member).get(reverse("notifications:feed")).json()
     assert data["unread"] == 10 and len(data["items"]) == 8
     assert data["items"][0]["text"] == "第9条" and data["latest_id"] == data["items"][0]["id"]

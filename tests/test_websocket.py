@@ -119,7 +119,7 @@ def test_a_user_gets_their_own_notification_and_nobody_else_does(county):
         overseer, ok3, _ = await open_socket(county.bureau_admin)
         assert ok1 and ok2 and ok3
         (row,) = await database_sync_to_async(create)(
-            recipients=[a.member], kind=K.TASK_ASSIGNED, text="您有新任务", task=a.tasks[0]
+            recipients=[a.member], kind=K.TASK_ASSIGNED, text="您有新任务", url=f"/tasks/{a.tasks[0].pk}/", plan=a.plan
         )
         message = await mine.receive_json_from(timeout=2)
         assert message["type"] == "notification" and isinstance(message["ts"], float)

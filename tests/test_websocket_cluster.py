@@ -15,7 +15,8 @@ import pytest
 from django.conf import settings
 
 from bench.harness import AsgiServer, database_env, session_key_for
-from notifications.models import Notification, Reminder
+from notifications.models import Notification
+from tasks.models import Reminder
 
 pytestmark = [
     pytest.mark.concurrency,
@@ -46,7 +47,7 @@ def two_servers(transactional_db, tmp_path):
 def post_nudge(server: AsgiServer, session_key: str, task_id: int) -> int:
     csrf = secrets.token_hex(16)  # a 32-character secret sent as cookie and header, as Django expects
     request = urllib.request.Request(
-        f"{server.url}/notifications/tasks/{task_id}/nudge/",
+        f"{server.url}/tasks/{task_id}/nudge/",
         data=b"note=%E8%AF%B7%E5%B0%BD%E5%BF%AB",
         method="POST",
         headers={
