@@ -2,7 +2,7 @@
 
     python manage.py bench dashboard --schools 500 --tasks-per-school 300 --json
 
-Builds a synthetic county with plans.scale.build_scale in the configured database under a fresh
+Builds a synthetic county with bench.scale.build_scale in the configured database under a fresh
 prefix (so it can run again on the same database; the rows stay, as with seed_scale), adds a
 history of readings and audit rows so that every dashboard query has data to chew on, then renders
 each page through Django's test client (the whole middleware stack, session and all) as the
@@ -15,15 +15,21 @@ import datetime
 import gc
 import math
 import statistics
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.contrib.staticfiles.storage import ManifestFilesMixin
+from django.core.files.storage import storages
+from django.core.management import call_command
 from django.db import connection, reset_queries
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEntry
@@ -91,6 +97,10 @@ def _measure(client: Client, url: str, repeat: int) -> dict[str, Any]:
     reset_queries()  # the log is capped (9000): after the bulk build it is full and would count nothing
     with CaptureQueriesContext(connection) as ctx:
         client.get(url, secure=secure)
+    # Read the count now: the captured queries are a slice of the connection's query log, which
+    # every later request clears (request_started → reset_queries). Read after the timed renders,
+    # it was empty with DEBUG off (0 queries) and, with DEBUG on, counted the wrong request.
+    queries = len(ctx.captured_queries)
     # As planhub.asgi does once the application is loaded: what lives as long as the process is
     # kept out of the collector's full passes.
     gc.collect()
@@ -103,7 +113,7 @@ def _measure(client: Client, url: str, repeat: int) -> dict[str, Any]:
     timings.sort()
     return {
         "url": url,
-        "queries": len(ctx),
+        "queries": queries,
         "p50_ms": round(statistics.median(timings), 1),
         "p95_ms": round(timings[max(0, math.ceil(0.95 * len(timings)) - 1)], 1),
         "max_ms": round(timings[-1], 1),
@@ -118,6 +128,26 @@ def _client(user: User) -> Client:
 
 
 def run(options: dict[str, Any]) -> dict[str, Any]:
+    with _static_files_ready():
+        return _run(options)
+
+
+@contextmanager
+def _static_files_ready() -> Iterator[None]:
+    """Pages link their CSS through the static storage. In production settings that is the hashed
+    manifest storage, which needs ``collectstatic``: when its manifest is missing, collect into a
+    temporary STATIC_ROOT for this run, so the pages are measured as production serves them."""
+    storage = storages["staticfiles"]
+    if not isinstance(storage, ManifestFilesMixin) or storage.exists(storage.manifest_name):
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="planhub-bench-static-") as root:
+        with override_settings(STATIC_ROOT=root):
+            call_command("collectstatic", interactive=False, verbosity=0)
+            yield
+
+
+def _run(options: dict[str, Any]) -> dict[str, Any]:
     schools, per_school, repeat = options["schools"], options["tasks_per_school"], max(1, options["repeat"])
     prefix = options.get("prefix") or f"bd{timezone.now():%y%m%d%H%M%S}"
     today = timezone.localdate()
@@ -140,10 +170,5 @@ def run(options: dict[str, Any]) -> dict[str, Any]:
         "county": _measure(_client(admin), reverse("dashboards:county"), repeat),
         "school": _measure(_client(principal), reverse("dashboards:school", args=[plan.pk]), repeat),
     }
-    try:
-        inbox_url = reverse("tasks:inbox")
-    except NoReverseMatch:
-        result["inbox"] = None
-    else:
-        result["inbox"] = _measure(_client(member), inbox_url, repeat)
+    result["inbox"] = _measure(_client(member), reverse("inbox"), repeat)
     return result

@@ -136,9 +136,8 @@ def build_workbook(path: str, tasks: int, seed: int = 11) -> None:
 
 
 def _timed_import(path: str, school_code: str) -> dict:
-    from excel.models import WorkbookImport
-
     from excel.importer import Target
+    from excel.models import WorkbookImport
     from excel.services import plan_import
     from orgs.models import Organisation
 

@@ -19,11 +19,19 @@ from django.utils import timezone
 
 from core.errors import DomainError
 from excel.example_plan import INDICATORS
-from orgs.models import Organisation, OrganisationGroupObjectPermission, User
 from orgs.grants import org_group_name
+from orgs.models import Organisation, OrganisationGroupObjectPermission, User
 from plans.grants import ROLE_PERMISSIONS, plan_group_name
+from plans.models import (
+    Indicator,
+    IndicatorReading,
+    LeadingGroupMember,
+    Measure,
+    Plan,
+    PlanGroupObjectPermission,
+    Stage,
+)
 from tasks.models import Task
-from plans.models import Indicator, IndicatorReading, LeadingGroupMember, Measure, Plan, PlanGroupObjectPermission, Stage
 
 SCALE_PASSWORD = "Scale@2026"
 ROLES = ["leader", "deputy", "office", "member", "member", "member"]

@@ -20,13 +20,22 @@ import time
 import uuid
 from collections.abc import Callable
 
+from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.db import connection, transaction
+from viewflow.workflow.models import Process
+from viewflow.workflow.models import Task as FlowTask
 
+from audit.models import AuditEntry
+from bench.baseline import BareTaskFlow
 from bench.scale import build_scale
+from notifications.models import Notification
 from orgs.models import Organisation, User
+from orgs.permissions import forget_permissions
 from plans.models import LeadingGroupMember, Measure, Plan, Stage
 from tasks.flows import TaskFlow
 from tasks.models import Task
+from tasks.services import task_close
 
 
 def add_arguments(parser) -> None:
@@ -37,6 +46,9 @@ def add_arguments(parser) -> None:
 
 def run(options) -> dict:
     workers, per_worker = options["workers"], options["per_worker"]
+    # The baseline's workflow tables exist only where benchmarks run (bench.settings installs
+    # viewflow.workflow; production does not): create them in the benchmark database if missing.
+    call_command("migrate", "viewflow", interactive=False, verbosity=0)
     prefix = f"bench{uuid.uuid4().hex[:6]}"
     build_scale(schools=1, tasks_per_school=1, prefix=prefix)
     plan = Plan.objects.get(school__code=f"{prefix}-s0001")
@@ -94,9 +106,6 @@ _actors = threading.local()
 
 
 def _full(pk: int, office_pk: int) -> None:
-    from orgs.permissions import forget_permissions
-    from tasks.services import task_close
-
     # The reviewer comes from the session in a request, as it would for the bare transition; its
     # grants are read afresh each time, as in a new request.
     actor = getattr(_actors, "user", None)
@@ -108,10 +117,6 @@ def _full(pk: int, office_pk: int) -> None:
 
 def _flow_tasks(count: int) -> list[int]:
     """Started one-step viewflow processes; returns the ids of their open Handle tasks."""
-    from viewflow.workflow.models import Task as FlowTask
-
-    from bench.baseline import BareTaskFlow
-
     processes = [BareTaskFlow.start.run() for _ in range(count)]
     return list(
         FlowTask.objects.filter(process__in=processes, flow_task=BareTaskFlow.work).values_list("pk", flat=True)
@@ -119,17 +124,10 @@ def _flow_tasks(count: int) -> list[int]:
 
 
 def _viewflow_complete(pk: int) -> None:
-    from viewflow.workflow.models import Task as FlowTask
-
-    from bench.baseline import BareTaskFlow
-
     BareTaskFlow.work.run(FlowTask.objects.get(pk=pk))
 
 
 def _drop_flow_tasks(pks: list[int]) -> None:
-    from viewflow.workflow.models import Process
-    from viewflow.workflow.models import Task as FlowTask
-
     process_ids = list(FlowTask.objects.filter(pk__in=pks).values_list("process_id", flat=True))
     with transaction.atomic():
         FlowTask.previous.through.objects.filter(from_task__process_id__in=process_ids).delete()
@@ -191,14 +189,13 @@ def _measure(workers: int, pks: list[int], step: Callable[[int], None]) -> dict:
 
 
 def _cleanup(prefix: str) -> None:
-    from django.contrib.auth.models import Group
-
-    from notifications.models import Notification
-
     with transaction.atomic():
         plans = Plan.objects.filter(school__code__startswith=f"{prefix}-")
         Notification.objects.filter(plan__in=plans).delete()
         plan_ids = list(plans.values_list("pk", flat=True))
+        # The audit trail is not tied to plans by a foreign key: the benchmark removes its own rows.
+        AuditEntry.objects.filter(plan_id__in=plan_ids).delete()
+        AuditEntry.objects.filter(actor__username__startswith=f"{prefix}_").delete()
         for pk in plan_ids:
             Group.objects.filter(name__startswith=f"plan:{pk}:").delete()
         plans.delete()

@@ -9,8 +9,8 @@ import factory
 from django.utils import timezone
 
 from orgs import services as org_services
-from plans import services
 from orgs.models import Organisation, User
+from plans import services
 from plans.models import LeadingGroupMember, Plan
 from tasks.services import task_create
 

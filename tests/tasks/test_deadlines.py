@@ -15,12 +15,11 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from tasks.deadlines import scan_deadlines, task_nudge
-from notifications.models import Notification
-from tasks.models import Reminder
-from core.errors import DomainError, InvalidTransition, NotAllowed
 from audit.models import AuditEntry
-from tasks.models import Task
+from core.errors import DomainError, InvalidTransition, NotAllowed
+from notifications.models import Notification
+from tasks.deadlines import scan_deadlines, task_nudge
+from tasks.models import Reminder, Task
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db

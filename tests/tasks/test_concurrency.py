@@ -8,9 +8,9 @@ import threading
 import pytest
 from django.db import connection
 
-from notifications.models import Notification
-from core.errors import DomainError
 from audit.models import AuditEntry
+from core.errors import DomainError
+from notifications.models import Notification
 from tasks import services
 from tasks.models import Task
 from tests.workflow_helpers import fresh, to_state

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from notifications.models import Notification
-from core.errors import InvalidTransition, NotAllowed
 from audit.models import AuditEntry
+from core.errors import InvalidTransition, NotAllowed
+from notifications.models import Notification
 from plans.models import Plan, Stage
 from tasks import services
 from tasks.models import Task

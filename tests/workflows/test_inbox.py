@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tasks import services
-from workflows.selectors import inbox_counts
 from tests.factories import PASSWORD
 from tests.workflow_helpers import to_state
+from workflows.selectors import inbox_counts
 
 pytestmark = pytest.mark.django_db
 

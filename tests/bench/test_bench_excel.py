@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bench import excel as benchmarks_excel
 from audit.models import AuditEntry
+from bench import excel as benchmarks_excel
 from orgs.models import Organisation, User
 from plans.models import Plan
 from tasks.models import Task

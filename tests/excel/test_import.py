@@ -11,11 +11,11 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from acceptance.models import AcceptanceCriterion
+from audit.models import AuditEntry
 from core.errors import NotAllowed
 from excel import services
 from excel.importer import Target
-from acceptance.models import AcceptanceCriterion
-from audit.models import AuditEntry
 from excel.models import WorkbookImport
 from plans.models import Indicator, LeadingGroupMember, Measure, Plan
 from tasks.models import Task

@@ -6,9 +6,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from notifications.models import Notification
-from core.errors import DomainError, InvalidTransition, StaleObject
 from audit.models import AuditEntry
+from core.errors import DomainError, InvalidTransition, StaleObject
+from notifications.models import Notification
 from tasks import services
 from tasks.models import Comment, Evidence, Task
 from tests.factories import PASSWORD

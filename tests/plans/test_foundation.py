@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from orgs import services as org_services
-from plans import services
-from core.errors import DomainError, NotAllowed
 from audit.models import AuditEntry
+from core.errors import DomainError, NotAllowed
+from orgs import services as org_services
 from orgs.models import Organisation
+from plans import services
 from plans.models import LeadingGroupMember, Plan, Stage
 from plans.permissions import can_manage_plan_tasks, can_sign_plan_gate, can_work_on_plan
 from tests.factories import OrganisationFactory, PlanFactory, UserFactory

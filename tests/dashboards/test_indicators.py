@@ -9,12 +9,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from plans import services
+from audit.models import AuditEntry
 from core.errors import DomainError, NotAllowed
 from dashboards.formatting import format_number
 from dashboards.indicators import indicator_status
 from dashboards.services import indicator_report
-from audit.models import AuditEntry
+from plans import services
 from plans.models import Indicator, IndicatorReading, Plan
 
 pytestmark = pytest.mark.django_db

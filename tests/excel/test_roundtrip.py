@@ -8,11 +8,11 @@ from decimal import Decimal
 import pytest
 
 from acceptance import services as acceptance_services
-from plans import services as plan_services
 from excel import services
 from excel.exports import plan_workbook, spec_of_plan
 from excel.importer import Target
 from excel.models import WorkbookImport
+from plans import services as plan_services
 from plans.models import Measure, Plan
 from tasks.models import Task
 from tests.excel_fixtures import messy_plan_workbook

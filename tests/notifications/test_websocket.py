@@ -16,9 +16,9 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
+from bench.harness import session_key_for
 from notifications import push
 from notifications.consumers import MAX_BAD_FRAMES, MAX_FRAME_CHARS
-from bench.harness import session_key_for
 from notifications.models import Notification
 from notifications.services import notify
 from planhub.asgi import application

@@ -9,9 +9,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from dashboards.rollups import expected_percent, plan_progress, weighted_mean
 from plans import services
 from plans.models import Stage
-from dashboards.rollups import expected_percent, plan_progress, weighted_mean
 from tasks.models import Task
 from tests.factories import PlanFactory
 

@@ -13,14 +13,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from orgs import services as org_services
-from plans import services
+from audit.models import AuditEntry
+from bench.scale import build_scale
 from dashboards.selectors import CountyFilters, county_dashboard, school_dashboard
 from dashboards.services import indicator_report
-from audit.models import AuditEntry
+from orgs import services as org_services
 from orgs.models import User
+from plans import services
 from plans.models import IndicatorReading, Plan
-from bench.scale import build_scale
 from tasks.models import Task
 from tests.factories import PlanFactory
 

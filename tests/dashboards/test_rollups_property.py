@@ -18,9 +18,9 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dashboards.rollups import plan_progress
 from orgs.models import Organisation
 from plans.models import Measure, Plan, Stage
-from dashboards.rollups import plan_progress
 from tasks.models import Task
 
 TODAY = datetime.date(2026, 6, 15)

@@ -17,11 +17,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
+from audit.models import AuditEntry
 from excel import safety
+from excel.models import WorkbookImport
 from excel.safety import WorkbookRefused
 from excel.services import workbook_read
-from audit.models import AuditEntry
-from excel.models import WorkbookImport
 from plans.models import Plan
 from tasks.models import Task
 from tests import excel_fixtures as fx

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from notifications.models import Notification
 from audit.models import AuditEntry
+from notifications.models import Notification
 from plans.models import Stage
 from tasks import services
 from tasks.models import Comment, Evidence, Task

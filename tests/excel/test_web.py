@@ -10,14 +10,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
 
-from excel import services
 from audit.models import AuditEntry
+from excel import services
 from excel.models import WorkbookImport
 from plans.models import Plan, PlanTemplate, TemplateIssue
 from tasks.models import Task
+from tests.excel.test_import import snapshot, workbook_for
 from tests.excel_fixtures import messy_plan_workbook, simple_workbook
 from tests.factories import PASSWORD
-from tests.test_excel_import import snapshot, workbook_for
 
 pytestmark = pytest.mark.django_db
 

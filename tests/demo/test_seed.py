@@ -49,16 +49,3 @@ def test_demo_logins_work(client):
         assert client.login(username=username, password=DEMO_PASSWORD), username
         assert client.get("/").status_code == 200
         client.logout()
-
-
-def test_seed_scale_builds_a_synthetic_county():
-    call_command("seed_scale", schools=3, tasks_per_school=30, prefix="t")
-    assert Organisation.objects.filter(code__startswith="t-s").count() == 3
-    assert Task.objects.filter(plan__school__code__startswith="t-s").count() == 90
-    from orgs.models import User
-    from plans.selectors import visible_plans
-
-    admin = User.objects.get(username="t_admin")
-    assert visible_plans(admin).count() == 3
-    member = User.objects.get(username="t_s0001_3")
-    assert list(visible_plans(member).values_list("school__code", flat=True)) == ["t-s0001"]
