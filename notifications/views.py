@@ -8,11 +8,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from core.redirects import redirect_back
 from notifications import selectors
 from notifications.models import Notification
 from notifications.services import notification_mark_read, notifications_mark_all_read
@@ -22,13 +22,6 @@ PAGE_SIZE = 30
 
 def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
-
-
-def _back(request: HttpRequest, default: str) -> HttpResponse:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(target)
-    return redirect(default)
 
 
 @login_required
@@ -76,7 +69,7 @@ def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("通知不存在。") from None
     if _wants_json(request):
         return JsonResponse({"ok": True, "unread": selectors.unread_count(request.user)})
-    return _back(request, "notifications:inbox")
+    return redirect_back(request, "notifications:inbox")
 
 
 @login_required
@@ -89,4 +82,4 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"ok": True, "changed": changed, "unread": selectors.unread_count(request.user)})
     if changed:
         messages.success(request, f"已将 {changed} 条通知标为已读。")
-    return _back(request, "notifications:inbox")
+    return redirect_back(request, "notifications:inbox")

@@ -12,18 +12,18 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.labels import action_label
-from core.errors import DomainError, StaleObject
 from audit.models import AuditEntry
+from core.errors import DomainError, StaleObject, require
+from core.redirects import redirect_back
 from orgs.models import User
 from plans.models import Measure, WorkingGroup
 from plans.selectors import visible_plans
 from tasks import permissions as perms
 from tasks import services
-from tasks.rules import allowed_task_actions, task_action_refusal
+from tasks.deadlines import task_nudge
 from tasks.forms import (
     ACCEPT,
     BulkAssignForm,
@@ -35,7 +35,7 @@ from tasks.forms import (
     seat_choices,
 )
 from tasks.models import Evidence, Task
-from tasks.deadlines import task_nudge
+from tasks.rules import allowed_task_actions
 from tasks.selectors import task_for, task_reminder_context
 
 REASON_ACTIONS = {"tasks.task.returned", "tasks.task.reopened", "tasks.task.waived"}
@@ -64,21 +64,14 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "evidence": list(task.evidence.select_related("uploaded_by")),
             "comments": list(task.comments.select_related("author")),
             "assignees": seat_choices(task.plan) if "assign" in actions else [],
-            "submit_form": SubmitForm(),
-            "comment_form": CommentForm(),
             "accept": ACCEPT,
             "stage": task.measure.stage,
         },
     )
 
 
-def _back(request: HttpRequest, task: Task):
-    target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect("tasks:task_detail", pk=task.pk)
+def _back(request: HttpRequest, task: Task) -> HttpResponse:
+    return redirect_back(request, reverse("tasks:task_detail", args=[task.pk]))
 
 
 def _version(request: HttpRequest) -> int | None:
@@ -115,17 +108,17 @@ def task_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     user, version = request.user, _version(request)
     try:
         if action == "assign":
-            _require(perms.can_assign_task(user, task))
+            require(perms.can_assign_task(user, task))
             assignee_id = request.POST.get("assignee", "")
             assignee = User.objects.filter(pk=int(assignee_id)).first() if assignee_id.isdigit() else None
             if assignee is None:
                 raise DomainError("请选择责任人。")
             services.task_assign(task=task, actor=user, assignee=assignee, expected_version=version)
         elif action == "start":
-            _require(perms.can_work_task(user, task))
+            require(perms.can_work_task(user, task))
             services.task_start(task=task, actor=user, expected_version=version)
         elif action == "submit":
-            _require(perms.can_work_task(user, task))
+            require(perms.can_work_task(user, task))
             form = SubmitForm(request.POST, request.FILES)
             if not form.is_valid():
                 raise DomainError(_first_error(form))
@@ -137,12 +130,12 @@ def task_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 expected_version=version,
             )
         elif action == "close":
-            _require(perms.can_review_task(user, task))
+            require(perms.can_review_task(user, task))
             services.task_close(task=task, actor=user, expected_version=version)
         else:
             form = ReasonForm(request.POST)
             check = {"return": perms.can_review_task, "reopen": perms.can_reopen_task, "waive": perms.can_waive_task}
-            _require(check[action](user, task))
+            require(check[action](user, task))
             if not form.is_valid():
                 raise DomainError(_first_error(form))
             service = {"return": services.task_return, "reopen": services.task_reopen, "waive": services.task_waive}
@@ -156,16 +149,11 @@ def task_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return _back(request, task)
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied("您没有执行此操作的权限。")
-
-
 @login_required
 @require_POST
 def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
     task = task_for(request.user, pk)
-    _require(perms.can_add_evidence(request.user, task))
+    require(perms.can_add_evidence(request.user, task))
     form = EvidenceForm(request.POST, request.FILES)
     try:
         if not form.is_valid():
@@ -200,7 +188,7 @@ def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def comment_post(request: HttpRequest, pk: int) -> HttpResponse:
     task = task_for(request.user, pk)
-    _require(perms.can_comment_task(request.user, task))
+    require(perms.can_comment_task(request.user, task))
     form = CommentForm(request.POST)
     try:
         if not form.is_valid():
