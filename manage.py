@@ -2,7 +2,6 @@
 import os
 import sys
 
-
 # Benchmarks and scale data run with bench.settings: the real settings plus the bench app and the
 # workflow engine their baseline needs, which production does not install.
 BENCH_COMMANDS = {"bench", "seed_scale"}

@@ -5,7 +5,7 @@ Figures:
   as a new plan of a throwaway school, all or nothing, in a fresh child process (its peak RSS is
   the whole process, Django included);
 - export_s: the county workbook (学校汇总 + 任务明细, every task of every school) for ``--schools``
-  × ``--tasks-per-school`` built with plans.scale inside the configured database, as the bureau admin;
+  × ``--tasks-per-school`` built with bench.scale inside the configured database, as the bureau admin;
 - bare_write_s: openpyxl write-only writing exactly the same cells, in the same process, with no
   database and no escaping (the floor the export is compared with);
 - hostile_max_s: the slowest refusal among the hostile files of the test suite (zip bomb, entity

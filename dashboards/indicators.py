@@ -9,7 +9,6 @@ from dashboards import charts
 from dashboards.formatting import format_number
 from plans.models import Indicator, IndicatorReading
 
-
 # --- status -------------------------------------------------------------------------------------
 
 

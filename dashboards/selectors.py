@@ -19,7 +19,7 @@ from audit.models import AuditEntry
 from dashboards import charts
 from dashboards.formatting import format_number
 from dashboards.indicators import IndicatorStatus, indicator_status
-from dashboards.rollups import PlanProgress, Progress, model_fields, plan_progress
+from dashboards.rollups import MeasureRow, PlanProgress, Progress, model_fields, plan_progress
 from orgs.models import Organisation
 from orgs.selectors import visible_schools
 from plans.models import Indicator, IndicatorReading, LeadingGroupMember, Plan, indicator_met
@@ -165,8 +165,9 @@ def _open_work(plan: Plan, progress: PlanProgress, today: datetime.date) -> tupl
     measure_by_id = {m.pk: m for m in progress.measure_list}
     persons: dict[str, Tally] = {}
     groups: dict[str, Tally] = {}
-    upcoming = []
+    upcoming: list[Task] = []
     for task in tasks:
+        assert task.due_on is not None  # the query keeps only tasks due by the horizon
         measure = measure_by_id.get(task.measure_id)
         task.measure_title = measure.title if measure else ""
         if task.due_on >= today:
@@ -229,7 +230,7 @@ def _gantt(progress: PlanProgress, today: datetime.date) -> Gantt:
         return row
 
     rows: list[GanttRow] = []
-    by_stage: dict[int, list] = defaultdict(list)
+    by_stage: dict[int, list[MeasureRow]] = defaultdict(list)
     for m in progress.measure_list:
         by_stage[m.stage_id].append(m)
     for stage in progress.stage_list:
@@ -357,6 +358,12 @@ SORTS = {
     "indicators": lambda r: (r.indicators_ratio, r.school.code),
     "activity": lambda r: (r.last_activity.timestamp() if r.last_activity else 0.0, r.school.code),
 }
+
+
+def _ranking_key(row: SchoolRow) -> tuple[int, float, str]:
+    """Most overdue tasks first, then the largest lag. Only rows with a plan's progress are ranked."""
+    assert row.progress is not None
+    return (-row.progress.overdue, -row.progress.lag, row.school.code)
 
 
 def _expected_key(row: SchoolRow) -> float:
@@ -505,10 +512,7 @@ def county_dashboard(
         visible = [r for r in visible if r.progress and r.progress.behind]
     visible.sort(key=SORTS[filters.sort], reverse=filters.descending)
 
-    ranking = sorted(
-        (r for r in visible if r.progress and r.progress.overdue),
-        key=lambda r: (-r.progress.overdue, -r.progress.lag, r.school.code),
-    )[:RANKING_LIMIT]
+    ranking = sorted((r for r in visible if r.progress and r.progress.overdue), key=_ranking_key)[:RANKING_LIMIT]
     shown = {r.plan.pk for r in visible if r.plan}
     stage_choices = [(name, name) for name, _ in sorted(stage_names.items(), key=lambda kv: kv[1])]
     stage_choices += [(DONE_STAGE, "已全部完成"), (NO_PLAN_STAGE, "未建立方案")]
@@ -537,7 +541,9 @@ def _attach_activity(plan_rows: dict[int, SchoolRow]) -> None:
         .annotate(at=Max("created_at"))
     )
     for item in last:
-        plan_rows[item["plan_id"]].last_activity = item["at"]
+        plan_id = item["plan_id"]
+        assert plan_id is not None  # filtered on plan_id__in above
+        plan_rows[plan_id].last_activity = item["at"]
 
 
 def _attach_indicators(plan_rows: dict[int, SchoolRow]) -> list[tuple[int, IndicatorKey, Decimal, Decimal | None]]:

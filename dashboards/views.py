@@ -28,10 +28,10 @@ from core.errors import DomainError
 from dashboards.indicators import indicator_status
 from dashboards.rollups import behind_margin
 from dashboards.selectors import county_dashboard, parse_county_filters, school_dashboard
+from dashboards.services import indicator_report
 from orgs.permissions import is_overseer
 from plans import selectors
 from plans.models import Indicator, IndicatorReading, LeadingGroupMember, Plan
-from dashboards.services import indicator_report
 from plans.permissions import can_manage_plan_tasks, can_report_indicator, can_report_on_plan
 
 COUNTY_COLUMNS = [

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dashboards.services import indicator_report
+from excel.example_plan import INDICATORS, STAGES
 from orgs import services as org_services
 from orgs.models import Organisation, User
 from plans import services
@@ -21,8 +22,6 @@ from tasks import services as task_services
 from tasks.models import Task
 from tasks.services import task_create
 from workflows.services import stage_complete
-
-from excel.example_plan import INDICATORS, STAGES
 
 DEMO_PASSWORD = "Demo@2026"
 PLAN_TITLE = "义务教育优质均衡发展实施方案"

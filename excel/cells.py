@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
-# Export escapes a text cell that would read as a formula by putting this in front (plans.excel.writer).
+# Export escapes a text cell that would read as a formula by putting this in front (excel.writer).
 ESCAPE_PREFIX = "'"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 

@@ -13,11 +13,10 @@ from excel import permissions
 from excel.models import WorkbookImport
 from orgs.models import Organisation
 from orgs.selectors import visible_schools
-from plans.models import LeadingGroupMember, Plan
-from plans.selectors import visible_plans
+from plans.models import Plan
+from plans.selectors import plan_ids_granted, visible_plans
 
 Kind = WorkbookImport.Kind
-MANAGING_ROLES = (LeadingGroupMember.Role.LEADER, LeadingGroupMember.Role.DEPUTY, LeadingGroupMember.Role.OFFICE)
 
 
 def importable_schools(user: Any):
@@ -27,10 +26,10 @@ def importable_schools(user: Any):
 
 
 def importable_plans(user: Any):
+    """Plans the user may import into: those they manage (excel.permissions.can_import_into_plan)."""
     plans = visible_plans(user).select_related("school")
     if not user.is_superuser:
-        seated = LeadingGroupMember.objects.filter(user=user, role__in=MANAGING_ROLES).values("plan_id")
-        plans = plans.filter(pk__in=seated)
+        plans = plans.filter(pk__in=plan_ids_granted(user, "manage_plan_tasks")["manage_plan_tasks"])
     return plans.order_by("school__code", "-year", "title")
 
 

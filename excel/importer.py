@@ -1,5 +1,5 @@
 """Resolve a parsed workbook against the database: the target plan, the people named in it, and
-the leading group its role slots map to. Reads only; the writes are in plans.excel.services.
+the leading group its role slots map to. Reads only; the writes are in excel.services.
 
 Role slots (责任角色) map to the target plan's leading group. For a new plan that group is copied
 from the school's latest plan that has one (the same people run the school's plans); a person named

@@ -16,6 +16,9 @@ class WorkbookImport(models.Model):
     (a double click, a stale page) finds it already imported and writes nothing.
     """
 
+    # Not stored: set by excel.services.workbook_import_confirm on the row it has just imported.
+    just_imported: bool
+
     class Kind(models.TextChoices):
         NEW_PLAN = "new_plan", "新建方案"
         INTO_PLAN = "into_plan", "导入到已有方案"

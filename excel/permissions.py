@@ -14,7 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from orgs.models import Organisation
-from orgs.permissions import can_administer, is_overseer, user_bureau
+from orgs.permissions import can_administer, is_overseer
+from orgs.permissions import user_bureau as user_bureau  # re-exported: excel views and services ask it here
 from plans.models import Plan, PlanTemplate
 from plans.permissions import can_manage_plan_tasks, can_view_plan
 

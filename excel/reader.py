@@ -1,6 +1,6 @@
 """Read a plan workbook into a WorkbookSpec plus a list of problems. No database access.
 
-The caller must have passed the file through ``plans.excel.safety.inspect_workbook`` first. Reading
+The caller must have passed the file through ``excel.safety.inspect_workbook`` first. Reading
 is in openpyxl's read-only, values-only mode (low memory, merged cells read as blank: they mean
 "same as above", exactly like blank stage and measure cells).
 

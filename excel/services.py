@@ -27,7 +27,7 @@ from excel.safety import inspect_workbook
 from excel.spec import Problem, TaskItem, WorkbookSpec, problems_from_json, problems_to_json
 from orgs.models import Organisation, User
 from plans import services as plan_services
-from plans.models import Measure, Plan, PlanTemplate, Stage, TemplateIssue
+from plans.models import Measure, Plan, PlanTemplate, Stage, TemplateIssue, WorkingGroup
 from plans.permissions import can_manage_plan_tasks
 from tasks.services import NewTask, tasks_create_bulk
 
@@ -79,10 +79,14 @@ def workbook_read(fileobj: BinaryIO) -> tuple[ReadResult, str]:
 def _check_target_permission(actor: User | None, target: Target) -> None:
     if actor is None:
         return
-    if target.kind == WorkbookImport.Kind.NEW_PLAN and not permissions.can_import_new_plan(actor, target.school):
-        raise NotAllowed("只有教育局管理员可以为学校新建方案。")
-    if target.kind == WorkbookImport.Kind.INTO_PLAN and not permissions.can_import_into_plan(actor, target.plan):
-        raise NotAllowed("只有该方案的组长、副组长或办公室可以导入。")
+    if target.kind == WorkbookImport.Kind.NEW_PLAN:
+        assert target.school is not None  # a new-plan target names its school
+        if not permissions.can_import_new_plan(actor, target.school):
+            raise NotAllowed("只有教育局管理员可以为学校新建方案。")
+    if target.kind == WorkbookImport.Kind.INTO_PLAN:
+        assert target.plan is not None  # an into-plan target names its plan
+        if not permissions.can_import_into_plan(actor, target.plan):
+            raise NotAllowed("只有该方案的组长、副组长或办公室可以导入。")
     if target.kind == WorkbookImport.Kind.TEMPLATE and not (
         permissions.can_manage_templates(actor) and permissions.user_bureau(actor) == target.bureau
     ):
@@ -199,7 +203,9 @@ def workbook_import_confirm(*, actor: User, token: uuid.UUID | str) -> WorkbookI
             locked.status = WorkbookImport.Status.IMPORTED
             locked.finished_at = timezone.now()
             locked.save(update_fields=["template", "plan", "status", "finished_at"])
-            locked.just_imported = True  # lets the caller tell this write from a repeated confirmation
+            # Lets the caller tell this write from a repeated confirmation. A transient flag, not a
+            # field, and not declared on WorkbookImport (excel/models.py), hence the ignore.
+            locked.just_imported = True
             return locked
     except IntegrityError as exc:  # someone created the same plan or template meanwhile
         raise DomainError("导入时发生冲突(可能已有同名方案),未写入任何数据。请刷新后重试。") from exc
@@ -223,6 +229,8 @@ def _write(resolution: Resolution, actor: User | None, *, source_name: str, sha2
 
 def _write_template(resolution: Resolution, actor: User | None, *, source_name: str, sha256: str) -> PlanTemplate:
     target = resolution.target
+    # A template target names its bureau; resolve() refuses one without a year.
+    assert target.bureau is not None and target.year is not None
     template = PlanTemplate.objects.create(
         bureau=target.bureau,
         title=target.title,
@@ -244,8 +252,11 @@ def _write_template(resolution: Resolution, actor: User | None, *, source_name: 
 def _write_plan(resolution: Resolution, actor: User | None, *, source_name: str, sha256: str) -> Plan:
     target, spec = resolution.target, resolution.spec
     if target.kind == WorkbookImport.Kind.INTO_PLAN:
+        assert target.plan is not None  # an into-plan target names its plan
         plan = Plan.objects.select_for_update().select_related("school").get(pk=target.plan.pk)
     else:
+        # A new-plan target names its school; resolve() refuses one without a year.
+        assert target.school is not None and target.year is not None
         plan = plan_services.plan_create(
             actor=actor,
             school=target.school,
@@ -272,14 +283,14 @@ def _write_plan(resolution: Resolution, actor: User | None, *, source_name: str,
             target=item.target,
             measure=measures.get(item.measure),
         )
-    for item in spec.criteria:
+    for criterion in spec.criteria:
         acceptance_services.criterion_create(
             actor=job_actor,
             plan=plan,
-            category=item.category,
-            point=item.point,
-            max_score=item.max_score,
-            applicable=item.applicable,
+            category=criterion.category,
+            point=criterion.point,
+            max_score=criterion.max_score,
+            applicable=criterion.applicable,
         )
     audit_record(
         actor=actor,
@@ -291,7 +302,9 @@ def _write_plan(resolution: Resolution, actor: User | None, *, source_name: str,
     return plan
 
 
-def _write_structure(resolution: Resolution, plan: Plan, actor: User | None, groups: dict) -> dict[str, Measure]:
+def _write_structure(
+    resolution: Resolution, plan: Plan, actor: User | None, groups: dict[str, WorkingGroup]
+) -> dict[str, Measure]:
     """Measures (through the service) and their tasks (in bulk), in workbook order.
 
     Returns measures by title (the first of a title wins) for the indicators' links.

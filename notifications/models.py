@@ -33,6 +33,10 @@ class Notification(models.Model):
     created_at = models.DateTimeField("时间", auto_now_add=True)
     read_at = models.DateTimeField("已读时间", null=True, blank=True)
 
+    # Not stored: the url, or "" when it leads into a plan the reader can no longer see
+    # (set by notifications.selectors.with_safe_links).
+    link: str
+
     class Meta:
         verbose_name = "通知"
         verbose_name_plural = "通知"

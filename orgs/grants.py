@@ -59,7 +59,7 @@ def resync_school_visibility(school: Organisation) -> None:
 def sync_user_organisation(user: User) -> None:
     """Idempotent: the user is in exactly the group of their own organisation."""
     stale = user.groups.filter(name__startswith="org:")
-    if user.organisation_id is not None:
+    if user.organisation is not None:
         group = ensure_org_group(user.organisation)
         stale = stale.exclude(pk=group.pk)
         user.groups.add(group)

@@ -33,7 +33,8 @@ def _permission_name(pk: int) -> str:
 def permission_cache(user: Any) -> dict[str, Any]:
     """Per-user memo of grant-derived answers (codenames, seats, work lists), for one request.
     Every layer keeps its entries here, so that ``forget_permissions`` drops them all."""
-    return user.__dict__.setdefault(_CACHE_ATTR, {})
+    cache: dict[str, Any] = user.__dict__.setdefault(_CACHE_ATTR, {})
+    return cache
 
 
 def forget_permissions(user: Any) -> None:
@@ -42,7 +43,7 @@ def forget_permissions(user: Any) -> None:
 
 
 def _codenames(user: Any, obj: models.Model) -> frozenset[str]:
-    cache = permission_cache(user).setdefault("codenames", {})
+    cache: dict[tuple[str, Any], frozenset[str]] = permission_cache(user).setdefault("codenames", {})
     key = (obj._meta.label_lower, obj.pk)
     if key not in cache:
         if user.is_superuser:
@@ -51,8 +52,14 @@ def _codenames(user: Any, obj: models.Model) -> frozenset[str]:
             )
             cache[key] = frozenset(perms.values_list("codename", flat=True))
         else:
-            direct = get_user_obj_perms_model(obj).objects.filter(user=user, content_object=obj)
-            via_groups = get_group_obj_perms_model(obj).objects.filter(group__user=user, content_object=obj)
+            # guardian annotates both getters as returning type[Model]; they return its object
+            # permission models, which have a manager.
+            direct = get_user_obj_perms_model(obj).objects.filter(  # type: ignore[attr-defined]
+                user=user, content_object=obj
+            )
+            via_groups = get_group_obj_perms_model(obj).objects.filter(  # type: ignore[attr-defined]
+                group__user=user, content_object=obj
+            )
             ids = direct.values_list("permission_id", flat=True).union(
                 via_groups.values_list("permission_id", flat=True)
             )
@@ -82,7 +89,7 @@ def is_bureau_user(user: Any) -> bool:
 
 def user_bureau(user: Any) -> Organisation | None:
     """The bureau a bureau or supervision-office user works for (None for anyone else)."""
-    org = getattr(user, "organisation", None)
+    org: Organisation | None = getattr(user, "organisation", None)
     if org is None or not is_bureau_user(user):
         return None
     return org if org.kind == Organisation.Kind.BUREAU else org.parent

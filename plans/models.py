@@ -193,6 +193,10 @@ class Indicator(models.Model):
     direction = models.CharField("方向", max_length=2, choices=Direction.choices, default=Direction.AT_LEAST)
     target = models.DecimalField("目标值", max_digits=14, decimal_places=4)
 
+    # Not stored: set by plans.selectors.plan_indicators.
+    latest: IndicatorReading | None
+    met: bool | None
+
     class Meta:
         verbose_name = "指标"
         verbose_name_plural = "指标"

@@ -61,7 +61,7 @@ def plan_role(user: Any, plan: Plan) -> str | None:
     """The user's seat on the plan's leading group (a LeadingGroupMember.Role value) or None."""
     if not is_active_user(user):
         return None
-    roles = permission_cache(user).setdefault("plan_roles", {})
+    roles: dict[int, str | None] = permission_cache(user).setdefault("plan_roles", {})
     if plan.pk not in roles:
         roles[plan.pk] = LeadingGroupMember.objects.filter(plan=plan, user=user).values_list("role", flat=True).first()
     return roles[plan.pk]

@@ -7,13 +7,12 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from audit.services import audit_record
-from core.errors import DomainError, NotAllowed, require
+from core.errors import DomainError, require
 from orgs.models import Organisation, User
 from orgs.permissions import forget_permissions
 from plans import grants

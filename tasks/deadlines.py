@@ -18,10 +18,10 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from notifications.models import Notification
-from notifications.services import notify
 from audit.services import audit_record
 from core.errors import DomainError
+from notifications.models import Notification
+from notifications.services import notify
 from plans.models import LeadingGroupMember, Measure, Plan
 from tasks.models import Reminder, Task
 from tasks.rules import check_task_action

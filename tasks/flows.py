@@ -68,11 +68,3 @@ class TaskFlow:
     )
     def waive(self) -> None:
         """The leader exempts the task with a written reason; it counts as done."""
-
-
-ACTIONS = ("assign", "reassign", "start", "submit", "close", "return_", "reopen", "waive")
-
-
-def can_move(task: Task, action: str) -> bool:
-    """Is ``action`` legal from the task's current state (ignoring who asks)?"""
-    return getattr(TaskFlow(task), action).can_proceed()

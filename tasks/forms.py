@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django import forms
 
+from core.uploads import ALLOWED_LABEL
 from plans.models import LeadingGroupMember, Plan, WorkingGroup
-from core.uploads import ACCEPT, ALLOWED_LABEL
 
 
 class MultipleFileInput(forms.ClearableFileInput):

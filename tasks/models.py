@@ -57,6 +57,10 @@ class Task(models.Model):
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
+    # Not stored: set on the rows of the school dashboard's upcoming list (dashboards.selectors).
+    measure_title: str
+    days_left: int
+
     class Meta:
         verbose_name = "任务"
         verbose_name_plural = "任务"
@@ -89,7 +93,7 @@ class Task(models.Model):
 
     @property
     def days_overdue(self) -> int:
-        if not self.is_overdue:
+        if self.due_on is None or not self.is_overdue:
             return 0
         return (timezone.localdate() - self.due_on).days
 

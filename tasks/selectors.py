@@ -47,7 +47,8 @@ def work_grants(user: Any) -> dict[str, set[int]]:
     cache = permission_cache(user)
     if "work_grants" not in cache:
         cache["work_grants"] = plan_ids_granted(user, "manage_plan_tasks", "sign_plan_gate")
-    return cache["work_grants"]
+    grants: dict[str, set[int]] = cache["work_grants"]
+    return grants
 
 
 def tasks_to_review(user: Any) -> QuerySet[Task]:

@@ -18,6 +18,7 @@ from audit.labels import action_label
 from audit.models import AuditEntry
 from core.errors import DomainError, StaleObject, require
 from core.redirects import redirect_back
+from core.uploads import ACCEPT
 from orgs.models import User
 from plans.models import Measure, WorkingGroup
 from plans.selectors import visible_plans
@@ -25,7 +26,6 @@ from tasks import permissions as perms
 from tasks import services
 from tasks.deadlines import task_nudge
 from tasks.forms import (
-    ACCEPT,
     BulkAssignForm,
     CommentForm,
     EvidenceForm,

@@ -7,11 +7,11 @@ from django.urls import reverse
 from django.utils import timezone
 from viewflow.fsm import TransitionNotAllowed
 
+from audit.services import audit_record
+from core.errors import InvalidTransition
 from notifications import push
 from notifications.models import Notification
 from notifications.services import notify
-from audit.services import audit_record
-from core.errors import InvalidTransition
 from orgs.models import User
 from plans.models import Plan, Stage
 from tasks.models import Task

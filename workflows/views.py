@@ -13,8 +13,8 @@ from django.views.decorators.http import require_POST
 from core.errors import DomainError
 from plans.models import Stage
 from plans.selectors import visible_plans
-from workflows.permissions import can_sign_stage
 from tasks.selectors import tasks_to_do, tasks_to_review, work_grants
+from workflows.permissions import can_sign_stage
 from workflows.selectors import gate_status, gates_awaiting
 from workflows.services import stage_complete
 

@@ -4,6 +4,7 @@ the audit row and the notifications. Only the modules of this package use them."
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
@@ -70,7 +71,9 @@ def _require_reason(reason: str, what: str) -> str:
     return reason
 
 
-def _record(task: Task, actor: User, action: str, old: str, reason: str = "", data: dict | None = None) -> None:
+def _record(
+    task: Task, actor: User, action: str, old: str, reason: str = "", data: dict[str, Any] | None = None
+) -> None:
     """The audit row of a transition, and the after-commit hint that the plan's numbers changed."""
     audit_record(
         actor=actor, action=action, target=task, plan=task.plan_id, old=old, new=task.status, reason=reason, data=data

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
-from decimal import Decimal
-
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Max
@@ -210,9 +209,13 @@ def tasks_assign_bulk(
         raise DomainError("请至少选择一项任务。")
     if (assignee is None) == (working_group is None):
         raise DomainError("请选择一位责任人或一个专业工作组。")
-    people = [assignee] if assignee is not None else _group_members(working_group)
-    if not people:
-        raise DomainError(f"专业工作组“{working_group.name}”还没有成员。")
+    if assignee is not None:
+        people = [assignee]
+    else:
+        assert working_group is not None  # exactly one of the two, checked just above
+        people = _group_members(working_group)
+        if not people:
+            raise DomainError(f"专业工作组“{working_group.name}”还没有成员。")
     done = []
     for i, pk in enumerate(ids):
         task = _locked(pk)

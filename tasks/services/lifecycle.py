@@ -4,13 +4,14 @@ reopens or waives."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from core.uploads import StagedFile
 from notifications.models import Notification
 from notifications.services import notify
-from core.uploads import StagedFile
 from orgs.models import User
 from tasks.models import Comment, Task
 from tasks.services._steps import (
@@ -45,7 +46,7 @@ def task_submit(
     task: Task | int,
     actor: User,
     note: str = "",
-    files: Iterable = (),
+    files: Iterable[Any] = (),
     expected_version: int | None = None,
 ) -> Task:
     """The assignee hands the work in (with a note and evidence files): → 待审核. Reviewers are told.

@@ -1,4 +1,4 @@
-"""Property test: plans.rollups equals a brute-force recount, on random plans.
+"""Property test: dashboards.rollups equals a brute-force recount, on random plans.
 
 Hypothesis draws a few plans (stages with or without dates, completed or not; measures with zero or
 positive weights and own or inherited windows; tasks of every status, waived or not, weights of
