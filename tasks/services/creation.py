@@ -7,13 +7,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
 
-from audit.models import AuditEntry
-from audit.services import audit_entry, audit_record_many
+from audit.services import audit_entry, audit_record, audit_record_many
 from core.errors import DomainError, InvalidTransition, require
 from notifications.models import Notification
 from notifications.services import notify
@@ -76,9 +76,17 @@ def _checked(actor: User | None, plan: Plan, stage: Stage, new: NewTask) -> Task
     )
 
 
-def _created_entry(actor: User | None, task: Task, **extra: object) -> AuditEntry:
+def _created(actor: User | None, task: Task, **extra: object) -> dict[str, Any]:
+    """The audit row of a new task, the same for the single and the bulk path."""
     data = {"title": task.title, "assignee": task.assignee.username if task.assignee else None, **extra}
-    return audit_entry(actor=actor, action="tasks.task.created", target=task, plan=task.plan_id, new=task.status, data=data)
+    return {
+        "actor": actor,
+        "action": "tasks.task.created",
+        "target": task,
+        "plan": task.plan_id,
+        "new": task.status,
+        "data": data,
+    }
 
 
 @transaction.atomic
@@ -104,7 +112,7 @@ def task_create(
     task = _checked(actor, stage.plan, stage, new)
     task.order = (measure.tasks.order_by("-order").values_list("order", flat=True).first() or 0) + 1
     task.save()
-    audit_record_many([_created_entry(actor, task)])
+    audit_record(**_created(actor, task))
     if assignee is not None:
         _notify_assigned(task, actor)
     _plan_changed(task.plan_id)
@@ -130,7 +138,7 @@ def tasks_create_bulk(*, actor: User | None, plan: Plan, items: list[NewTask]) -
         task.order = next_order[item.measure.pk]
         rows.append(task)
     tasks = Task.objects.bulk_create(rows, batch_size=BULK_BATCH)
-    audit_record_many(_created_entry(actor, task, bulk=True) for task in tasks)
+    audit_record_many(audit_entry(**_created(actor, task, bulk=True)) for task in tasks)
     per_assignee: dict[int, list[Task]] = defaultdict(list)
     for task in tasks:
         if task.assignee is not None:
