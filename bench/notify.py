@@ -3,7 +3,7 @@
 `manage.py bench notify --clients N [--servers K] [--mode each|batch] --json`
 
 - Starts K real daphne processes (K = 2 with REDIS_URL, else 1: the in-memory layer lives in one
-  process) serving notifications.bench_asgi, with a channel-layer prefix of its own.
+  process) serving bench.asgi_trigger, with a channel-layer prefix of its own.
 - Creates N users with stored sessions in the configured database, opens one authenticated
   websocket per user (spread over the servers), then asks the first server to create one
   notification per user through ``notify()`` (``each``: one transaction per notification;
@@ -73,7 +73,7 @@ def run(options: dict[str, Any]) -> dict[str, Any]:
         sessions = _create_sessions(users)
         for k in range(servers):
             log = f"{options['log_dir']}/bench-server-{k}.log" if options.get("log_dir") else None
-            started.append(AsgiServer(env=env, app="notifications.bench_asgi:application", log_path=log).start())
+            started.append(AsgiServer(env=env, app="bench.asgi_trigger:application", log_path=log).start())
         figures = asyncio.run(
             _measure(
                 ports=[s.port for s in started],
@@ -98,7 +98,7 @@ def run(options: dict[str, Any]) -> dict[str, Any]:
 
 
 def create_notifications(user_ids: list[int], mode: str) -> int:
-    """Called inside the server process (notifications.bench_asgi), on a worker thread like a view."""
+    """Called inside the server process (bench.asgi_trigger), on a worker thread like a view."""
     from notifications.models import Notification
     from notifications.services import notify
     from orgs.models import User
