@@ -15,7 +15,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from audit.services import audit_record
@@ -158,7 +157,7 @@ def _record(due: DueReminder) -> bool:
                 kind=due.notification_kind,
                 text=due.text,
                 plan=due.task.plan,
-                url=task_url(due.task),
+                url=due.task.get_absolute_url(),
             )
     except IntegrityError:
         logger.info("reminder %s already sent by another scanner", due.key)
@@ -194,7 +193,7 @@ def task_nudge(*, actor: Any, task: Task, note: str = "") -> Reminder:
     due = f"，截止{task.due_on:%Y-%m-%d}" if task.due_on else ""
     text = f"{actor}催办：请尽快办理任务“{task.title}”{due}。" + (f"附言：{note}" if note else "")
     notify(
-        recipients=[task.assignee], kind=Notification.Kind.NUDGE, text=text, url=task_url(task), plan=task.plan, exclude=actor
+        recipients=[task.assignee], kind=Notification.Kind.NUDGE, text=text, url=task.get_absolute_url(), plan=task.plan, exclude=actor
     )
     return reminder
 
@@ -212,7 +211,3 @@ def _guard_nudge(actor: Any, task: Task) -> None:
     if last is not None and timezone.now() - last < NUDGE_COOLDOWN:
         local = timezone.localtime(last)
         raise DomainError(f"{local:%H:%M} 刚催办过该任务，请{int(NUDGE_COOLDOWN.total_seconds() // 60)}分钟后再试。")
-
-
-def task_url(task: Task) -> str:
-    return reverse("tasks:task_detail", args=[task.pk])

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 from plans.models import Measure, Plan
@@ -79,6 +80,9 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("tasks:task_detail", args=[self.pk])
 
     @property
     def is_done(self) -> bool:

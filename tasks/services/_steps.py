@@ -94,7 +94,7 @@ def _tell_assignee(task: Task, actor: User, kind: str, text: str) -> None:
 
 
 def _task_url(task: Task) -> str:
-    return reverse("tasks:task_detail", args=[task.pk])
+    return task.get_absolute_url()
 
 
 def _seats(plan_id: int, roles: Iterable[str]) -> list[User]:
