@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -31,9 +32,16 @@ logger = logging.getLogger(__name__)
 MAX_FRAME_CHARS = 4096  # our client frames are tiny; anything bigger is refused
 MAX_BAD_FRAMES = 20  # then the socket is closed: a broken or hostile client
 MAX_PLAN_SUBSCRIPTIONS = 500
+# Per-socket frame rate: a bucket of FRAME_BURST frames refilled at FRAME_RATE per second. A page
+# sends a handful of frames on (re)connect and a ping every few minutes.
+FRAME_BURST = 40
+FRAME_RATE = 1.0
+# Close codes an application may send are 1000 and 3000-4999 (RFC 6455 7.4.2; daphne's autobahn
+# refuses 1008/1009 from the application): 4000 + the matching RFC or HTTP number.
 CLOSE_UNAUTHENTICATED = 4401
-CLOSE_POLICY = 1008
-CLOSE_TOO_BIG = 1009
+CLOSE_POLICY = 4008
+CLOSE_TOO_BIG = 4009
+CLOSE_TOO_FAST = 4429
 
 
 # Layer events whose handlers never touch the database.
@@ -62,6 +70,8 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         self.joined: set[str] = set()
         self.plans: set[int] = set()
         self.bad_frames = 0
+        self.tokens = float(FRAME_BURST)
+        self.tokens_at = time.monotonic()
         await self._join(push.user_group(user.pk))
         await self.accept()
 
@@ -73,6 +83,9 @@ class NotificationConsumer(AsyncWebsocketConsumer):
     # --- client → server ------------------------------------------------------------------------
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if not self._take_token():
+            logger.info("websocket of user %s closed: more than %d frames at once", self.user.pk, FRAME_BURST)
+            return await self.close(code=CLOSE_TOO_FAST)
         if text_data is None:
             return await self._bad("binary_not_supported")
         if len(text_data) > MAX_FRAME_CHARS:
@@ -80,7 +93,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             return await self.close(code=CLOSE_TOO_BIG)
         try:
             message = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: arrays nested a thousand deep
             return await self._bad("malformed_json")
         if not isinstance(message, dict):
             return await self._bad("not_an_object")
@@ -156,6 +169,15 @@ class NotificationConsumer(AsyncWebsocketConsumer):
     async def _join(self, group: str) -> None:
         await self.channel_layer.group_add(group, self.channel_name)
         self.joined.add(group)
+
+    def _take_token(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(float(FRAME_BURST), self.tokens + (now - self.tokens_at) * FRAME_RATE)
+        self.tokens_at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
 
     async def _send(self, payload: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(payload, ensure_ascii=False))
