@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     # installed only by bench.settings, where the benchmarks run.
     "audit",
     "orgs",
+    "accounts",
     "plans",
     "notifications",
     "tasks",
@@ -83,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -209,6 +211,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 12
+# Idle timeout (accounts.middleware): a session unused this long signs out, pages and sockets alike.
+SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", 2 * 60 * 60))
+# Requests a page makes on its own, which do not count as activity.
+SESSION_IDLE_BACKGROUND_URLS = ["notifications:feed"]
 
 # --- Domain settings ----------------------------------------------------------------------------
 # Days before the due date on which reminders go out, and days overdue before escalation.

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", pages.home, name="home"),
     path("accounts/login/", org_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", org_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("accounts.urls")),
     path("plans/", include("dashboards.plan_urls")),
     # 我的待办 spans tasks and gates (workflows); it keeps the address it has always had.
     path("tasks/inbox/", workflow_views.inbox, name="inbox"),

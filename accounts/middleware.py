@@ -1,0 +1,54 @@
+"""The idle timeout: a session unused for ``SESSION_IDLE_TIMEOUT`` seconds (default 2 hours) signs
+out, besides the absolute limit of ``SESSION_COOKIE_AGE``.
+
+Goes after AuthenticationMiddleware and MessageMiddleware. Requests a page makes on its own (the
+notification feed it polls) do not count as activity: a tab left open would otherwise keep its
+session alive forever. Their URL names are in ``SESSION_IDLE_BACKGROUND_URLS``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from accounts.models import UserSession
+from accounts.sessions import SEEN_KEY, SEEN_RESOLUTION, is_idle
+
+IDLE_MESSAGE = "您已较长时间未操作,为保护账号安全已自动退出,请重新登录。"
+
+
+class IdleTimeoutMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.background = frozenset(getattr(settings, "SESSION_IDLE_BACKGROUND_URLS", ()))
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> None:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        now = time.time()
+        if is_idle(request.session, now):
+            logout(request)
+            messages.info(request, IDLE_MESSAGE)
+            return None  # the view runs for an anonymous user: a login redirect, or 401 for scripts
+        match = request.resolver_match
+        if match is not None and match.view_name in self.background:
+            return None
+        seen = request.session.get(SEEN_KEY)
+        if not isinstance(seen, int | float) or now - seen >= SEEN_RESOLUTION:
+            request.session[SEEN_KEY] = int(now)
+            if request.session.session_key:
+                UserSession.objects.filter(session_key=request.session.session_key).update(
+                    last_seen_at=timezone.now()
+                )
+        return None
