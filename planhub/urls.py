@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from dashboards import pages
 from orgs import views as org_views
+from planhub import csp
 from workflows import views as workflow_views
 
 admin.site.site_header = "实施方案管理平台 · 系统管理"
@@ -23,6 +24,7 @@ urlpatterns = [
     path("dashboards/", include("dashboards.urls")),
     path("excel/", include("excel.urls")),
     path("admin/", admin.site.urls),
+    path("csp-report/", csp.report, name="csp_report"),
 ]
 
 handler400 = "planhub.views.error_400"
