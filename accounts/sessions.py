@@ -2,7 +2,8 @@
 
 A session holds when it exists and has not expired (``SESSION_COOKIE_AGE``, the absolute limit), it
 names this user with the hash of their current password (a password change ends the other
-sessions), the user is active, and it was used within ``SESSION_IDLE_TIMEOUT`` seconds.
+sessions), the user is active, it was used within ``SESSION_IDLE_TIMEOUT`` seconds, and it passed
+the second factor where one is needed (accounts.two_factor).
 """
 
 from __future__ import annotations
@@ -16,8 +17,13 @@ from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.sessions.backends.base import SessionBase
 from django.utils.crypto import constant_time_compare
 
+from accounts.permissions import must_use_two_factor
+from accounts.two_factor import session_passed_second_factor
+
 # Key of the last-activity stamp (epoch seconds) in the session data.
 SEEN_KEY = "accounts.seen"
+# Set at sign-in when the user has a confirmed authenticator: the session must pass it.
+SECOND_FACTOR_PENDING = "accounts.second_factor"
 # The stamp is rewritten at most this often, so that a page view does not always write the session.
 SEEN_RESOLUTION = 60
 
@@ -47,7 +53,11 @@ def session_holds(session_key: str | None, user_id: int) -> bool:
     data = store.load()  # {} when missing or expired
     if not data or str(data.get(SESSION_KEY)) != str(user_id) or is_idle(data):
         return False
-    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).select_related("organisation").first()
     if user is None:
         return False
-    return constant_time_compare(str(data.get(HASH_SESSION_KEY, "")), user.get_session_auth_hash())
+    if not constant_time_compare(str(data.get(HASH_SESSION_KEY, "")), user.get_session_auth_hash()):
+        return False
+    if data.get(SECOND_FACTOR_PENDING) or must_use_two_factor(user):
+        return session_passed_second_factor(data, user)
+    return True

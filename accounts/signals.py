@@ -16,8 +16,9 @@ from django.db.models.signals import post_save
 from django.http import HttpRequest
 
 from accounts.models import UserSession
-from accounts.sessions import SEEN_KEY, session_store
+from accounts.sessions import SECOND_FACTOR_PENDING, SEEN_KEY, session_store
 from accounts.sockets import sockets_recheck
+from accounts.two_factor import has_confirmed_device
 
 # A save of any of these may end sessions (a password, a disabled account, a move to another
 # organisation changes what a socket may hear).
@@ -38,6 +39,8 @@ def on_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any)
     if request is None or not hasattr(request, "session"):
         return
     request.session[SEEN_KEY] = int(time.time())
+    if has_confirmed_device(user):
+        request.session[SECOND_FACTOR_PENDING] = True
     if request.session.session_key is None:
         request.session.save()
     UserSession.objects.update_or_create(

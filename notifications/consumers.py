@@ -80,6 +80,10 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         self.user = getattr(user, "_wrapped", user)
         session = self.scope.get("session")
         self.session_key: str | None = getattr(session, "session_key", None)
+        if not await database_sync_to_async(session_holds)(self.session_key, self.user.pk):
+            # Idle, or waiting for its second factor: the same refusal as an anonymous socket.
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
         self.checked_at = time.monotonic()
         self.closed = False
         self.joined: set[str] = set()

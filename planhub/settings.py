@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "guardian",
     "channels",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # The apps, lowest layer first (docs/architecture.md); the bench app and viewflow.workflow are
     # installed only by bench.settings, where the benchmarks run.
     "audit",
@@ -85,8 +88,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.IdleTimeoutMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
 ]
@@ -237,6 +242,11 @@ SESSION_COOKIE_AGE = 60 * 60 * 12
 SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", 2 * 60 * 60))
 # Requests a page makes on its own, which do not count as activity.
 SESSION_IDLE_BACKGROUND_URLS = ["notifications:feed"]
+# Two-factor sign-in (accounts.two_factor, TOTP by django-otp) for staff and for accounts of a
+# bureau, supervision office or centre school; on by default in production. School members keep
+# password sign-in (they may still enrol).
+TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", not DEBUG)
+OTP_TOTP_ISSUER = "实施方案管理平台"
 
 # --- Domain settings ----------------------------------------------------------------------------
 # Days before the due date on which reminders go out, and days overdue before escalation.
