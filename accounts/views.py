@@ -31,6 +31,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
             "current": current,
             "others": sum(1 for row in rows if row.session_key != current),
             "idle_hours": round(idle_timeout() / 3600, 1),
+            "two_factor_on": two_factor.has_confirmed_device(request.user),
         },
     )
 
