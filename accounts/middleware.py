@@ -50,9 +50,14 @@ class IdleTimeoutMiddleware:
         seen = request.session.get(SEEN_KEY)
         if not isinstance(seen, int | float) or now - seen >= SEEN_RESOLUTION:
             request.session[SEEN_KEY] = int(now)
-            if request.session.session_key:
-                UserSession.objects.filter(session_key=request.session.session_key).update(
-                    last_seen_at=timezone.now()
+            key = request.session.session_key
+            if key and not UserSession.objects.filter(session_key=key).update(last_seen_at=timezone.now()):
+                # A session whose key was cycled (a password change keeps the user signed in under
+                # a new key) or that began before this table: list it from now on.
+                UserSession.objects.get_or_create(
+                    session_key=key,
+                    defaults={"user": user, "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300],
+                              "ip": request.META.get("REMOTE_ADDR") or None},
                 )
         return None
 

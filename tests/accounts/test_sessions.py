@@ -103,3 +103,18 @@ def test_ending_sessions_needs_a_post_and_a_login(county):
     assert client.get("/accounts/sessions/end-others/").status_code == 405
     assert Client().post("/accounts/sessions/end-others/").status_code == 302
     assert Client().get("/accounts/sessions/").status_code == 302
+
+
+def test_a_session_under_a_new_key_is_listed_again(county):
+    """update_session_auth_hash (a password change) cycles the key; the next page view lists it."""
+    user = county.a.member
+    client = signed_in(user)
+    session = client.session
+    old_key = session.session_key
+    session.cycle_key()
+    session.save()
+    client.cookies["sessionid"] = session.session_key
+    age(client, 120)
+    assert client.get("/").status_code == 200
+    keys = set(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
+    assert client.session.session_key in keys and old_key != client.session.session_key
