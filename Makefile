@@ -9,7 +9,7 @@ PORT ?= 8000
 SCAN_INTERVAL ?= 300
 
 # Local serving: production code paths (DEBUG off), plain HTTP on loopback, a generated secret.
-RUN_ENV = DEBUG=$${DEBUG:-0} HTTPS=$${HTTPS:-0} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} SECRET_KEY=$${SECRET_KEY:-$$(cat .secret_key)}
+RUN_ENV = DEBUG=$${DEBUG:-0} HTTPS=$${HTTPS:-0} TWO_FACTOR_REQUIRED=$${TWO_FACTOR_REQUIRED:-0} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} SECRET_KEY=$${SECRET_KEY:-$$(cat .secret_key)}
 
 .PHONY: install run test lint bench-quick clean
 

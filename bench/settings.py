@@ -9,3 +9,5 @@ from planhub.settings import *  # noqa: F403
 from planhub.settings import INSTALLED_APPS
 
 INSTALLED_APPS = [*INSTALLED_APPS, "viewflow", "viewflow.workflow", "bench"]
+# The benchmarks sign bureau accounts in without a phone: two-factor sign-in is not what they measure.
+TWO_FACTOR_REQUIRED = False

@@ -140,10 +140,11 @@ def _county_rows_html(rows) -> str:
         if p is None:
             bar = expected = lag = overdue = "—"
         else:
-            tick = f'<div class="dbar-expected" style="left: {p.expected_css}"></div>' if p.expected_css else ""
+            # data-* rather than style: the Content Security Policy refuses inline styles (static/js/layout.js).
+            tick = f'<div class="dbar-expected" data-left="{p.expected_css[:-1]}"></div>' if p.expected_css else ""
             bar = (
                 f'<div class="dbar{" dbar-behind" if p.behind else ""}"><div class="dbar-fill" '
-                f'style="width: {p.percent_css}"></div>{tick}<span class="dbar-label">{p.percent_int}%</span></div>'
+                f'data-width="{p.percent_css[:-1]}"></div>{tick}<span class="dbar-label">{p.percent_int}%</span></div>'
             )
             expected = p.expected_display
             if p.behind:

@@ -10,17 +10,25 @@ Client → server: ``{"subscribe": "plan", "id": N}`` or ``{"subscribe": "plan",
 ``{"subscribe": "org"}`` (own organisation), ``{"unsubscribe": "plan", "id": N}``, ``{"ping": 1}``.
 
 Everything pushed is a hint: the page re-reads from the database over HTTP on every (re)connect.
+
+A socket follows its session (accounts.sessions.session_holds): when the session ends (signed out,
+password changed, account disabled, idle or expired) the socket closes with 4401. It rechecks when
+told to (``account.recheck``, sent by accounts.sockets after sign-out, a change of credentials, a
+seat removed) and at most SESSION_RECHECK_SECONDS after its last check before it sends anything.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from accounts.sessions import session_holds
+from accounts.sockets import account_group
 from notifications import push
 from notifications.permissions import can_watch_organisation
 from orgs.permissions import forget_permissions
@@ -31,12 +39,23 @@ logger = logging.getLogger(__name__)
 MAX_FRAME_CHARS = 4096  # our client frames are tiny; anything bigger is refused
 MAX_BAD_FRAMES = 20  # then the socket is closed: a broken or hostile client
 MAX_PLAN_SUBSCRIPTIONS = 500
+# Per-socket frame rate: a bucket of FRAME_BURST frames refilled at FRAME_RATE per second. A page
+# sends a handful of frames on (re)connect and a ping every few minutes.
+FRAME_BURST = 40
+FRAME_RATE = 1.0
+# Close codes an application may send are 1000 and 3000-4999 (RFC 6455 7.4.2; daphne's autobahn
+# refuses 1008/1009 from the application): 4000 + the matching RFC or HTTP number.
 CLOSE_UNAUTHENTICATED = 4401
-CLOSE_POLICY = 1008
-CLOSE_TOO_BIG = 1009
+CLOSE_POLICY = 4008
+CLOSE_TOO_BIG = 4009
+CLOSE_TOO_FAST = 4429
+# Without an event telling it to, a socket rechecks its session this often (when it has something
+# to send or receives a frame): an expired session hears nothing more after this delay.
+SESSION_RECHECK_SECONDS = 30.0
 
 
 # Layer events whose handlers never touch the database.
+# (They may recheck the session, through database_sync_to_async, at most every SESSION_RECHECK_SECONDS.)
 DB_FREE_EVENTS = frozenset({"inbox.new", "inbox.sync", "plan.changed"})
 
 
@@ -59,13 +78,26 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             return
         # The scope holds a lazy proxy; the ORM and guardian want the model instance itself.
         self.user = getattr(user, "_wrapped", user)
+        session = self.scope.get("session")
+        self.session_key: str | None = getattr(session, "session_key", None)
+        if not await database_sync_to_async(session_holds)(self.session_key, self.user.pk):
+            # Idle, or waiting for its second factor: the same refusal as an anonymous socket.
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.checked_at = time.monotonic()
+        self.closed = False
         self.joined: set[str] = set()
         self.plans: set[int] = set()
+        self.org: int | None = None
         self.bad_frames = 0
+        self.tokens = float(FRAME_BURST)
+        self.tokens_at = time.monotonic()
         await self._join(push.user_group(user.pk))
+        await self._join(account_group(user.pk))
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
+        self.closed = True
         for group in list(getattr(self, "joined", ())):
             await self.channel_layer.group_discard(group, self.channel_name)
         self.joined = set()
@@ -73,6 +105,11 @@ class NotificationConsumer(AsyncWebsocketConsumer):
     # --- client → server ------------------------------------------------------------------------
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if not self._take_token():
+            logger.info("websocket of user %s closed: more than %d frames at once", self.user.pk, FRAME_BURST)
+            return await self.close(code=CLOSE_TOO_FAST)
+        if not await self._session_still_holds():
+            return
         if text_data is None:
             return await self._bad("binary_not_supported")
         if len(text_data) > MAX_FRAME_CHARS:
@@ -80,7 +117,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             return await self.close(code=CLOSE_TOO_BIG)
         try:
             message = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: arrays nested a thousand deep
             return await self._bad("malformed_json")
         if not isinstance(message, dict):
             return await self._bad("not_an_object")
@@ -119,6 +156,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
                 {"type": "subscribed", "plans": sorted(self.plans), "denied": [], "org": None, "error": "forbidden"}
             )
         await self._join(push.org_group(target))
+        self.org = target
         await self._send({"type": "subscribed", "plans": sorted(self.plans), "denied": [], "org": target})
 
     async def _unsubscribe_plans(self, ids: list[int] | None) -> None:
@@ -136,9 +174,48 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         forget_permissions(self.user)
         return set(visible_plans(self.user).filter(pk__in=ids).values_list("pk", flat=True))
 
+    @database_sync_to_async
+    def _check_session(self) -> tuple[bool, set[int], bool]:
+        """Whether the session holds, which subscribed plans are still visible, whether the
+        organisation subscription still holds: one trip to the database."""
+        if not session_holds(self.session_key, self.user.pk):
+            return False, set(), False
+        forget_permissions(self.user)
+        self.user.refresh_from_db(fields=["organisation", "bureau_role", "is_active", "is_staff", "is_superuser"])
+        plans = set(visible_plans(self.user).filter(pk__in=self.plans).values_list("pk", flat=True)) if self.plans else set()
+        org_ok = self.org is None or can_watch_organisation(self.user, self.org)
+        return True, plans, org_ok
+
+    async def _session_still_holds(self, *, now: bool = False) -> bool:
+        """Recheck the session if told to (``now``) or if the last check is old; close if it ended,
+        and leave plans and the organisation the user may no longer see."""
+        if self.closed:
+            return False
+        if not now and time.monotonic() - self.checked_at < SESSION_RECHECK_SECONDS:
+            return True
+        self.checked_at = time.monotonic()
+        holds, plans, org_ok = await self._check_session()
+        if not holds:
+            logger.info("websocket of user %s closed: the session ended", self.user.pk)
+            self.closed = True
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return False
+        for plan_id in self.plans - plans:
+            await self._leave(push.plan_group(plan_id))
+        self.plans &= plans
+        if not org_ok and self.org is not None:
+            await self._leave(push.org_group(self.org))
+            self.org = None
+        return True
+
     # --- layer → client -------------------------------------------------------------------------
 
+    async def account_recheck(self, event: dict[str, Any]) -> None:
+        await self._session_still_holds(now=True)
+
     async def inbox_new(self, event: dict[str, Any]) -> None:
+        if not await self._session_still_holds():
+            return
         item = dict(event.get("item") or {})
         if item.pop("recipient", None) != self.user.pk:  # defence in depth: groups are per user already
             logger.error("notification for another user reached user %s's socket: dropped", self.user.pk)
@@ -146,9 +223,13 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         await self._send({"type": "notification", "item": item, "ts": event.get("ts")})
 
     async def inbox_sync(self, event: dict[str, Any]) -> None:
+        if not await self._session_still_holds():
+            return
         await self._send({"type": "sync", "ts": event.get("ts")})
 
     async def plan_changed(self, event: dict[str, Any]) -> None:
+        if not await self._session_still_holds():
+            return
         await self._send({"type": "plan_changed", "plan": event.get("plan"), "ts": event.get("ts")})
 
     # --- helpers --------------------------------------------------------------------------------
@@ -156,6 +237,19 @@ class NotificationConsumer(AsyncWebsocketConsumer):
     async def _join(self, group: str) -> None:
         await self.channel_layer.group_add(group, self.channel_name)
         self.joined.add(group)
+
+    def _take_token(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(float(FRAME_BURST), self.tokens + (now - self.tokens_at) * FRAME_RATE)
+        self.tokens_at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+    async def _leave(self, group: str) -> None:
+        await self.channel_layer.group_discard(group, self.channel_name)
+        self.joined.discard(group)
 
     async def _send(self, payload: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(payload, ensure_ascii=False))

@@ -6,6 +6,8 @@ import tempfile
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdef")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ.setdefault("HTTPS", "0")
+# Two-factor sign-in is tested by tests/accounts with the setting turned on there.
+os.environ.setdefault("TWO_FACTOR_REQUIRED", "0")
 
 from planhub.settings import *  # noqa: E402,F403
 from planhub.settings import DATABASES, INSTALLED_APPS  # noqa: E402

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.sockets import sockets_recheck
 from audit.services import audit_record
 from core.errors import DomainError, require
 from orgs.models import Organisation, User
@@ -155,6 +156,9 @@ def seat_remove(*, actor: User | None, plan: Plan, user: User) -> None:
     seat.delete()
     grants.sync_seat(user, plan, None)
     forget_permissions(user)
+    # Their open pages stop hearing about the plan (accounts.sockets: the socket rechecks its plans).
+    user_id = user.pk
+    transaction.on_commit(lambda: sockets_recheck(user_id))
 
 
 @transaction.atomic

@@ -29,7 +29,7 @@ def test_school_dashboard_refreshes_its_numbers_when_the_plan_changes(browser_pa
     page.evaluate(
         f"window.dispatchEvent(new CustomEvent('planhub:plan-changed', {{detail: {{plan: {county.a.plan.pk}}}}}))"
     )
-    page.wait_for_function("document.querySelector('#dash-live .kpi-value').textContent.trim() === '100%'")
+    page.wait_for_function("() => document.querySelector('#dash-live .kpi-value').textContent.trim() === '100%'")
     assert page.locator("header.topbar").count() == 1  # the fragment replaced the region, not the page
 
 
@@ -48,7 +48,7 @@ def test_county_dashboard_refreshes_and_fits_a_phone(browser_page, county):
     page.evaluate(
         f"window.dispatchEvent(new CustomEvent('planhub:plan-changed', {{detail: {{plan: {county.b.plan.pk}}}}}))"
     )
-    page.wait_for_function("document.querySelector('#county-schools .dbar-label').textContent.trim() === '100%'")
+    page.wait_for_function("() => document.querySelector('#county-schools .dbar-label').textContent.trim() === '100%'")
     assert page.locator("#county-schools tbody tr").count() == 1  # the filter survives the refresh
     page.click("#county-schools a:has-text('b学校')")
     page.wait_for_url(f"**/plans/{county.b.plan.pk}/")

@@ -18,7 +18,7 @@ from channels.testing import WebsocketCommunicator
 
 from bench.harness import session_key_for
 from notifications import push
-from notifications.consumers import MAX_BAD_FRAMES, MAX_FRAME_CHARS
+from notifications.consumers import CLOSE_POLICY, CLOSE_TOO_BIG, MAX_BAD_FRAMES, MAX_FRAME_CHARS
 from notifications.models import Notification
 from notifications.services import notify
 from planhub.asgi import application
@@ -186,7 +186,7 @@ def test_too_many_bad_frames_close_the_socket(county):
             await socket.send_to(text_data="?")
             await socket.receive_json_from()
         await socket.send_to(text_data="?")
-        assert await socket.receive_output(timeout=2) == {"type": "websocket.close", "code": 1008}
+        assert await socket.receive_output(timeout=2) == {"type": "websocket.close", "code": CLOSE_POLICY}
 
     scenario(body)
 
@@ -195,7 +195,7 @@ def test_an_oversized_frame_closes_the_socket(county):
     async def body():
         socket, _, _ = await open_socket(county.a.member)
         await socket.send_to(text_data=json.dumps({"subscribe": "plan", "ids": [1] * MAX_FRAME_CHARS}))
-        assert await socket.receive_output(timeout=2) == {"type": "websocket.close", "code": 1009}
+        assert await socket.receive_output(timeout=2) == {"type": "websocket.close", "code": CLOSE_TOO_BIG}
 
     scenario(body)
 
