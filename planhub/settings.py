@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "acceptance",
     "dashboards",
     "excel",
+    "history",
     "demo",
     "planhub",
 ]

@@ -59,7 +59,7 @@ def forwards(apps: Any, schema_editor: Any) -> None:
         for table in TABLES:
             statements += _sqlite(table)
     for sql in statements:
-        schema_editor.execute(sql)
+        schema_editor.execute(sql, params=None)  # the PL/pgSQL body has literal % signs
 
 
 def backwards(apps: Any, schema_editor: Any) -> None:

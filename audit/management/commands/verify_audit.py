@@ -43,7 +43,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.perf_counter()
         copies = self._copies(options["checkpoints"])
-        key = options["public_key"]
+        # The downloaded copy starts with the public key; a key given on the command line wins.
+        header_key = next((c["public_key"] for c in copies if "seq" not in c and "public_key" in c), None)
+        copies = [c for c in copies if "seq" in c]
+        key = options["public_key"] or header_key
         if key:
             try:
                 load_public_key(key)
