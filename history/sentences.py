@@ -138,7 +138,7 @@ def describe(entries: list[AuditEntry], schools: dict[int, str] | None = None) -
                 subject_url=url,
                 from_label=from_label,
                 to_label=to_label,
-                reason=e.reason,
+                reason=e.reason.strip().rstrip("。."),
                 detail=detail,
                 school=(schools or {}).get(e.plan_id or 0, ""),
             )
