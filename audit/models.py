@@ -44,7 +44,13 @@ class AuditEntry(models.Model):
         verbose_name = "操作记录"
         verbose_name_plural = "操作记录"
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["target_type", "target_id", "created_at"], name="audit_target_idx")]
+        indexes = [
+            models.Index(fields=["target_type", "target_id", "created_at"], name="audit_target_idx"),
+            # Keyset pages of the history (history.selectors): newest first within a plan, an action, a person.
+            models.Index(fields=["plan_id", "-seq"], name="audit_plan_seq_idx"),
+            models.Index(fields=["action", "-seq"], name="audit_action_seq_idx"),
+            models.Index(fields=["actor", "-seq"], name="audit_actor_seq_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
