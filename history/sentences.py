@@ -18,6 +18,8 @@ from plans.models import Indicator, LeadingGroupMember, Measure, Plan, Stage
 from tasks.models import Task
 
 WAIVED = "已豁免"
+# Actions whose text is a reason (退回, 重新打开, 豁免 ...); for the others it is a note (提交说明, 审核意见).
+REASON_ACTIONS = {"tasks.task.returned", "tasks.task.reopened", "tasks.task.waived"}
 
 
 def _state_labels() -> dict[str, dict[str, str]]:
@@ -43,6 +45,7 @@ class Line:
     reason: str
     detail: str
     school: str
+    reason_label: str = "原因"
 
     @property
     def sentence(self) -> str:
@@ -57,7 +60,7 @@ class Line:
         if self.detail:
             text += f",{self.detail}"
         if self.reason:
-            text += f",原因:{self.reason}"
+            text += f",{self.reason_label}:{self.reason}"
         return text + "。"
 
 
@@ -141,6 +144,7 @@ def describe(entries: list[AuditEntry], schools: dict[int, str] | None = None) -
                 reason=e.reason.strip().rstrip("。."),
                 detail=detail,
                 school=(schools or {}).get(e.plan_id or 0, ""),
+                reason_label="原因" if e.action in REASON_ACTIONS or e.action.endswith(".removed") else "说明",
             )
         )
     return lines
