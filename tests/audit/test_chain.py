@@ -223,3 +223,10 @@ def test_evidence_files_carry_their_sha256_and_verify_rehashes_them(county):
     default_storage.delete(reading.evidence.name)
     code, out = verify_audit("--files")
     assert code == 2 and reading.evidence.name in out and "missing" in out
+
+
+def test_the_deadline_scanner_loop_signs_checkpoints(county):
+    record(county.a.school)
+    call_command("scan_deadlines", "--loop", "1", "--iterations", "1", stdout=io.StringIO())
+    checkpoint = AuditCheckpoint.objects.get()
+    assert checkpoint.seq == AuditChainHead.objects.get(pk=1).seq
