@@ -9,7 +9,7 @@ PORT ?= 8000
 SCAN_INTERVAL ?= 300
 
 # Local serving: production code paths (DEBUG off), plain HTTP on loopback, a generated secret.
-RUN_ENV = DEBUG=$${DEBUG:-0} HTTPS=$${HTTPS:-0} TWO_FACTOR_REQUIRED=$${TWO_FACTOR_REQUIRED:-0} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} SECRET_KEY=$${SECRET_KEY:-$$(cat .secret_key)}
+RUN_ENV = DEBUG=$${DEBUG:-0} HTTPS=$${HTTPS:-0} TWO_FACTOR_REQUIRED=$${TWO_FACTOR_REQUIRED:-0} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} SECRET_KEY=$${SECRET_KEY:-$$(cat .secret_key)} AUDIT_KEY_FILE=$${AUDIT_KEY_FILE:-.audit_key}
 
 .PHONY: install run test lint bench-quick clean
 
@@ -24,7 +24,11 @@ install: $(STAMP)
 .secret_key:
 	@$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 
-run: install .secret_key
+.audit_key:
+	@$(PYTHON) -c "import secrets; print(secrets.token_hex(32))" > $@
+	@chmod 600 $@
+
+run: install .secret_key .audit_key
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
 	$(RUN_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo

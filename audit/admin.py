@@ -1,14 +1,15 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from audit.models import AuditEntry
+from audit.models import AuditCheckpoint, AuditEntry
+from audit.readonly import ReadOnlyAdmin
 
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
     """Read-only: the audit trail is append-only."""
 
-    list_display = ("created_at", "action", "actor", "plan_id", "target_type", "target_id", "from_state", "to_state")
+    list_display = ("seq", "created_at", "action", "actor", "plan_id", "target_type", "target_id", "from_state", "to_state")
     list_filter = ("action", "target_type")
     search_fields = ("action", "reason")
 
@@ -20,3 +21,10 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
         return False
+
+
+@admin.register(AuditCheckpoint)
+class AuditCheckpointAdmin(ReadOnlyAdmin):
+    """Signed checkpoints of the hash chain (audit.chain): shown, never written here."""
+
+    list_display = ("seq", "head_hash", "signed_at")

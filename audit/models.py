@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class AuditEntry(models.Model):
@@ -15,7 +16,8 @@ class AuditEntry(models.Model):
     every other app and outlives what it describes.
     """
 
-    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    # Set by audit.chain before the row is hashed (not auto_now_add, which would overwrite it on save).
+    created_at = models.DateTimeField("时间", default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="操作人",
@@ -32,12 +34,55 @@ class AuditEntry(models.Model):
     to_state = models.CharField("新状态", max_length=32, blank=True)
     reason = models.TextField("原因", blank=True)
     data = models.JSONField("数据", default=dict, blank=True)
+    # The hash chain (audit.chain): our own gapless sequence, the exact bytes hashed, the links.
+    seq = models.BigIntegerField("序号", null=True, unique=True, editable=False)
+    canonical = models.TextField("规范内容", blank=True, editable=False)
+    prev_hash = models.CharField("前一哈希", max_length=64, blank=True, editable=False)
+    hash = models.CharField("哈希", max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = "操作记录"
         verbose_name_plural = "操作记录"
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["target_type", "target_id", "created_at"], name="audit_target_idx")]
+        indexes = [
+            models.Index(fields=["target_type", "target_id", "created_at"], name="audit_target_idx"),
+            # Keyset pages of the history (history.selectors): newest first within a plan, an action, a person.
+            models.Index(fields=["plan_id", "-seq"], name="audit_plan_seq_idx"),
+            models.Index(fields=["action", "-seq"], name="audit_action_seq_idx"),
+            models.Index(fields=["actor", "-seq"], name="audit_actor_seq_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class AuditChainHead(models.Model):
+    """One row (pk 1): the last sequence number and hash of the chain. Locked by every audit write."""
+
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = "操作记录链头"
+        verbose_name_plural = "操作记录链头"
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.hash[:12]}"
+
+
+class AuditCheckpoint(models.Model):
+    """A signed statement of the chain's head at a moment (audit.chain.checkpoint_make)."""
+
+    seq = models.BigIntegerField("序号", unique=True)
+    head_hash = models.CharField("链头哈希", max_length=64)
+    signed_at = models.CharField("签署时间(UTC)", max_length=40)
+    signature = models.CharField("签名", max_length=128)
+    public_key = models.CharField("公钥", max_length=64)
+
+    class Meta:
+        verbose_name = "操作记录检查点"
+        verbose_name_plural = "操作记录检查点"
+        ordering = ["-seq"]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.head_hash[:12]}"

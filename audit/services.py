@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import models
 
+from audit.chain import chain
 from audit.models import AuditEntry
 
 BULK_BATCH = 1000
@@ -41,8 +42,9 @@ def audit_entry(
 
 def audit_record(**fields: Any) -> AuditEntry:
     """Append one audit row (arguments as ``audit_entry``). The caller holds the transaction that
-    makes the change."""
+    makes the change. The entry is chained (audit.chain) before it is inserted."""
     entry = audit_entry(**fields)
+    chain([entry])
     entry.save()
     return entry
 
@@ -50,4 +52,6 @@ def audit_record(**fields: Any) -> AuditEntry:
 def audit_record_many(entries: Iterable[AuditEntry]) -> list[AuditEntry]:
     """Append many rows built with ``audit_entry`` in a few statements (bulk paths: imports,
     template issues). Same rows as one ``audit_record`` per event."""
-    return AuditEntry.objects.bulk_create(list(entries), batch_size=BULK_BATCH)
+    rows = list(entries)
+    chain(rows)
+    return AuditEntry.objects.bulk_create(rows, batch_size=BULK_BATCH)

@@ -10,6 +10,7 @@ only by views that check who may see their owner, always as downloads.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import unicodedata
@@ -84,6 +85,7 @@ class StagedFile:
     content_type: str
     size: int
     storage: Storage
+    sha256: str = ""  # of the exact bytes stored, computed at upload (the owner row and its audit entry keep it)
 
     def discard(self) -> None:
         self.storage.delete(self.stored_name)
@@ -133,12 +135,24 @@ def stage_uploads(
     try:
         for upload in uploads:
             checked = validate_upload(upload)
+            digest = sha256_of(upload)
             name = storage.save(path_for(checked), upload)
-            staged.append(StagedFile(name, checked.safe_name, checked.content_type, upload.size, storage))
+            staged.append(StagedFile(name, checked.safe_name, checked.content_type, upload.size, storage, digest))
     except BaseException:
         discard_staged(staged)
         raise
     return staged
+
+
+def sha256_of(upload: Any) -> str:
+    """The SHA-256 (hex) of an upload's content; leaves it rewound for storing."""
+    digest = hashlib.sha256()
+    upload.seek(0)
+    chunks = upload.chunks() if hasattr(upload, "chunks") else iter(lambda: upload.read(1 << 20), b"")
+    for chunk in chunks:
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
 
 
 def discard_staged(staged: Iterable[StagedFile]) -> None:

@@ -104,6 +104,7 @@ def _indicator_report(
         reported_by=actor,
         note=note,
         evidence=file.stored_name if file else "",
+        evidence_sha256=file.sha256 if file else "",
     )
     audit_record(
         actor=actor,
@@ -118,6 +119,7 @@ def _indicator_report(
             "measured_on": day.isoformat(),
             "met": indicator.is_met_by(number),
             "evidence": file.original_name if file else "",
+            **({"file": file.stored_name, "sha256": file.sha256} if file else {}),
         },
     )
     transaction.on_commit(lambda: push.plan_changed(plan.pk))

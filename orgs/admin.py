@@ -2,15 +2,20 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from guardian.admin import GuardedModelAdmin
 
+from audit.readonly import HistoryProtectedAdmin, history_count
 from orgs import grants
 from orgs.models import Organisation, OrganisationGroupObjectPermission, OrganisationUserObjectPermission, User
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(GuardedModelAdmin):
+class OrganisationAdmin(HistoryProtectedAdmin, GuardedModelAdmin):
     list_display = ("code", "name", "kind", "parent", "township", "is_active")
     list_filter = ("kind", "township", "is_active")
     search_fields = ("code", "name")
+
+    def history_of(self, obj):
+        # The school's plans through the reverse relation (orgs sits below plans and never imports it).
+        return history_count("orgs.organisation", obj.pk, plan_ids=obj.plans.values("pk"))
 
     def save_model(self, request, obj, form, change):
         # Visibility follows the tree: grant it as orgs.services.organisation_create does.
@@ -33,7 +38,7 @@ def _without_grant_fields(fieldsets):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(HistoryProtectedAdmin, DjangoUserAdmin):
     list_display = ("username", "full_name", "organisation", "position", "bureau_role", "is_active", "is_staff")
     list_filter = ("is_active", "is_staff", "bureau_role", "organisation__kind")
     search_fields = ("username", "full_name", "organisation__name")
@@ -43,6 +48,9 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = DjangoUserAdmin.add_fieldsets + (
         ("单位与角色", {"fields": ("full_name", "organisation", "position", "bureau_role")}),
     )
+
+    def history_of(self, obj):
+        return history_count("orgs.user", obj.pk, actor=True)
 
     def save_related(self, request, form, formsets, change):
         # The organisation's group carries what the user may see: follow a changed organisation.

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "acceptance",
     "dashboards",
     "excel",
+    "history",
     "demo",
     "planhub",
 ]
@@ -201,6 +202,9 @@ STORAGES = {
 }
 # Evidence files: limits enforced by core.uploads.
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024))
+# The Ed25519 key (32 bytes, hex) that signs audit checkpoints (audit.chain): a file outside the
+# database. `make run` generates .audit_key; production names its own file.
+AUDIT_KEY_FILE = os.environ.get("AUDIT_KEY_FILE", "")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

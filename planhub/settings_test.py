@@ -21,6 +21,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MEDIA_ROOT = tempfile.mkdtemp(prefix="planhub-test-media-")
+# A throwaway checkpoint-signing key for the test run (audit.chain).
+AUDIT_KEY_FILE = os.path.join(tempfile.mkdtemp(prefix="planhub-test-key-"), "audit_key")
+with open(AUDIT_KEY_FILE, "w") as _key:
+    _key.write(os.urandom(32).hex())
 WHITENOISE_AUTOREFRESH = True
 # Connections are not kept between requests in tests: a live server thread's open connection
 # would otherwise keep the PostgreSQL test database busy when it is dropped.

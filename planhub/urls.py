@@ -23,6 +23,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("dashboards/", include("dashboards.urls")),
     path("excel/", include("excel.urls")),
+    path("history/", include("history.urls")),
     path("admin/", admin.site.urls),
     path("csp-report/", csp.report, name="csp_report"),
 ]

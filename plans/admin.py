@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from guardian.admin import GuardedModelAdmin
 
+from audit.readonly import ReadOnlyAdmin, ReadOnlyInline
 from core.errors import DomainError
 from orgs.admin import GrantAdmin
 from plans import services
@@ -21,11 +22,10 @@ from plans.models import (
 )
 
 
-class StageInline(admin.TabularInline):
+class StageInline(ReadOnlyInline):
     model = Stage
-    extra = 0
     fields = ("order", "name", "starts_on", "ends_on", "status")
-    readonly_fields = ("status",)
+    readonly_fields = fields
 
 
 class SeatInline(admin.TabularInline):
@@ -42,7 +42,9 @@ class SeatInline(admin.TabularInline):
 
 
 @admin.register(Plan)
-class PlanAdmin(GuardedModelAdmin):
+class PlanAdmin(ReadOnlyAdmin, GuardedModelAdmin):
+    """Read-only: plans change through plans.services and the stage gates, which write the history."""
+
     list_display = ("title", "school", "year", "status", "updated_at")
     list_filter = ("status", "year")
     search_fields = ("title", "school__name", "school__code")
@@ -55,6 +57,9 @@ class StageAdmin(admin.ModelAdmin):
     list_display = ("name", "plan", "order", "starts_on", "ends_on", "status")
     list_filter = ("status",)
     readonly_fields = ("status", "completed_at", "completed_by")
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # would delete its measures, tasks and evidence behind the history
 
 
 @admin.register(WorkingGroup)
@@ -123,16 +128,22 @@ class MeasureAdmin(admin.ModelAdmin):
     search_fields = ("title",)
     list_select_related = ("stage", "owner")
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # would delete its tasks and evidence behind the history
+
 
 @admin.register(Indicator)
 class IndicatorAdmin(admin.ModelAdmin):
     list_display = ("name", "plan", "direction", "target", "unit")
     search_fields = ("name",)
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # would delete its readings behind the history
+
 
 @admin.register(IndicatorReading)
-class IndicatorReadingAdmin(admin.ModelAdmin):
-    list_display = ("indicator", "value", "measured_on", "reported_by")
+class IndicatorReadingAdmin(ReadOnlyAdmin):
+    list_display = ("indicator", "value", "measured_on", "reported_by", "evidence_sha256")
 
 
 # --- templates ----------------------------------------------------------------------------------

@@ -226,6 +226,7 @@ class IndicatorReading(models.Model):
     )
     note = models.CharField("说明", max_length=200, blank=True)
     evidence = models.FileField("佐证材料", upload_to="indicator-evidence/%Y/%m/", blank=True)
+    evidence_sha256 = models.CharField("佐证材料 SHA-256", max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField("上报时间", auto_now_add=True)
 
     class Meta:

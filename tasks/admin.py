@@ -1,11 +1,12 @@
 from django.contrib import admin
 
+from audit.readonly import ReadOnlyAdmin
 from tasks.models import Comment, Evidence, Reminder, Task
 
 
 @admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
-    """Workflow fields are read-only here: status only moves through tasks.services."""
+class TaskAdmin(ReadOnlyAdmin):
+    """Read-only: tasks change only through tasks.services, which write the history."""
 
     list_display = ("title", "plan", "measure", "assignee", "due_on", "status", "waived")
     list_filter = ("status", "waived")
@@ -16,13 +17,13 @@ class TaskAdmin(admin.ModelAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(admin.ModelAdmin):
-    list_display = ("original_name", "task", "size", "uploaded_by", "uploaded_at")
+class EvidenceAdmin(ReadOnlyAdmin):
+    list_display = ("original_name", "task", "size", "sha256", "uploaded_by", "uploaded_at")
     raw_id_fields = ("task",)
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(ReadOnlyAdmin):
     list_display = ("task", "author", "created_at")
     raw_id_fields = ("task",)
 

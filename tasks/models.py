@@ -116,6 +116,7 @@ class Evidence(models.Model):
     original_name = models.CharField("文件名", max_length=200)
     content_type = models.CharField("类型", max_length=100)
     size = models.PositiveBigIntegerField("大小")
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True, editable=False)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
     )

@@ -74,7 +74,9 @@ def _require_reason(reason: str, what: str) -> str:
 def _record(
     task: Task, actor: User, action: str, old: str, reason: str = "", data: dict[str, Any] | None = None
 ) -> None:
-    """The audit row of a transition, and the after-commit hint that the plan's numbers changed."""
+    """The audit row of a transition, and the after-commit hint that the plan's numbers changed.
+    Transitions call it last: the audit write takes the hash chain's lock (audit.chain), held until
+    commit, so nothing else should run after it."""
     audit_record(
         actor=actor, action=action, target=task, plan=task.plan_id, old=old, new=task.status, reason=reason, data=data
     )

@@ -44,6 +44,7 @@ def _store_evidence(task: Task, actor: User, staged: StagedFile) -> Evidence:
         original_name=staged.original_name,
         content_type=staged.content_type,
         size=staged.size,
+        sha256=staged.sha256,
         uploaded_by=actor,
     )
     evidence.save()
@@ -52,7 +53,13 @@ def _store_evidence(task: Task, actor: User, staged: StagedFile) -> Evidence:
         action="tasks.evidence.added",
         target=task,
         plan=task.plan_id,
-        data={"evidence": evidence.pk, "name": evidence.original_name, "size": evidence.size},
+        data={
+            "evidence": evidence.pk,
+            "name": evidence.original_name,
+            "size": evidence.size,
+            "file": evidence.file.name,
+            "sha256": evidence.sha256,
+        },
     )
     return evidence
 

@@ -67,7 +67,6 @@ def _submit(
         _store_evidence(task, actor, item)
     task.submitted_at = timezone.now()
     _save(task, "submitted_at")
-    _record(task, actor, "tasks.task.submitted", old, reason=note)
     if note.strip():
         Comment.objects.create(task=task, author=actor, body=f"【提交说明】{note.strip()}")
     notify(
@@ -78,6 +77,7 @@ def _submit(
         plan=task.plan,
         exclude=actor,
     )
+    _record(task, actor, "tasks.task.submitted", old, reason=note)
     return task
 
 
@@ -91,9 +91,9 @@ def task_close(*, task: Task | int, actor: User, comment: str = "", expected_ver
     old = _move(task, "close")
     task.closed_at = timezone.now()
     _save(task, "closed_at")
-    _record(task, actor, "tasks.task.closed", old, reason=comment)
     _tell_assignee(task, actor, Notification.Kind.TASK_CLOSED, f"任务“{task.title}”已审核通过。")
     _maybe_gate_ready(task)
+    _record(task, actor, "tasks.task.closed", old, reason=comment)
     return task
 
 
@@ -105,8 +105,8 @@ def task_return(*, task: Task | int, actor: User, reason: str, expected_version:
     old = _move(task, "return")
     task.return_reason = reason
     _save(task, "return_reason")
-    _record(task, actor, "tasks.task.returned", old, reason=reason)
     _tell_assignee(task, actor, Notification.Kind.TASK_RETURNED, f"任务“{task.title}”被退回:{reason}")
+    _record(task, actor, "tasks.task.returned", old, reason=reason)
     return task
 
 
@@ -119,8 +119,8 @@ def task_reopen(*, task: Task | int, actor: User, reason: str, expected_version:
     task.return_reason = reason
     task.closed_at = None
     _save(task, "return_reason", "closed_at")
-    _record(task, actor, "tasks.task.reopened", old, reason=reason)
     _tell_assignee(task, actor, Notification.Kind.TASK_REOPENED, f"任务“{task.title}”已被组长重新打开:{reason}")
+    _record(task, actor, "tasks.task.reopened", old, reason=reason)
     return task
 
 
@@ -134,7 +134,7 @@ def task_waive(*, task: Task | int, actor: User, reason: str, expected_version: 
     task.waive_reason = reason
     task.closed_at = timezone.now()
     _save(task, "waived", "waive_reason", "closed_at")
-    _record(task, actor, "tasks.task.waived", old, reason=reason)
     _tell_assignee(task, actor, Notification.Kind.TASK_CLOSED, f"任务“{task.title}”已由组长豁免:{reason}")
     _maybe_gate_ready(task)
+    _record(task, actor, "tasks.task.waived", old, reason=reason)
     return task

@@ -13,6 +13,7 @@ import threading
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections, connection
 
+from audit.chain import checkpoint_make
 from tasks.deadlines import scan_deadlines
 
 logger = logging.getLogger("notifications.deadlines")
@@ -47,6 +48,10 @@ class Command(BaseCommand):
                 self._scan(options["today"])
             except Exception:  # a database hiccup must not end the loop: log, wait, retry
                 logger.exception("deadline scan failed; retrying in %s s", interval)
+            try:  # the same loop signs the audit chain's head (audit.chain)
+                checkpoint_make()
+            except Exception:
+                logger.exception("audit checkpoint failed; retrying in %s s", interval)
             runs += 1
             if options["iterations"] and runs >= options["iterations"]:
                 break
