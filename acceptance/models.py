@@ -18,6 +18,7 @@ from tasks.models import Evidence
 # to the bureau when it sets a form up (AcceptanceForm's field defaults).
 DEFAULT_TIER_FRACTIONS = (Decimal("1"), Decimal("0.8"), Decimal("0.5"), Decimal("0"))
 DEFAULT_PASS_MARK = Decimal("85")
+DEFAULT_NOTICE_DAYS = 5
 TIERS = ((1, "1档 完全达到"), (2, "2档 基本达到"), (3, "3档 基本达不到"), (4, "4档 未达到"))
 
 
@@ -55,6 +56,7 @@ class AcceptanceForm(models.Model):
     min_tier1 = models.PositiveSmallIntegerField("1档至少(项)", null=True, blank=True)
     max_tier3 = models.PositiveSmallIntegerField("3档至多(项)", null=True, blank=True)
     max_tier4 = models.PositiveSmallIntegerField("4档至多(项)", null=True, blank=True)
+    notice_days = models.PositiveSmallIntegerField("公示期(工作日)", default=DEFAULT_NOTICE_DAYS)
 
     class Meta:
         verbose_name = "评估表规则"
@@ -127,11 +129,17 @@ class SelfRating(models.Model):
 
 
 class Application(models.Model):
-    """An application for acceptance (请验; 复验 from the second round on), signed by the leader.
-    ``self_score`` keeps the self-assessment score the leader signed."""
+    """An application for acceptance (请验; 复验 from the second round on), signed by the leader,
+    and the bureau's inspection of it: the team, the date, the settled result and, for a 合格
+    result, the public notice (公示) and the certificate. ``self_score`` keeps the self-assessment
+    score the leader signed."""
 
     class Status(models.TextChoices):
         APPLIED = "applied", "已申请"
+        INSPECTING = "inspecting", "验收中"
+        FAILED = "failed", "不合格"
+        NOTICE = "notice", "公示中"
+        ACCEPTED = "accepted", "已验收"
 
     plan = models.ForeignKey(Plan, verbose_name="方案", on_delete=models.CASCADE, related_name="applications")
     round = models.PositiveSmallIntegerField("轮次", default=1)
@@ -142,6 +150,24 @@ class Application(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.PROTECT, related_name="+"
     )
     applied_at = models.DateTimeField("申请时间", auto_now_add=True)
+    team_leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="评估组组长",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="led_inspections",
+    )
+    inspectors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name="评估组成员", blank=True, related_name="inspections"
+    )
+    inspection_date = models.DateField("验收日期", null=True, blank=True)
+    final_score = models.DecimalField("验收得分", max_digits=6, decimal_places=2, null=True, blank=True)
+    result_note = models.CharField("验收结论", max_length=1000, blank=True)
+    recorded_at = models.DateTimeField("结论时间", null=True, blank=True)
+    notice_ends_on = models.DateField("公示截止", null=True, blank=True)
+    accepted_at = models.DateTimeField("验收通过时间", null=True, blank=True)
+    certificate_ref = models.CharField("证书编号", max_length=40, blank=True)
 
     class Meta:
         verbose_name = "验收申请"
@@ -151,3 +177,113 @@ class Application(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan} · 第{self.round}轮"
+
+
+class InspectorRating(models.Model):
+    """One inspector's own rating of one criterion in one round: independent of the others."""
+
+    application = models.ForeignKey(
+        Application, verbose_name="验收申请", on_delete=models.CASCADE, related_name="inspector_ratings"
+    )
+    criterion = models.ForeignKey(AcceptanceCriterion, verbose_name="评估要点", on_delete=models.CASCADE, related_name="+")
+    inspector = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="评估员", on_delete=models.PROTECT, related_name="+")
+    tier = models.PositiveSmallIntegerField("评定等级", choices=TIERS)
+    remark = models.CharField("评估意见", max_length=1000, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "评估员评分"
+        verbose_name_plural = "评估员评分"
+        constraints = [
+            models.UniqueConstraint(fields=["application", "criterion", "inspector"], name="inspector_rating_once"),
+            models.CheckConstraint(condition=models.Q(tier__gte=1, tier__lte=4), name="inspector_rating_tier_1_4"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.inspector} · {self.criterion} · {self.tier}档"
+
+
+class FinalRating(models.Model):
+    """The team leader's settled tier of one criterion in one round, whether it must be rectified,
+    and the decision on a school's not-applicable claim (confirmed: the line leaves the total)."""
+
+    class Claim(models.TextChoices):
+        NONE = "", "—"
+        CONFIRMED = "confirmed", "确认不适用"
+        OVERRULED = "overruled", "驳回不适用申报"
+
+    application = models.ForeignKey(
+        Application, verbose_name="验收申请", on_delete=models.CASCADE, related_name="final_ratings"
+    )
+    criterion = models.ForeignKey(AcceptanceCriterion, verbose_name="评估要点", on_delete=models.CASCADE, related_name="+")
+    tier = models.PositiveSmallIntegerField("最终等级", choices=TIERS, null=True, blank=True)
+    claim = models.CharField("不适用申报", max_length=16, choices=Claim.choices, blank=True, default="")
+    rectify = models.BooleanField("需整改", default=False)
+    remark = models.CharField("评估意见", max_length=1000, blank=True)
+
+    class Meta:
+        verbose_name = "最终评定"
+        verbose_name_plural = "最终评定"
+        constraints = [
+            models.UniqueConstraint(fields=["application", "criterion"], name="final_rating_once"),
+            models.CheckConstraint(
+                condition=models.Q(tier__isnull=True) | models.Q(tier__gte=1, tier__lte=4), name="final_rating_tier_1_4"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion} · {self.tier or '—'}"
+
+
+class RectificationItem(models.Model):
+    """A shortfall to rectify (整改项) after a 不合格 result, with its own small lifecycle
+    (acceptance.flows.RectificationFlow): 待分派 → 整改中 → 待审核 → 已完成 (or back to 整改中)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "待分派"
+        ASSIGNED = "assigned", "整改中"
+        SUBMITTED = "submitted", "待审核"
+        CLOSED = "closed", "已完成"
+
+    plan = models.ForeignKey(Plan, verbose_name="方案", on_delete=models.CASCADE, related_name="rectification_items")
+    application = models.ForeignKey(
+        Application, verbose_name="验收申请", on_delete=models.CASCADE, related_name="rectification_items"
+    )
+    criterion = models.ForeignKey(AcceptanceCriterion, verbose_name="评估要点", on_delete=models.CASCADE, related_name="+")
+    remark = models.CharField("整改要求", max_length=1000, blank=True)
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.OPEN)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="责任人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    due_on = models.DateField("整改期限", null=True, blank=True)
+    note = models.CharField("整改说明", max_length=1000, blank=True)
+    evidence = models.FileField("整改佐证", upload_to="rectification/%Y/%m/", blank=True)
+    evidence_name = models.CharField("佐证文件名", max_length=200, blank=True)
+    closed_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "整改项"
+        verbose_name_plural = "整改项"
+        ordering = ["plan", "application", "id"]
+        indexes = [models.Index(fields=["plan", "status"], name="rectification_plan_status_idx")]
+
+    def __str__(self) -> str:
+        return f"整改:{self.criterion}"
+
+
+class Objection(models.Model):
+    """A written objection during the public notice (公示), and how the bureau handled it."""
+
+    application = models.ForeignKey(Application, verbose_name="验收申请", on_delete=models.CASCADE, related_name="objections")
+    text = models.CharField("异议内容", max_length=1000)
+    handling = models.CharField("处理情况", max_length=1000, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "公示异议"
+        verbose_name_plural = "公示异议"
+        ordering = ["application", "created_at"]
+
+    def __str__(self) -> str:
+        return self.text[:50]

@@ -43,13 +43,18 @@ def form_rules_refusal(user: Any, plan: Plan) -> DomainError | NotAllowed | None
 
 
 def application_blockers(
-    user: Any, plan: Plan, unsigned: int | None, open_tasks: int | None, result: Result | None
+    user: Any,
+    plan: Plan,
+    unsigned: int | None,
+    open_tasks: int | None,
+    result: Result | None,
+    open_items: int | None = None,
 ) -> list[DomainError | NotAllowed]:
     """Every reason the leader may not apply for acceptance now, the first one being the refusal.
 
     ``unsigned``: gates before the acceptance (last) stage not yet signed; ``open_tasks``: tasks of
     the acceptance stage not closed (None: not counted yet); ``result``: the self-assessment scored
-    (None: not scored yet).
+    (None: not scored yet); ``open_items``: rectification items not closed (for 复验).
     """
     blockers: list[DomainError | NotAllowed] = []
     if not can_apply_for_acceptance(user, plan):
@@ -57,6 +62,8 @@ def application_blockers(
     if plan.status not in SCHOOL_EDITABLE:
         blockers.append(InvalidTransition(f"方案当前为“{plan.get_status_display()}”,不能申请验收(可能已由他人提交)。"))
         return blockers
+    if open_items:
+        blockers.append(InvalidTransition(f"还有 {open_items} 项整改未完成,不能申请复验。"))
     if unsigned:
         blockers.append(InvalidTransition(f"还有 {unsigned} 个阶段关口未签署,请先完成前面的阶段。"))
     if open_tasks:

@@ -10,7 +10,15 @@ from typing import Any
 
 from django.db.models import Prefetch
 
-from acceptance.models import DEFAULT_TIER_FRACTIONS, AcceptanceCriterion, AcceptanceForm, Application, SelfRating
+from acceptance.models import (
+    DEFAULT_TIER_FRACTIONS,
+    AcceptanceCriterion,
+    AcceptanceForm,
+    Application,
+    FinalRating,
+    RectificationItem,
+    SelfRating,
+)
 from acceptance.rules import application_blockers
 from acceptance.scoring import Line, PassRule, Result, score, tier_points
 from orgs.models import Organisation, User
@@ -111,7 +119,8 @@ def acceptance_progress(plan: Plan) -> tuple[int, int]:
 def application_status(user: Any, plan: Plan, assessment: SelfAssessment) -> list[str]:
     """Every reason ``user`` may not apply for acceptance now, in words a principal reads."""
     unsigned, open_tasks = acceptance_progress(plan)
-    return [b.message for b in application_blockers(user, plan, unsigned, open_tasks, assessment.result)]
+    blockers = application_blockers(user, plan, unsigned, open_tasks, assessment.result, open_rectification(plan))
+    return [b.message for b in blockers]
 
 
 def plan_applications(plan: Plan) -> list[Application]:
@@ -145,3 +154,35 @@ def bureau_staff(plan: Plan) -> list[Any]:
         )
         .order_by("pk")
     )
+
+
+def latest_application(plan: Plan) -> Application | None:
+    return Application.objects.filter(plan=plan).order_by("-round").first()
+
+
+def criterion_lines(
+    plan: Plan, rules: FormRules
+) -> list[tuple[AcceptanceCriterion, tuple[Decimal, Decimal, Decimal, Decimal]]]:
+    criteria = AcceptanceCriterion.objects.filter(plan=plan).order_by("order", "id")
+    return [
+        (c, tier_points(c.max_score, rules.fractions, (c.tier2_points, c.tier3_points, c.tier4_points)))
+        for c in criteria
+    ]
+
+
+def final_result(application: Application) -> tuple[Result, dict[int, FinalRating]]:
+    """The round's settled score: the team leader's final tiers, a confirmed not-applicable claim
+    (or the form's own) leaving the line out. Returns the result and the finals by criterion id."""
+    rules = form_rules(application.plan)
+    finals = {f.criterion_id: f for f in FinalRating.objects.filter(application=application)}
+    lines = []
+    for criterion, points in criterion_lines(application.plan, rules):
+        final = finals.get(criterion.pk)
+        confirmed = final is not None and final.claim == FinalRating.Claim.CONFIRMED
+        tier = final.tier if final is not None else None
+        lines.append(Line(tier_points=points, tier=tier, applicable=criterion.applicable and not confirmed))
+    return score(lines, rules.rule), finals
+
+
+def open_rectification(plan: Plan) -> int:
+    return RectificationItem.objects.filter(plan=plan).exclude(status=RectificationItem.Status.CLOSED).count()

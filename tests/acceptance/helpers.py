@@ -38,3 +38,10 @@ def ready_to_apply(school, tier: int = 1):
     rate_all(school, criteria, tier)
     finish_all_stages(school)
     return criteria
+
+
+def applied(school, tier: int = 1):
+    from acceptance.services import application_submit
+
+    criteria = ready_to_apply(school, tier)
+    return criteria, application_submit(actor=school.leader, plan=school.plan, note="申请验收")

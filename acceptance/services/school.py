@@ -16,7 +16,7 @@ from django.urls import reverse
 from viewflow.fsm import TransitionNotAllowed
 
 from acceptance.flows import PlanFlow
-from acceptance.models import AcceptanceCriterion, AcceptanceForm, Application, SelfRating
+from acceptance.models import AcceptanceCriterion, AcceptanceForm, Application, RectificationItem, SelfRating
 from acceptance.permissions import can_edit_criteria
 from acceptance.rules import application_blockers, form_rules_refusal, self_assess_refusal
 from acceptance.scoring import RULE_COUNTS, RULE_POINTS, tier_points_error
@@ -211,7 +211,8 @@ def _rating_state(rating: SelfRating | None) -> str:
 
 @transaction.atomic
 def application_submit(*, actor: User, plan: Plan | int, note: str = "") -> Application:
-    """The leader signs the application for acceptance (请验; 复验 after rectification).
+    """The leader signs the application for acceptance (请验; 复验 after rectification, when every
+    rectification item is closed).
 
     Refused unless the gates before the acceptance stage are signed, every task of the acceptance
     stage is closed, and the self-assessment is complete and meets the form's pass rule. Locks the
@@ -227,7 +228,11 @@ def application_submit(*, actor: User, plan: Plan | int, note: str = "") -> Appl
         list(Task.objects.select_for_update(of=("self",)).filter(measure__stage=last_stage).values_list("pk"))
     unsigned, open_tasks = acceptance_progress(plan)
     assessment = self_assessment(plan)
-    blockers = application_blockers(actor, plan, unsigned, open_tasks, assessment.result)
+    items = list(
+        RectificationItem.objects.select_for_update(of=("self",)).filter(plan=plan).values_list("status", flat=True)
+    )
+    open_items = sum(1 for status in items if status != RectificationItem.Status.CLOSED)
+    blockers = application_blockers(actor, plan, unsigned, open_tasks, assessment.result, open_items)
     if blockers:
         raise blockers[0]
     old = plan.status
