@@ -16,6 +16,7 @@ from acceptance.models import (
     AcceptanceForm,
     Application,
     FinalRating,
+    InspectorRating,
     RectificationItem,
     SelfRating,
 )
@@ -186,3 +187,69 @@ def final_result(application: Application) -> tuple[Result, dict[int, FinalRatin
 
 def open_rectification(plan: Plan) -> int:
     return RectificationItem.objects.filter(plan=plan).exclude(status=RectificationItem.Status.CLOSED).count()
+
+
+@dataclass
+class BoardRow:
+    criterion: AcceptanceCriterion
+    points: tuple[Decimal, Decimal, Decimal, Decimal]
+    self_rating: SelfRating | None
+    ratings: list[InspectorRating | None]
+    mine: InspectorRating | None
+    final: FinalRating | None
+
+    @property
+    def claimed_na(self) -> bool:
+        return self.self_rating is not None and self.self_rating.not_applicable
+
+
+@dataclass
+class Board:
+    application: Application
+    team: list[User]
+    rows: list[BoardRow]
+    result: Result
+
+
+def inspection_board(application: Application, user: Any) -> Board:
+    """Every criterion with the school's self-rating, each inspector's rating side by side (team
+    order: leader first), the user's own rating and the settled final. A constant number of
+    queries whatever the number of criteria and inspectors."""
+    leader = [application.team_leader] if application.team_leader else []
+    team = leader + list(application.inspectors.order_by("pk"))
+    ratings: dict[tuple[int, int], InspectorRating] = {
+        (r.criterion_id, r.inspector_id): r for r in InspectorRating.objects.filter(application=application)
+    }
+    result, finals = final_result(application)
+    rules = form_rules(application.plan)
+    selfs = {s.criterion_id: s for s in SelfRating.objects.filter(criterion__plan_id=application.plan_id)}
+    rows = []
+    for criterion, points in criterion_lines(application.plan, rules):
+        rows.append(
+            BoardRow(
+                criterion=criterion,
+                points=points,
+                self_rating=selfs.get(criterion.pk),
+                ratings=[ratings.get((criterion.pk, member.pk)) for member in team],
+                mine=ratings.get((criterion.pk, getattr(user, "pk", 0))),
+                final=finals.get(criterion.pk),
+            )
+        )
+    return Board(application=application, team=team, rows=rows, result=result)
+
+
+def team_choices(plan: Plan) -> list[User]:
+    """Who may be put on the plan's inspection team: active staff of its bureau and supervision office."""
+    return [user for user in bureau_staff(plan) if user.bureau_role]
+
+
+def rectification_items(plan: Plan) -> list[RectificationItem]:
+    return list(
+        RectificationItem.objects.filter(plan=plan)
+        .select_related("criterion", "owner", "application")
+        .order_by("-application__round", "criterion__order", "pk")
+    )
+
+
+def seat_users(plan: Plan) -> list[User]:
+    return [seat.user for seat in plan.leading_group.select_related("user").order_by("role", "pk")]

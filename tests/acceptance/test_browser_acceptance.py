@@ -60,3 +60,110 @@ def test_self_assess_and_apply(browser_page, county):
     assert "验收中" in page.inner_text("#plan-status")
     shot(page, "applied-desktop")
     assert Plan.objects.get(pk=a.plan.pk).status == Plan.Status.ACCEPTANCE
+
+
+def logout(page):
+    page.click("form[action='/accounts/logout/'] button")
+    page.wait_for_selector("#id_username")
+
+
+def test_inspect_fail_rectify_reinspect_pass_and_download_the_certificate(browser_page, county):
+    import datetime
+
+    from acceptance.models import Application, RectificationItem
+    from acceptance.services import acceptance_finalise
+    from tests.acceptance.helpers import applied
+    from tests.workflow_helpers import PDF
+
+    a = county.a
+    page = browser_page
+    criteria, application = applied(a)
+    url = f"/acceptance/plans/{a.plan.pk}/"
+
+    browser_login(page, county.bureau_admin.username, PASSWORD)
+    page.goto(url)
+    page.select_option("#team-leader", str(county.inspector.pk))
+    page.fill("#team-date", "2026-12-01")
+    page.click("#team-form button[type=submit]")
+    page.wait_for_selector(".message-success")
+    logout(page)
+
+    browser_login(page, county.inspector.username, PASSWORD)
+    page.goto(url)
+    page.click("#inspection-link")
+    for criterion, tier in zip(criteria, (1, 1, 3, 4), strict=True):
+        row = f"#row-{criterion.pk}"
+        page.check(f"{row} form[action$='/final/'] input[name=tier][value='{tier}']")
+        if tier > 2:
+            page.check(f"{row} input[name=rectify]")
+            page.fill(f"{row} form[action$='/final/'] input[name=remark]", "请补充佐证材料")
+        page.click(f"{row} form[action$='/final/'] button[type=submit]")
+        page.wait_for_selector(".message-success")
+    shot(page, "inspection-desktop")
+    page.click("#record-result")
+    page.wait_for_selector(".message-success")
+    assert "62.50" in page.inner_text("#final-score")
+    logout(page)
+
+    items = list(RectificationItem.objects.order_by("pk"))
+    browser_login(page, a.office.username, PASSWORD)
+    for item in items:
+        page.goto(url)
+        page.select_option(f"#owner-{item.pk}", str(a.member.pk))
+        page.fill(f"#due-{item.pk}", datetime.date.today().isoformat())
+        page.click(f"#rectification-{item.pk} form[action$='/assign/'] button")
+        page.wait_for_selector(".message-success")
+    logout(page)
+    browser_login(page, a.member.username, PASSWORD)
+    for item in items:
+        page.goto(url)
+        page.fill(f"#note-item-{item.pk}", "已补充")
+        page.set_input_files(f"#file-item-{item.pk}", files=[{"name": "整改.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+        page.click(f"#rectification-{item.pk} form[action$='/submit/'] button")
+        page.wait_for_selector(".message-success")
+    logout(page)
+    browser_login(page, a.office.username, PASSWORD)
+    for item in items:
+        page.goto(url)
+        page.click(f"#rectification-{item.pk} button[value=close]")
+        page.wait_for_selector(".message-success")
+    shot(page, "rectification-desktop")
+    logout(page)
+
+    browser_login(page, a.leader.username, PASSWORD)
+    page.goto(url)
+    page.fill("#apply-note", "整改完毕,申请复验")
+    page.click("#apply-button")
+    page.wait_for_selector(".message-success")
+    logout(page)
+
+    second = Application.objects.get(plan=a.plan, round=2)
+    browser_login(page, county.bureau_admin.username, PASSWORD)
+    page.goto(url)
+    page.select_option("#team-leader", str(county.inspector.pk))
+    page.fill("#team-date", "2026-12-20")
+    page.click("#team-form button[type=submit]")
+    page.wait_for_selector(".message-success")
+    logout(page)
+    browser_login(page, county.inspector.username, PASSWORD)
+    page.goto(f"/acceptance/applications/{second.pk}/inspection/")
+    for criterion in criteria[2:]:
+        row = f"#row-{criterion.pk}"
+        page.check(f"{row} form[action$='/final/'] input[name=tier][value='1']")
+        page.click(f"{row} form[action$='/final/'] button[type=submit]")
+        page.wait_for_selector(".message-success")
+    page.click("#record-result")
+    page.wait_for_selector(".message-success")
+    assert "公示中" in page.inner_text("#application-status")
+    logout(page)
+
+    second.refresh_from_db()
+    acceptance_finalise(actor=None, application=second, today=second.notice_ends_on + datetime.timedelta(days=1))
+    browser_login(page, a.leader.username, PASSWORD)
+    page.goto(url)
+    shot(page, "accepted-desktop")
+    with page.expect_download() as info:
+        page.click("#certificate-link")
+    path = info.value.path()
+    with open(path, "rb") as fh:
+        assert fh.read(5) == b"%PDF-"
