@@ -5,6 +5,7 @@ from acceptance import views
 app_name = "acceptance"
 
 urlpatterns = [
+    path("", views.overview, name="overview"),
     path("plans/<int:pk>/", views.plan_acceptance, name="plan_acceptance"),
     path("plans/<int:pk>/criteria/<int:criterion_pk>/rate/", views.criterion_rate, name="criterion_rate"),
     path("plans/<int:pk>/apply/", views.plan_apply, name="plan_apply"),

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from acceptance import services
 from acceptance.certificate import certificate_pdf
 from acceptance.models import TIERS, AcceptanceCriterion, Application, RectificationItem
+from acceptance.overview import STATES, acceptance_overview, my_inspections, townships
 from acceptance.permissions import (
     can_apply_for_acceptance,
     can_form_inspection_team,
@@ -464,3 +465,25 @@ def item_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     if not item.evidence:
         raise Http404("没有整改佐证。")
     return FileResponse(item.evidence.open("rb"), as_attachment=True, filename=item.evidence_name or "evidence")
+
+
+# --- the overview -----------------------------------------------------------------------------
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    """评估验收总览: every school's acceptance state the user may see, filters and sort in the URL."""
+    params = {key: request.GET.get(key, "").strip()[:50] for key in ("state", "township", "q", "sort")}
+    rows = acceptance_overview(request.user, **{k: v for k, v in params.items() if v})
+    return render(
+        request,
+        "acceptance/overview.html",
+        {
+            "rows": rows,
+            "params": params,
+            "states": STATES,
+            "townships": townships(request.user),
+            "sorts": {"school": "学校", "state": "状态", "self": "自评得分", "score": "验收得分", "open": "未完成整改"},
+            "mine": my_inspections(request.user),
+        },
+    )
