@@ -200,3 +200,21 @@ def test_add_working_days_skips_weekends():
     friday = datetime.date(2026, 11, 27)
     assert add_working_days(friday, 1) == datetime.date(2026, 11, 30)
     assert add_working_days(friday, 5) == datetime.date(2026, 12, 4)
+
+
+def test_close_notices_accepts_only_ended_notices(county, team):
+    from django.core.management import call_command
+
+    a = county.a
+    lead, _ = team
+    criteria, application = applied(a)
+    inspection_team_set(actor=county.bureau_admin, application=application, leader=lead, inspection_date=DATE)
+    settle(application, lead, criteria, [1, 1, 1, 1])
+    inspection_result_record(actor=lead, application=application)
+    application.refresh_from_db()
+    call_command("close_notices", today=application.notice_ends_on)
+    assert status(a) == Plan.Status.ACCEPTANCE
+    call_command("close_notices", today=application.notice_ends_on + datetime.timedelta(days=1))
+    assert status(a) == Plan.Status.COMPLETED
+    call_command("close_notices", today=application.notice_ends_on + datetime.timedelta(days=2))  # idempotent
+    assert AuditEntry.objects.filter(action="acceptance.plan.accepted", actor=None).count() == 1
