@@ -167,3 +167,25 @@ def test_inspect_fail_rectify_reinspect_pass_and_download_the_certificate(browse
     path = info.value.path()
     with open(path, "rb") as fh:
         assert fh.read(5) == b"%PDF-"
+
+
+def test_the_bureau_filters_the_overview(browser_page, county):
+    from tests.acceptance.test_overview import fail
+
+    page = browser_page
+    fail(county, county.a)
+    browser_login(page, county.bureau_admin.username, PASSWORD)
+    page.goto("/acceptance/")
+    assert page.locator("#overview-table tbody tr").count() == 2
+    page.select_option("#f-state", "failed")
+    page.click("#overview-filters button[type=submit]")
+    page.wait_for_url("**state=failed**")
+    assert page.locator("#overview-table tbody tr").count() == 1
+    assert "整改中" in page.inner_text("#overview-table")
+    shot(page, "overview-desktop")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/acceptance/")
+    shot(page, "overview-phone")
+    application = county.a.plan.applications.get()
+    page.goto(f"/acceptance/applications/{application.pk}/inspection/")
+    shot(page, "inspection-phone")
