@@ -45,6 +45,7 @@ from acceptance.selectors import (
 from acceptance.services import application_submit, form_rules_set, self_rating_set
 from core.errors import DomainError
 from orgs.models import Organisation, User
+from orgs.permissions import is_overseer
 from plans.models import Plan
 from plans.selectors import plan_for, visible_plans
 
@@ -485,5 +486,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "townships": townships(request.user),
             "sorts": {"school": "学校", "state": "状态", "self": "自评得分", "score": "验收得分", "open": "未完成整改"},
             "mine": my_inspections(request.user),
+            # excel.permissions.can_export_county is is_overseer; acceptance sits below excel.
+            "can_export": is_overseer(request.user),
         },
     )

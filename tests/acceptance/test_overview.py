@@ -67,3 +67,23 @@ def test_query_count_does_not_grow_with_schools(county, client):
         response = client.get(url)
     assert response.content.decode().count("<tr class") == 7
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_the_results_export_lists_recorded_rounds(client, county):
+    import io
+
+    from openpyxl import load_workbook
+
+    fail(county, county.a)
+    assert client.login(username=county.bureau_admin.username, password=PASSWORD)
+    body = client.get(reverse("acceptance:overview")).content.decode()
+    assert reverse("excel:acceptance_results") in body
+    response = client.get(reverse("excel:acceptance_results"))
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    sheet = load_workbook(io.BytesIO(content), read_only=True).active
+    rows = [row for row in sheet.iter_rows(values_only=True)]
+    assert rows[0][:5] == ("乡镇", "学校", "方案", "轮次", "结论")
+    assert [r[1] for r in rows[1:]] == ["a学校"] and rows[1][4] == "不合格"
+    client.logout()
+    assert client.login(username=county.a.leader.username, password=PASSWORD)
+    assert client.get(reverse("excel:acceptance_results")).status_code == 403
