@@ -90,7 +90,7 @@ def self_assessment(plan: Plan) -> SelfAssessment:
     rules = form_rules(plan)
     criteria = (
         AcceptanceCriterion.objects.filter(plan=plan)
-        .select_related("self_rating")
+        .select_related("self_rating", "self_rating__rated_by")
         .prefetch_related(
             Prefetch("self_rating__evidence"),
             Prefetch("self_rating__readings"),

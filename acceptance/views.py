@@ -83,6 +83,7 @@ def _bureau_context(request: HttpRequest, plan: Plan) -> dict[str, Any]:
     """What the page shows about the bureau's side: the current round, the team form, the
     rectification items, the notice and the certificate."""
     application = latest_application(plan)
+    team_members = list(application.inspectors.order_by("pk")) if application else []
     can_form = can_form_inspection_team(request.user, plan)
     items = rectification_items(plan)
     today = timezone.localdate()
@@ -90,6 +91,8 @@ def _bureau_context(request: HttpRequest, plan: Plan) -> dict[str, Any]:
         "application": application,
         "can_form_team": can_form and application is not None and application.status in ("applied", "inspecting"),
         "team_choices": team_choices(plan) if can_form else [],
+        "team_members": team_members,
+        "team_ids": {member.pk for member in team_members},
         "on_team": application is not None and is_on_team(request.user, application),
         "items": items,
         "can_manage_items": can_manage_rectification(request.user, plan) and plan.status == Plan.Status.RECTIFYING,

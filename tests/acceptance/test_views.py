@@ -108,3 +108,32 @@ def test_the_bureau_admin_sets_the_rules_and_the_school_may_not(client, county):
     client.post(rules, data)
     form = AcceptanceForm.objects.get()
     assert str(form.tier2_fraction) == "0.7500" and str(form.pass_mark) == "90.00"
+
+
+def test_the_page_costs_the_same_queries_for_5_and_30_criteria(client, county):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.acceptance.helpers import rate_all
+
+    a = county.a
+    rate_all(a, add_form(a.plan, n=5, max_score="4"))
+    assert client.login(username=a.office.username, password=PASSWORD)
+    url = reverse("acceptance:plan_acceptance", args=[a.plan.pk])
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    rate_all(a, add_form(a.plan, n=25, max_score="3"))
+    with CaptureQueriesContext(connection) as many:
+        assert "保存第 30 项" in client.get(url).content.decode()
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_the_plan_page_says_why_the_plan_is_read_only(client, county):
+    from acceptance.services import application_submit
+
+    a = county.a
+    ready_to_apply(a)
+    application_submit(actor=a.leader, plan=a.plan)
+    assert client.login(username=a.member.username, password=PASSWORD)
+    body = client.get(reverse("plans:plan_detail", args=[a.plan.pk])).content.decode()
+    assert "方案已申请验收(验收中)" in body and "不能再办理任务" in body
