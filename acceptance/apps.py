@@ -10,6 +10,7 @@ class AcceptanceConfig(AppConfig):
         "acceptance.self_rating.set": "填写自评",
         "acceptance.application.submitted": "申请验收",
         "acceptance.inspection.team_set": "组建评估组",
+        "acceptance.inspection.reminded": "验收日期提醒",
         "acceptance.inspection.rated": "评估员评分",
         "acceptance.inspection.claim_decided": "确认不适用申报",
         "acceptance.inspection.settled": "确定最终等级",

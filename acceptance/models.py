@@ -162,6 +162,8 @@ class Application(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="评估组成员", blank=True, related_name="inspections"
     )
     inspection_date = models.DateField("验收日期", null=True, blank=True)
+    # The inspection date a reminder was sent for: a changed date re-arms the reminder.
+    reminded_for = models.DateField("已提醒的验收日期", null=True, blank=True)
     final_score = models.DecimalField("验收得分", max_digits=6, decimal_places=2, null=True, blank=True)
     result_note = models.CharField("验收结论", max_length=1000, blank=True)
     recorded_at = models.DateTimeField("结论时间", null=True, blank=True)

@@ -403,3 +403,40 @@ def acceptance_finalise(
     )
     transaction.on_commit(lambda: push.plan_changed(plan.pk))
     return application
+
+
+REMIND_DAYS_BEFORE = 2
+
+
+def inspection_reminders_send(*, today: datetime.date | None = None) -> int:
+    """Remind the team and the school's leader, deputy and office of inspections due within
+    REMIND_DAYS_BEFORE days. Idempotent: each inspection date is reminded once (re-setting the
+    date re-arms it); concurrent runs send nothing twice (the row is locked and re-checked)."""
+    today = today or timezone.localdate()
+    horizon = today + datetime.timedelta(days=REMIND_DAYS_BEFORE)
+    due = Application.objects.filter(
+        status=A.INSPECTING, inspection_date__gte=today, inspection_date__lte=horizon
+    ).values_list("pk", flat=True)
+    return sum(1 for pk in list(due) if _remind(pk))
+
+
+@transaction.atomic
+def _remind(pk: int) -> bool:
+    application = _locked(pk)
+    day = application.inspection_date
+    if application.status != A.INSPECTING or day is None or application.reminded_for == day:
+        return False
+    application.reminded_for = day
+    application.save(update_fields=["reminded_for"])
+    plan = application.plan
+    team = [application.team_leader, *application.inspectors.all()]
+    audit_record(actor=None, action="acceptance.inspection.reminded", target=application, plan=plan,
+                 data={"date": day.isoformat()})
+    notify(
+        recipients=[*team, *_school_managers(plan)],
+        kind=Notification.Kind.ACCEPTANCE,
+        text=f"提醒:{plan.school.name}“{plan.title}”第{application.round}轮评估验收定于 {day:%Y-%m-%d}。",
+        url=_url(plan),
+        plan=plan,
+    )
+    return True

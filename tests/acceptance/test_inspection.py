@@ -218,3 +218,22 @@ def test_close_notices_accepts_only_ended_notices(county, team):
     assert status(a) == Plan.Status.COMPLETED
     call_command("close_notices", today=application.notice_ends_on + datetime.timedelta(days=2))  # idempotent
     assert AuditEntry.objects.filter(action="acceptance.plan.accepted", actor=None).count() == 1
+
+
+def test_reminders_before_the_inspection_date_are_sent_once(county, team):
+    from acceptance.services.inspection import inspection_reminders_send
+
+    a = county.a
+    lead, member = team
+    _, application = applied(a)
+    inspection_team_set(actor=county.bureau_admin, application=application, leader=lead, members=[member],
+                        inspection_date=DATE)
+    assert inspection_reminders_send(today=DATE - datetime.timedelta(days=3)) == 0
+    assert inspection_reminders_send(today=DATE - datetime.timedelta(days=2)) == 1
+    assert inspection_reminders_send(today=DATE - datetime.timedelta(days=1)) == 0  # once per date
+    for user in (lead, member, a.leader, a.office):
+        assert Notification.objects.filter(recipient=user, text__startswith="提醒").count() == 1
+    assert not Notification.objects.filter(recipient=a.member, text__startswith="提醒").exists()
+    later = DATE + datetime.timedelta(days=7)
+    inspection_team_set(actor=county.bureau_admin, application=application, leader=lead, inspection_date=later)
+    assert inspection_reminders_send(today=later) == 1  # a new date re-arms the reminder

@@ -1,5 +1,6 @@
 """`manage.py close_notices [--today YYYY-MM-DD]`: accept every plan whose public notice (公示) has
-ended. Idempotent: run it daily from cron. Each plan goes through acceptance_finalise (the system
+ended, and remind teams and schools of inspections due within two days. Idempotent: run it daily
+from cron. Each plan goes through acceptance_finalise (the system
 as actor); a plan the bureau already accepted by hand is skipped."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from acceptance.models import Application
 from acceptance.services import acceptance_finalise
+from acceptance.services.inspection import inspection_reminders_send
 from core.errors import DomainError
 
 
@@ -30,4 +32,5 @@ class Command(BaseCommand):
                 accepted += 1
             except DomainError as exc:  # changed meanwhile (accepted by hand): nothing to do
                 self.stderr.write(f"application {pk}: {exc.message}")
-        self.stdout.write(f"{accepted} plan(s) accepted.")
+        reminded = inspection_reminders_send(today=today)
+        self.stdout.write(f"{accepted} plan(s) accepted, {reminded} inspection reminder(s) sent.")
