@@ -12,6 +12,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
+from acceptance import services as acceptance_services
 from dashboards.services import indicator_report
 from excel.example_plan import INDICATORS, STAGES
 from orgs import services as org_services
@@ -153,11 +154,36 @@ def seed_demo(today: datetime.date | None = None) -> dict[str, int]:
         if Plan.objects.filter(school=school, title=PLAN_TITLE, year=today.year).exists():
             continue
         plan = _build_plan(school, staff, today)
-        _play_history(plan, staff, PROGRESS[code])
-        _report_indicators(plan, staff, READINGS.get(code, {}), today)
+        _add_form(plan)
+        if code in ACCEPTANCE:
+            _report_indicators(plan, staff, READINGS.get(code, {}), today)
+            _play_acceptance(plan, staff, ACCEPTANCE[code], orgs, today)
+        else:
+            _play_history(plan, staff, PROGRESS[code])
+            _report_indicators(plan, staff, READINGS.get(code, {}), today)
+            _self_assess(plan, staff, partial=True)
         created["plans"] += 1
     return created
 
+
+# The acceptance form (评估表) of every demo plan: category, point, points, evidence expected (sums to 100).
+CRITERIA = [
+    ("办学条件", "生均教学及辅助用房面积、体育运动场馆面积达到省定标准", "10", "校舍平面图、面积统计表"),
+    ("办学条件", "生均图书达到标准,图书室(馆)正常开放并有借阅记录", "10", "图书登记簿、借阅记录"),
+    ("办学条件", "实验室、功能室按标准配备并有使用记录", "10", "仪器设备台账、使用记录"),
+    ("办学条件", "学生食堂与宿舍符合安全卫生标准", "5", "食品经营许可证、宿舍管理制度"),
+    ("师资队伍", "教师学历达标,专科以上学历比例达到要求", "10", "教师花名册、学历证书复印件"),
+    ("师资队伍", "教师培训学时达标,校本研修制度健全", "10", "培训记录、研修计划与总结"),
+    ("教育质量", "严格执行课程计划,开齐开足国家课程", "10", "总课程表、作息时间表"),
+    ("教育质量", "控辍保学责任落实,辍学率控制在规定范围内", "10", "学籍变动登记、控辍台账"),
+    ("教育质量", "学生体质健康合格率达到要求", "10", "体质健康测试数据"),
+    ("学校管理", "领导小组健全,实施方案按阶段落实并有督查记录", "10", "领导小组文件、督查记录"),
+    ("学校管理", "档案资料分类齐全,目录清楚", "5", "档案总目录、分卷目录"),
+]
+
+# Schools whose plan has reached the bureau's acceptance: one accepted (with its certificate), one
+# in rectification after a failed inspection. The third school is still implementing.
+ACCEPTANCE = {"sfx-syxx": "accepted", "qsz-zx": "rectifying"}
 
 # How far each demo school has got: share of 实施 tasks closed, and whether 准备 is signed.
 PROGRESS = {"sfx-yz": (0.45, True), "sfx-syxx": (0.2, True), "qsz-zx": (0.0, False)}
@@ -226,6 +252,96 @@ def _report_indicators(plan: Plan, staff: dict[str, User], readings: dict, today
                 measured_on=today - datetime.timedelta(days=days_ago),
                 note="学校自查统计",
             )
+
+
+def _add_form(plan: Plan) -> None:
+    for category, point, points, evidence in CRITERIA:
+        acceptance_services.criterion_create(
+            actor=None,
+            plan=plan,
+            category=category,
+            point=point,
+            max_score=Decimal(points),
+            evidence_expected=evidence,
+        )
+
+
+def _self_assess(plan: Plan, staff: dict[str, User], partial: bool = False) -> None:
+    """The office rates the form: mostly 1档, two 2档; a partial self-assessment stops half way."""
+    criteria = list(plan.criteria.order_by("order"))
+    for i, criterion in enumerate(criteria[: len(criteria) // 2] if partial else criteria):
+        if "食堂" in criterion.point and not partial:
+            acceptance_services.self_rating_set(
+                actor=staff["office"], criterion=criterion, tier=None, not_applicable=True,
+                na_reason="本校无寄宿生,未设食堂和宿舍。",
+            )
+            continue
+        acceptance_services.self_rating_set(
+            actor=staff["office"], criterion=criterion, tier=2 if i in (2, 5) else 1, note="对照标准逐项自查。"
+        )
+
+
+def _finish_stages(plan: Plan, staff: dict[str, User]) -> None:
+    """Every task done and the gates before the acceptance stage signed."""
+    stages = list(plan.stages.order_by("order"))
+    for stage in stages:
+        for task in Task.objects.filter(measure__stage=stage).exclude(status=Task.Status.CLOSED).order_by("id"):
+            _close(task, staff["office"])
+        if stage is not stages[-1]:
+            stage_complete(stage=stage, actor=staff["principal"])
+
+
+def _play_acceptance(
+    plan: Plan, staff: dict[str, User], outcome: str, orgs: dict[str, Organisation], today: datetime.date
+) -> None:
+    """Self-assess, apply, inspect; then either pass (公示 ended, accepted) or fail with two items to
+    rectify, one of them already assigned."""
+    _finish_stages(plan, staff)
+    _self_assess(plan, staff)
+    application = acceptance_services.application_submit(
+        actor=staff["principal"], plan=plan, note="各项工作已按方案完成,自评合格,申请县教育局评估验收。"
+    )
+    inspector = User.objects.get(username="dd_inspector")
+    admin = User.objects.get(username="jyj_admin")
+    acceptance_services.inspection_team_set(
+        actor=admin, application=application, leader=inspector, members=[admin], inspection_date=today
+    )
+    failing = outcome != "accepted"
+    for criterion in plan.criteria.order_by("order"):
+        if "食堂" in criterion.point:
+            acceptance_services.na_claim_decide(actor=inspector, application=application, criterion=criterion, confirm=True)
+            continue
+        short = failing and ("图书" in criterion.point or "培训" in criterion.point)
+        acceptance_services.inspector_rating_set(
+            actor=admin, application=application, criterion=criterion, tier=3 if short else 1
+        )
+        acceptance_services.final_rating_set(
+            actor=inspector,
+            application=application,
+            criterion=criterion,
+            tier=4 if short else 1,
+            rectify=short,
+            remark="生均图书不足且借阅记录缺失,须补充。" if "图书" in criterion.point and short else
+            ("培训学时不足,须补齐并完善研修记录。" if short else ""),
+        )
+    if failing:
+        # Two items of 20 points at 4档 and one more at 2档 leave the score under 85.
+        first = plan.criteria.order_by("order").first()
+        assert first is not None
+        acceptance_services.final_rating_set(actor=inspector, application=application, criterion=first, tier=3)
+    acceptance_services.inspection_result_record(actor=inspector, application=application, note="现场核查后评定。")
+    if failing:
+        item = plan.rectification_items.order_by("pk").first()
+        assert item is not None
+        acceptance_services.rectification_assign(
+            actor=staff["office"], item=item, owner=staff["teacher2"], due_on=today + datetime.timedelta(days=30)
+        )
+        return
+    application.refresh_from_db()
+    assert application.notice_ends_on is not None
+    acceptance_services.acceptance_finalise(
+        actor=None, application=application, today=application.notice_ends_on + datetime.timedelta(days=1)
+    )
 
 
 def _close(task: Task, reviewer: User) -> None:

@@ -19,6 +19,7 @@ from django.apps import apps
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
+from acceptance.models import Application
 from audit.labels import action_label
 from audit.models import AuditEntry
 from dashboards.rollups import plan_progress
@@ -468,6 +469,47 @@ def indicator_book(user: Any) -> XlsxBook:
                 ind.latest_on,
                 "待上报" if met is None else "达标" if met else "未达标",
                 ind.latest_by,
+            ]
+        )
+    return book
+
+
+ACCEPTANCE_RESULT_COLUMNS = [
+    Column("乡镇", 10),
+    Column("学校", 22),
+    Column("方案", 30),
+    Column("轮次", 6),
+    Column("结论", 10),
+    Column("自评得分", 10),
+    Column("验收得分", 10),
+    Column("验收日期", 12),
+    Column("公示截止", 12),
+    Column("证书编号", 22),
+]
+
+
+def acceptance_results_book(user: Any) -> XlsxBook:
+    """The acceptance results (验收结果公示名单): every recorded round of the visible plans."""
+    rows = (
+        Application.objects.filter(plan__in=visible_plans(user), recorded_at__isnull=False)
+        .select_related("plan__school")
+        .order_by("plan__school__township", "plan__school__code", "plan_id", "round")
+    )
+    book = XlsxBook()
+    sheet = book.sheet("验收结果", ACCEPTANCE_RESULT_COLUMNS)
+    for app in rows:
+        sheet.append(
+            [
+                app.plan.school.township,
+                app.plan.school.name,
+                app.plan.title,
+                app.round,
+                app.get_status_display(),
+                app.self_score,
+                app.final_score,
+                app.inspection_date,
+                app.notice_ends_on,
+                app.certificate_ref,
             ]
         )
     return book

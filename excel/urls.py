@@ -18,4 +18,5 @@ urlpatterns = [
     path("plans/<int:pk>/evidence.xlsx", views.export_plan_evidence, name="plan_evidence"),
     path("county/summary.xlsx", views.export_county_summary, name="county_summary"),
     path("county/indicators.xlsx", views.export_county_indicators, name="county_indicators"),
+    path("county/acceptance.xlsx", views.export_acceptance_results, name="acceptance_results"),
 ]

@@ -327,6 +327,14 @@ def export_county_indicators(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+def export_acceptance_results(request: HttpRequest) -> HttpResponse:
+    _require_county(request)
+    name = f"{exports.county_name(request.user)}-验收结果-{_stamp()}.xlsx"
+    return _xlsx(exports.acceptance_results_book(request.user), name)
+
+
+@login_required
+@require_GET
 def export_template_workbook(request: HttpRequest, pk: int) -> HttpResponse:
     template = _template_for(request, pk)
     book = exports.spec_workbook(WorkbookSpec.from_json(template.spec))

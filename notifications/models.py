@@ -22,6 +22,7 @@ class Notification(models.Model):
         OVERDUE = "overdue", "已逾期"
         ESCALATION = "escalation", "逾期升级"
         NUDGE = "nudge", "催办"
+        ACCEPTANCE = "acceptance", "评估验收"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="接收人", on_delete=models.CASCADE, related_name="notifications"

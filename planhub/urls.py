@@ -20,6 +20,7 @@ urlpatterns = [
     path("tasks/inbox/", workflow_views.inbox, name="inbox"),
     path("tasks/", include("tasks.urls")),
     path("workflows/", include("workflows.urls")),
+    path("acceptance/", include("acceptance.urls")),
     path("notifications/", include("notifications.urls")),
     path("dashboards/", include("dashboards.urls")),
     path("excel/", include("excel.urls")),

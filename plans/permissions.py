@@ -49,8 +49,9 @@ def can_edit_leading_group(user: Any, plan: Plan) -> bool:
 
 
 def can_report_on_plan(user: Any, plan: Plan) -> bool:
-    """Any seat of the leading group reports indicator readings, while the plan is not completed."""
-    return can_work_on_plan(user, plan) and plan.status != Plan.Status.COMPLETED
+    """Any seat of the leading group reports indicator readings, while the plan is the school's to
+    change (not from the application for acceptance on)."""
+    return can_work_on_plan(user, plan) and plan.status in (Plan.Status.ACTIVE, Plan.Status.RECTIFYING)
 
 
 def can_report_indicator(user: Any, indicator: Indicator) -> bool:

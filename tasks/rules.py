@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.errors import DomainError, InvalidTransition, NotAllowed
-from plans.models import Stage
+from plans.models import Plan, Stage
 from tasks import permissions as perms
 from tasks.flows import TaskFlow
 from tasks.models import Task
@@ -100,6 +100,9 @@ RULES: dict[str, TaskRule] = {
 
 def _stage_refusal(task: Task, stage_rule: str) -> str | None:
     stage = task.measure.stage
+    if stage.plan.status not in (Plan.Status.ACTIVE, Plan.Status.RECTIFYING):
+        # From the application (请验) on, the school's plan is read-only (acceptance.rules).
+        return f"方案{stage.plan.get_status_display()},任务不能再变更。"
     if stage_rule != STAGE_ANY and stage.status == Stage.Status.COMPLETED:
         return f"“{stage.name}”已签署完成,其任务不能再变更。"
     if stage_rule == STAGE_OPEN and stage.status == Stage.Status.PENDING:

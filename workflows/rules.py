@@ -6,13 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from core.errors import DomainError, InvalidTransition, NotAllowed
-from plans.models import Stage
+from plans.models import Plan, Stage
 from workflows.permissions import can_sign_stage
 
 NOT_LEADER = "只有领导小组组长可以签署阶段关口。"
 
 
 def _state_refusal(stage: Stage, open_tasks: int | None) -> InvalidTransition | None:
+    if stage.plan.status not in (Plan.Status.ACTIVE, Plan.Status.RECTIFYING):
+        # From the application (请验) on, the plan is the bureau's to judge (acceptance.rules).
+        return InvalidTransition(f"方案{stage.plan.get_status_display()},阶段关口不能再签署。")
     if stage.status == Stage.Status.PENDING:
         return InvalidTransition(f"“{stage.name}”尚未开启:请先完成上一阶段并签署关口。")
     if stage.status == Stage.Status.COMPLETED:

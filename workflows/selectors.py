@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from plans.models import Stage
+from plans.models import Plan, Stage
 from tasks.models import Task
 from tasks.selectors import tasks_to_do, tasks_to_review, work_grants
 from workflows.rules import gate_blockers
@@ -48,6 +48,7 @@ def gates_awaiting(user: Any) -> QuerySet[Stage]:
         return Stage.objects.none()
     return (
         Stage.objects.filter(plan_id__in=led, status=Stage.Status.OPEN)
+        .exclude(plan__status__in=(Plan.Status.ACCEPTANCE, Plan.Status.COMPLETED))
         .annotate(n_open=Count("measures__tasks", filter=~Q(measures__tasks__status=Task.Status.CLOSED)))
         .filter(n_open=0)
         .select_related("plan", "plan__school")

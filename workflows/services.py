@@ -13,7 +13,7 @@ from notifications import push
 from notifications.models import Notification
 from notifications.services import notify
 from orgs.models import User
-from plans.models import Plan, Stage
+from plans.models import Stage
 from tasks.models import Task
 from workflows.flows import StageFlow
 from workflows.rules import gate_refusal
@@ -25,7 +25,8 @@ def stage_complete(*, stage: Stage | int, actor: User) -> Stage:
 
     Locks the stage and then its tasks (the same order as task transitions, which lock only a task
     and read its stage), so a task cannot be reopened between the check and the signature.
-    Opens the next stage, or completes the plan after the last one; tells the leading group.
+    Opens the next stage and tells the leading group. Signing the last gate does not complete the
+    plan: the plan's status belongs to the acceptance (acceptance.flows.PlanFlow, from 请验 on).
     """
     pk = stage.pk if isinstance(stage, Stage) else stage
     stage = Stage.objects.select_for_update(of=("self",)).select_related("plan").get(pk=pk)
@@ -63,8 +64,6 @@ def stage_complete(*, stage: Stage | int, actor: User) -> Stage:
     )
     if following is not None:
         _open(following, actor)
-    else:
-        _complete_plan(stage.plan, actor)
     transaction.on_commit(lambda: push.plan_changed(stage.plan_id))
     return stage
 
@@ -89,10 +88,3 @@ def _open(stage: Stage, actor: User) -> None:
         exclude=actor,
     )
 
-
-def _complete_plan(plan: Plan, actor: User) -> None:
-    plan = Plan.objects.select_for_update().get(pk=plan.pk)
-    old = plan.status
-    plan.status = Plan.Status.COMPLETED
-    plan.save(update_fields=["status", "updated_at"])
-    audit_record(actor=actor, action="plans.plan.status_changed", target=plan, plan=plan, old=old, new=plan.status)

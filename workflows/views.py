@@ -35,9 +35,9 @@ def stage_gate(request: HttpRequest, pk: int) -> HttpResponse:
     stage = _stage_for(request, pk)
     status = gate_status(stage, request.user)
     can_sign = can_sign_stage(request.user, stage)
-    return render(
-        request, "workflows/stage_gate.html", {"stage": stage, "gate": status, "can_sign": can_sign, "plan": stage.plan}
-    )
+    is_last = not stage.plan.stages.filter(order__gt=stage.order).exists()
+    context = {"stage": stage, "gate": status, "can_sign": can_sign, "plan": stage.plan, "is_last": is_last}
+    return render(request, "workflows/stage_gate.html", context)
 
 
 @login_required

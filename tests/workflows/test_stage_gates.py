@@ -84,14 +84,22 @@ def test_signing_twice_is_refused(county):
     assert AuditEntry.objects.filter(action="plans.stage.completed").count() == 1
 
 
-def test_the_last_gate_completes_the_plan(county):
+def test_the_last_gate_does_not_complete_the_plan(client, county):
+    """Only the bureau's acceptance completes a plan (acceptance.flows.PlanFlow); the last gate
+    just closes the acceptance stage, and its page says what comes next."""
     a = county.a
     finish_stage_one(a)
     stage_complete(stage=a.plan.stages.get(order=1), actor=a.leader)
     services.task_waive(task=a.tasks[3], actor=a.leader, reason="不适用")
     stage_complete(stage=a.plan.stages.get(order=2), actor=a.leader)
-    stage_complete(stage=a.plan.stages.get(order=3), actor=a.leader)  # a stage without tasks
-    assert Plan.objects.get(pk=a.plan.pk).status == Plan.Status.COMPLETED
+    last = a.plan.stages.get(order=3)
+    assert client.login(username=a.leader.username, password=PASSWORD)
+    body = client.get(reverse("workflows:stage_gate", args=[last.pk])).content.decode()
+    assert "申请验收" in body and "进入下一阶段" not in body
+    stage_complete(stage=last, actor=a.leader)  # a stage without tasks
+    assert fresh_stage(last).status == Stage.Status.COMPLETED
+    assert Plan.objects.get(pk=a.plan.pk).status == Plan.Status.ACTIVE
+    assert not AuditEntry.objects.filter(action="plans.plan.status_changed").exists()
 
 
 def test_gate_page_explains_why_the_button_is_disabled(client, county):
