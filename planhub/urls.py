@@ -21,6 +21,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("dashboards/", include("dashboards.urls")),
     path("excel/", include("excel.urls")),
+    path("orgs/", include("orgs.urls")),
     path("admin/", admin.site.urls),
 ]
 
