@@ -15,6 +15,7 @@ class PlansConfig(AppConfig):
         "plans.seat.changed": "调整领导小组角色",
         "plans.seat.removed": "移出领导小组",
         "plans.working_group.created": "新增专业工作组",
+        "plans.leading_group.copied": "复制领导小组",
         "plans.measure.created": "新增措施",
         "plans.indicator.created": "新增指标",
         "plans.indicator.reported": "上报指标",

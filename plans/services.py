@@ -216,3 +216,45 @@ def indicator_create(
     )
     audit_record(actor=actor, action="plans.indicator.created", target=indicator, plan=plan, data={"name": name})
     return indicator
+
+
+@transaction.atomic
+def leading_group_copy(*, actor: User | None, plan: Plan, source: Plan) -> int:
+    """Copy the leading group of another plan of the same school: its working groups (by name) and
+    every seat of a person still active at the school, each through ``seat_set`` (so the one-组长
+    rule, grants and audit rows are the single path's). Seats the plan already has and the source
+    lacks stay. Returns the number of seats copied; all or nothing."""
+    plan = Plan.objects.select_for_update().select_related("school").get(pk=plan.pk)
+    _require_group_editor(actor, plan)
+    if source.pk == plan.pk or source.school_id != plan.school_id:
+        raise DomainError("只能从本校的其他方案复制领导小组。")
+    source_seats = list(source.leading_group.select_related("user", "working_group").order_by("role", "id"))
+    if not source_seats:
+        raise DomainError(f"“{source.title}”还没有领导小组。")
+    source_leader = next((s.user for s in source_seats if s.role == LeadingGroupMember.Role.LEADER), None)
+    own_leader = plan.leading_group.filter(role=LeadingGroupMember.Role.LEADER).select_related("user").first()
+    if source_leader is not None and own_leader is not None and own_leader.user_id != source_leader.pk:
+        raise DomainError(
+            f"本方案的组长是 {own_leader.user},来源方案的组长是 {source_leader};请先调整本方案的组长再复制。"
+        )
+    groups = {g.name: working_group_create(actor=actor, plan=plan, name=g.name) for g in source.working_groups.all()}
+    existing = {s.user_id: (s.role, s.working_group_id, s.duty) for s in plan.leading_group.all()}
+    copied = 0
+    for seat in source_seats:
+        if not seat.user.is_active or seat.user.organisation_id != plan.school_id:
+            continue
+        if own_leader is not None and seat.user_id == own_leader.user_id and seat.role != own_leader.role:
+            continue  # the source has no leader: copying must not leave this plan without its own
+        group = groups.get(seat.working_group.name) if seat.working_group else None
+        copied += 1
+        if existing.get(seat.user_id) == (seat.role, getattr(group, "pk", None), seat.duty):
+            continue  # already so: no audit row for a seat that does not change
+        seat_set(actor=actor, plan=plan, user=seat.user, role=seat.role, working_group=group, duty=seat.duty)
+    audit_record(
+        actor=actor,
+        action="plans.leading_group.copied",
+        target=plan,
+        plan=plan,
+        data={"source": source.pk, "source_title": source.title, "seats": copied},
+    )
+    return copied
