@@ -12,6 +12,7 @@ class OrgsConfig(AppConfig):
         "orgs.user.disabled": "停用账号",
         "orgs.user.enabled": "启用账号",
         "orgs.user.password_reset": "重置密码",
+        "orgs.user.unlocked": "解除登录锁定",
         "orgs.user.password_changed": "修改密码",
         "orgs.user.profile_updated": "修改个人资料",
     }

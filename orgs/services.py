@@ -11,7 +11,7 @@ from django.db import transaction
 
 from audit.services import audit_record
 from core.errors import DomainError, NotAllowed, require
-from orgs import grants
+from orgs import grants, lockout
 from orgs.models import Organisation, User
 from orgs.passwords import initial_password
 from orgs.permissions import can_administer, can_manage_account, can_manage_accounts, forget_permissions
@@ -301,3 +301,14 @@ def profile_update(*, user: User, full_name: str, phone: str = "", email: str = 
         locked.save()
         audit_record(actor=locked, action="orgs.user.profile_updated", target=locked, data={"changes": changes})
     return locked
+
+
+@transaction.atomic
+def user_unlock(*, actor: User, person: User) -> int:
+    """Lift a sign-in lockout of this account (its failed attempts from every address are
+    forgotten). The account's admin only; returns how many attempt rows were cleared."""
+    user = _locked_account(actor, person)
+    cleared = lockout.clear(user.username)
+    if cleared:
+        audit_record(actor=actor, action="orgs.user.unlocked", target=user, data={"attempts": cleared})
+    return cleared

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
-from orgs import selectors, services
+from orgs import lockout, selectors, services
 from orgs.forms import LoginForm, OrganisationForm, PasswordChangeForm, PersonForm, ProfileForm
 from orgs.models import Organisation, User
 from orgs.permissions import can_administer, can_manage_account, can_manage_accounts, can_manage_organisations
@@ -145,7 +145,9 @@ def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     org = _managed_org(request, pk)
     people = list(selectors.organisation_people(request.user, org))
+    locked = lockout.locked_usernames(p.username for p in people)
     for person in people:
+        person.locked = person.username in locked  # type: ignore[attr-defined]
         person.manageable = can_manage_account(request.user, person) and person.pk != request.user.pk  # type: ignore[attr-defined]
     return render(
         request,
@@ -250,6 +252,15 @@ def person_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
         return redirect("orgs:organisation", person.organisation_id)
     return _no_store(render(request, "orgs/password_once.html", {"person": person, "password": password}))
+
+
+@login_required
+@require_POST
+def person_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _managed_person(request, pk)
+    services.user_unlock(actor=request.user, person=person)
+    messages.success(request, f"已解除 {person.username} 的登录锁定。")
+    return redirect("orgs:organisation", person.organisation_id)
 
 
 # --- one's own account ----------------------------------------------------------------------------

@@ -5,6 +5,7 @@ Production is the default: with DEBUG unset, SECRET_KEY and ALLOWED_HOSTS must b
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "guardian",
     "channels",
+    "axes",
     # The apps, lowest layer first (docs/architecture.md); the bench app and viewflow.workflow are
     # installed only by bench.settings, where the benchmarks run.
     "audit",
@@ -85,6 +87,7 @@ MIDDLEWARE = [
     "orgs.middleware.ForcePasswordChangeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "planhub.urls"
@@ -150,6 +153,8 @@ else:
 # --- Auth ---------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "orgs.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username before any password is checked (orgs.lockout).
+    "orgs.lockout.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -165,6 +170,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "orgs.passwords.CommonPasswordValidator"},
     {"NAME": "orgs.passwords.NumericPasswordValidator"},
 ]
+
+# Sign-in throttling (django-axes, see orgs.lockout): after AXES_FAILURE_LIMIT wrong passwords for
+# one username from one address, that pair waits AXES_COOLOFF_TIME after its latest failure; the
+# account's admin can unlock it at once on the people page. Username plus address, so that a
+# stranger cannot lock a teacher out of the school's shared connection.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", 15)))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "orgs.lockout.lockout_response"
+AXES_VERBOSE = False
 
 # --- I18N ---------------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

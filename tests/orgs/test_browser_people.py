@@ -65,3 +65,12 @@ def test_bureau_admin_sets_up_a_school_and_the_new_person_changes_the_initial_pa
     page.wait_for_selector("#id_full_name")
     assert page.input_value("#id_full_name") == "周老师"
     _shot(page, "orgs-profile")
+
+
+def test_a_locked_out_person_learns_when_to_try_again(browser_page, county, settings):
+    page = browser_page
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        browser_login(page, county.a.member.username, "wrong-password")
+    page.wait_for_selector("#locked-out")
+    assert "登录已暂时锁定" in page.inner_text("main") and page.inner_text("#retry-at")
+    _shot(page, "orgs-locked-out")
