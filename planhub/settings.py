@@ -163,6 +163,16 @@ GUARDIAN_RAISE_403 = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Django's defaults, plus the cheaper hasher of roster imports' initial passwords (orgs.passwords):
+# listed last, so a password hashed with it is re-hashed with the first at its first sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+    "orgs.passwords.InitialPasswordHasher",
+]
 # Django's rules with Chinese messages of the project's own (see orgs.passwords).
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "orgs.passwords.UserAttributeSimilarityValidator"},
