@@ -44,6 +44,10 @@ class SchoolPlan:
     existing: Organisation | None = None
     changes: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def level_label(self) -> str:
+        return LEVEL_LABELS.get(self.item.level, "")
+
 
 @dataclass
 class PersonPlan:
@@ -53,6 +57,10 @@ class PersonPlan:
     phone: str
     existing: User | None = None
     changes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.item.role, "")
 
 
 @dataclass
@@ -233,6 +241,7 @@ def _resolve_people(spec: RosterSpec, result: RosterResolution, county: list[Org
     taken = {u.lower() for u in given}
     seen_usernames: dict[str, int] = {}
     seen_people: dict[tuple[str, str], tuple[int, str]] = {}
+    occurrences: Counter[tuple[str, str]] = Counter()
     for item in spec.people:
         school = by_code.get(item.school_code) if item.school_code else None
         if school is None and item.school_code:
@@ -299,10 +308,14 @@ def _resolve_people(spec: RosterSpec, result: RosterResolution, county: list[Org
                 continue
             plan.existing = user
         else:
-            matches = staff.get((code, item.full_name), [])
-            if len(matches) == 1:
-                plan.existing = matches[0]
-                plan.username = matches[0].username
+            # Namesakes in one school match their accounts in order (the first 王五 of the file is
+            # the oldest account named 王五), so a re-import matches instead of creating 王五3.
+            matches = sorted(staff.get((code, item.full_name), []), key=lambda u: u.pk)
+            nth = occurrences[(code, item.full_name)]
+            occurrences[(code, item.full_name)] += 1
+            if nth < len(matches):
+                plan.existing = matches[nth]
+                plan.username = matches[nth].username
             else:
                 plan.username = _new_username(item.full_name, taken)
         if plan.existing is not None:

@@ -41,7 +41,8 @@ def roster_workbook(schools=None, people=None, *, school_sheet="学校名单", p
             ]
         ):
             ps.append(row)
-        ps.merge_cells("B4:B5")
+        if people is None:
+            ps.merge_cells("B3:B4")
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

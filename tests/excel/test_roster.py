@@ -168,3 +168,23 @@ def test_a_new_account_signs_in_with_its_initial_password_and_is_rehashed(county
     assert User.objects.get(username=username).password.startswith("pbkdf2_sha256_initial$")
     assert client.post("/accounts/login/", {"username": username, "password": password}).status_code == 302
     assert not User.objects.get(username=username).password.startswith("pbkdf2_sha256_initial$")
+
+
+def test_a_merged_school_cell_repeats_the_school_above(county):
+    _import(county, roster_workbook())
+    assert set(User.objects.filter(organisation__code="ql").values_list("full_name", flat=True)) == {"王校长", "李老师"}
+    assert User.objects.get(username="hs_zhao").organisation.code == "hs"
+
+
+def test_namesakes_without_usernames_are_matched_again_on_reimport(county):
+    data = roster_workbook(
+        people=[[1, "ql", "王五", None, None, "教师", None], [2, "ql", "王五", None, None, "校医", None]]
+    )
+    _import(county, data)
+    assert sorted(User.objects.filter(full_name="王五").values_list("username", "position")) == [
+        ("王五", "教师"),
+        ("王五2", "校医"),
+    ]
+    again = _import(county, data)
+    assert not again.errors and not again.resolution.changes_anything
+    assert User.objects.filter(full_name="王五").count() == 2
