@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from dashboards import leading_group, pages
+from dashboards import leading_group, pages, plan_edit
 
 app_name = "plans"
 
@@ -13,5 +13,8 @@ urlpatterns = [
     path("<int:pk>/leading-group/seat/", leading_group.seat_save, name="seat_save"),
     path("<int:pk>/leading-group/seat/<int:user_pk>/remove/", leading_group.seat_remove, name="seat_remove"),
     path("<int:pk>/leading-group/working-group/", leading_group.working_group_add, name="working_group_add"),
+    path("<int:pk>/edit/", plan_edit.plan_edit, name="plan_edit"),
+    path("<int:pk>/edit/stages/<int:stage_pk>/", plan_edit.stage_window, name="stage_window"),
+    path("<int:pk>/edit/shift/", plan_edit.dates_shift, name="dates_shift"),
     path("<int:pk>/leading-group/copy/", leading_group.leading_group_copy, name="leading_group_copy"),
 ]

@@ -46,3 +46,16 @@ def test_principal_forms_the_leading_group(browser_page, county):
     history = page.inner_text("#group-history")
     assert "加入领导小组" in history and "成员 → 办公室主任" in history
     _shot(page, "leading-group")
+
+
+def test_principal_shifts_the_plan_by_a_week_after_a_preview(browser_page, county):
+    page = browser_page
+    browser_login(page, county.a.leader.username, PASSWORD)
+    page.goto(f"/plans/{county.a.plan.pk}/")
+    page.click("#plan-edit-link")
+    page.fill("#id_days", "7")
+    page.click("#shift-preview-form button[type=submit]")
+    page.wait_for_selector("#shift-preview")
+    _shot(page, "plan-edit")
+    page.click("#shift-form button[type=submit]")
+    page.wait_for_selector("text=已将日期整体调整 7 天")
