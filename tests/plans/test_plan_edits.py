@@ -119,3 +119,21 @@ def test_a_signed_off_stage_keeps_its_dates(county):
     first.refresh_from_db()
     assert first.starts_on == plan.stages.get(order=1).starts_on
     assert Task.objects.get(pk=county.a.tasks[0].pk).due_on == county.a.tasks[0].due_on
+
+
+def test_the_task_page_edits_a_task_for_managers_only(client, county):
+    task = county.a.tasks[0]
+    client.force_login(county.a.member)
+    assert "task-edit-link" not in client.get(f"/tasks/{task.pk}/").content.decode()
+    assert client.post(f"/tasks/{task.pk}/edit/", {"title": "x", "weight": "1", "version": task.version}).status_code == 403
+    client.force_login(county.a.office)
+    assert "task-edit-link" in client.get(f"/tasks/{task.pk}/").content.decode()
+    response = client.post(
+        f"/tasks/{task.pk}/edit/",
+        {"title": "印发正式文件", "description": "", "due_on": "2027-01-15", "weight": "2", "version": task.version},
+    )
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert (task.title, task.due_on) == ("印发正式文件", datetime.date(2027, 1, 15))
+    stale = client.post(f"/tasks/{task.pk}/edit/", {"title": "y", "weight": "1", "version": task.version - 1})
+    assert "已被他人更新" in stale.content.decode()
