@@ -70,7 +70,7 @@ class InitialPasswordHasher(PBKDF2PasswordHasher):
     re-hashes it with the preferred hasher (Django upgrades hashes of non-preferred hashers)."""
 
     algorithm = "pbkdf2_sha256_initial"
-    iterations = 20_000
+    iterations = 4_000
 
 
 def initial_password_hash(password: str) -> str:

@@ -16,6 +16,7 @@ TARGETS = {
     "notify": "bench.notify",
     "dashboard": "bench.dashboard",
     "excel": "bench.excel",
+    "people": "bench.people",
 }
 
 
