@@ -28,6 +28,12 @@ class WindowForm(forms.Form):
     ends_on = forms.DateField(label="结束日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
+class StageAddForm(forms.Form):
+    name = forms.CharField(label="阶段名称", max_length=50)
+    starts_on = forms.DateField(label="开始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label="结束日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
 class ShiftForm(forms.Form):
     days = forms.IntegerField(
         label="整体调整天数", min_value=-3660, max_value=3660, help_text="正数推后,负数提前;如下一年度填 365。"
@@ -62,7 +68,15 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "dashboards/plan_edit.html",
-        {"plan": plan, "form": form, "stages": stages, "shift": shift, "preview": preview},
+        {
+            "plan": plan,
+            "form": form,
+            "stages": stages,
+            "shift": shift,
+            "preview": preview,
+            "stage_add": StageAddForm(prefix="new"),
+            "can_add_stage": bool(stages) and stages[-1][0].status == Stage.Status.PENDING,
+        },
     )
 
 
@@ -99,4 +113,20 @@ def dates_shift(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             f"已将日期整体调整 {counts['days']} 天:阶段 {counts['stages']} 个,措施 {counts['measures']} 项,任务 {counts['tasks']} 项。",
         )
+    return redirect("plans:plan_edit", plan.pk)
+
+
+@login_required
+@require_POST
+def stage_add(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = _editable(request, pk)
+    form = StageAddForm(request.POST, prefix="new")
+    try:
+        if not form.is_valid():
+            raise DomainError("请填写阶段名称和正确的日期。")
+        stage = services.stage_add(actor=request.user, plan=plan, **form.cleaned_data)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已新增“{stage.name}”。")
     return redirect("plans:plan_edit", plan.pk)

@@ -12,6 +12,7 @@ class PlansConfig(AppConfig):
         "plans.plan.updated": "修改方案",
         "plans.plan.dates_shifted": "整体调整方案日期",
         "plans.stage.window_changed": "修改阶段时间",
+        "plans.stage.added": "新增阶段",
         "plans.measure.updated": "修改措施",
         "plans.stage.opened": "阶段开启",
         "plans.stage.completed": "签署阶段关口",

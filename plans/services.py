@@ -395,3 +395,43 @@ def structure_dates_shift(*, actor: User | None, plan: Plan, days: int) -> tuple
         measure.starts_on, measure.ends_on = _shifted(measure.starts_on, days), _shifted(measure.ends_on, days)
     Measure.objects.bulk_update(measures, ["starts_on", "ends_on"])
     return len(stages), len(measures)
+
+
+@transaction.atomic
+def stage_add(
+    *,
+    actor: User | None,
+    plan: Plan,
+    name: str,
+    starts_on: datetime.date | None = None,
+    ends_on: datetime.date | None = None,
+) -> Stage:
+    """Add a stage before the plan's last stage (验收 as a rule), while that last stage has not
+    opened: a plan that has reached acceptance keeps its steps."""
+    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    _require_plan_editor(actor, plan)
+    name = (name or "").strip()[:50]
+    if not name:
+        raise DomainError("请填写阶段名称。")
+    stages = list(plan.stages.select_for_update().order_by("order"))
+    if not stages or stages[-1].status != Stage.Status.PENDING:
+        raise DomainError("方案已进入最后阶段,不能再添加阶段。")
+    if any(s.name == name for s in stages):
+        raise DomainError(f"方案中已有“{name}”。")
+    if starts_on and ends_on and ends_on < starts_on:
+        raise DomainError("结束日期不能早于开始日期。")
+    last = stages[-1]
+    position = last.order
+    # The (plan, order) constraint: move the last stage out of the way before taking its place.
+    Stage.objects.filter(pk=last.pk).update(order=position + 1)
+    stage = Stage.objects.create(
+        plan=plan, order=position, name=name, starts_on=starts_on, ends_on=ends_on, status=Stage.Status.PENDING
+    )
+    audit_record(
+        actor=actor,
+        action="plans.stage.added",
+        target=stage,
+        plan=plan,
+        data={"name": name, "before": last.name, "order": position},
+    )
+    return stage

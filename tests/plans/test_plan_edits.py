@@ -125,7 +125,10 @@ def test_the_task_page_edits_a_task_for_managers_only(client, county):
     task = county.a.tasks[0]
     client.force_login(county.a.member)
     assert "task-edit-link" not in client.get(f"/tasks/{task.pk}/").content.decode()
-    assert client.post(f"/tasks/{task.pk}/edit/", {"title": "x", "weight": "1", "version": task.version}).status_code == 403
+    assert (
+        client.post(f"/tasks/{task.pk}/edit/", {"title": "x", "weight": "1", "version": task.version}).status_code
+        == 403
+    )
     client.force_login(county.a.office)
     assert "task-edit-link" in client.get(f"/tasks/{task.pk}/").content.decode()
     response = client.post(
@@ -137,3 +140,37 @@ def test_the_task_page_edits_a_task_for_managers_only(client, county):
     assert (task.title, task.due_on) == ("印发正式文件", datetime.date(2027, 1, 15))
     stale = client.post(f"/tasks/{task.pk}/edit/", {"title": "y", "weight": "1", "version": task.version - 1})
     assert "已被他人更新" in stale.content.decode()
+
+
+def test_a_stage_is_added_before_acceptance_and_audited(county):
+    plan = county.a.plan
+    stage = services.stage_add(actor=county.a.leader, plan=plan, name="整改阶段")
+    assert list(plan.stages.order_by("order").values_list("name", flat=True)) == [
+        "准备阶段",
+        "实施阶段",
+        "整改阶段",
+        "验收阶段",
+    ]
+    assert AuditEntry.objects.get(action="plans.stage.added", target_id=stage.pk).data["before"] == "验收阶段"
+
+
+def test_no_stage_is_added_once_the_plan_reached_its_last_stage(county):
+    plan = county.a.plan
+    Stage.objects.filter(plan=plan, order=3).update(status=Stage.Status.OPEN)
+    with pytest.raises(DomainError, match="最后阶段"):
+        services.stage_add(actor=county.a.leader, plan=plan, name="整改阶段")
+    assert plan.stages.count() == 3
+
+
+def test_a_member_cannot_add_a_stage(county, client):
+    with pytest.raises(NotAllowed):
+        services.stage_add(actor=county.a.member, plan=county.a.plan, name="x")
+    client.force_login(county.a.member)
+    assert client.post(f"/plans/{county.a.plan.pk}/edit/stages/new/", {"new-name": "x"}).status_code == 404
+    assert county.a.plan.stages.count() == 3
+
+
+def test_the_edit_page_adds_a_stage(county, client):
+    client.force_login(county.a.office)
+    client.post(f"/plans/{county.a.plan.pk}/edit/stages/new/", {"new-name": "整改阶段"})
+    assert county.a.plan.stages.filter(name="整改阶段", order=3).exists()
