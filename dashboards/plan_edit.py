@@ -9,12 +9,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
+from orgs.models import User
 from plans import selectors, services
-from plans.models import Plan, Stage
-from plans.permissions import can_edit_plan
+from plans.models import Measure, Plan, Stage
+from plans.permissions import can_edit_plan, can_manage_plan_tasks
 from tasks.services import plan_dates_shift, plan_dates_shift_preview
 
 
@@ -32,6 +34,21 @@ class StageAddForm(forms.Form):
     name = forms.CharField(label="阶段名称", max_length=50)
     starts_on = forms.DateField(label="开始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(label="结束日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class MeasureForm(forms.Form):
+    title = forms.CharField(label="措施名称", max_length=200)
+    owner = forms.ModelChoiceField(label="责任人", queryset=User.objects.none(), required=False, empty_label="—")
+    responsible_units = forms.CharField(label="责任单位", max_length=200, required=False)
+    starts_on = forms.DateField(label="开始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label="截止日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    weight = forms.DecimalField(label="权重", min_value=0, max_digits=7, decimal_places=2)
+
+    def __init__(self, *args, plan: Plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = User.objects.filter(organisation=plan.school, is_active=True).order_by(
+            "full_name", "username"
+        )
 
 
 class ShiftForm(forms.Form):
@@ -130,3 +147,29 @@ def stage_add(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"已新增“{stage.name}”。")
     return redirect("plans:plan_edit", plan.pk)
+
+
+@login_required
+def measure_edit(request: HttpRequest, pk: int, measure_pk: int) -> HttpResponse:
+    plan = selectors.plan_for(request.user, pk)
+    if not can_manage_plan_tasks(request.user, plan):
+        raise Http404
+    measure = get_object_or_404(Measure.objects.select_related("stage", "owner"), pk=measure_pk, stage__plan=plan)
+    initial = {
+        "title": measure.title,
+        "owner": measure.owner,
+        "responsible_units": measure.responsible_units,
+        "starts_on": measure.starts_on,
+        "ends_on": measure.ends_on,
+        "weight": measure.weight,
+    }
+    form = MeasureForm(request.POST or None, plan=plan, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.measure_update(actor=request.user, measure=measure, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "措施已保存。")
+            return redirect(reverse("plans:plan_detail", args=[plan.pk]) + f"#measure-{measure.pk}")
+    return render(request, "dashboards/measure_edit.html", {"plan": plan, "measure": measure, "form": form})

@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/edit/", plan_edit.plan_edit, name="plan_edit"),
     path("<int:pk>/edit/stages/<int:stage_pk>/", plan_edit.stage_window, name="stage_window"),
     path("<int:pk>/edit/stages/new/", plan_edit.stage_add, name="stage_add"),
+    path("<int:pk>/measures/<int:measure_pk>/edit/", plan_edit.measure_edit, name="measure_edit"),
     path("<int:pk>/edit/shift/", plan_edit.dates_shift, name="dates_shift"),
     path("<int:pk>/leading-group/copy/", leading_group.leading_group_copy, name="leading_group_copy"),
 ]

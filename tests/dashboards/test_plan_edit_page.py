@@ -48,3 +48,27 @@ def test_others_cannot_edit(client, county, who):
     client.post(f"/plans/{plan.pk}/edit/stages/{stage.pk}/", {f"s{stage.pk}-starts_on": "2030-01-01"})
     plan.refresh_from_db()
     assert (plan.title, Stage.objects.get(pk=stage.pk).starts_on) == before
+
+
+def test_a_manager_edits_a_measure_and_a_member_cannot(client, county):
+    plan, measure = county.a.plan, county.a.measure
+    url = f"/plans/{plan.pk}/measures/{measure.pk}/edit/"
+    client.force_login(county.a.member)
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"title": "x", "weight": "1"}).status_code == 404
+    client.force_login(county.a.deputy)
+    assert "编辑措施" in client.get(f"/plans/{plan.pk}/").content.decode()
+    response = client.post(
+        url, {"title": "成立领导小组", "owner": county.a.deputy.pk, "responsible_units": "校办", "weight": "2"}
+    )
+    assert response.status_code == 302
+    measure.refresh_from_db()
+    assert (measure.title, measure.owner, measure.responsible_units) == ("成立领导小组", county.a.deputy, "校办")
+
+
+def test_another_schools_measure_is_not_found(client, county):
+    client.force_login(county.a.leader)
+    url = f"/plans/{county.a.plan.pk}/measures/{county.b.measure.pk}/edit/"
+    assert client.post(url, {"title": "x", "weight": "1"}).status_code == 404
+    county.b.measure.refresh_from_db()
+    assert county.b.measure.title != "x"
