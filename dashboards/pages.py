@@ -14,7 +14,13 @@ from orgs.permissions import can_view_organisation, is_overseer
 from orgs.selectors import visible_schools
 from plans import selectors
 from plans.models import LeadingGroupMember
-from plans.permissions import can_manage_plan_tasks, can_sign_plan_gate, plan_role
+from plans.permissions import (
+    can_edit_leading_group,
+    can_edit_plan,
+    can_manage_plan_tasks,
+    can_sign_plan_gate,
+    plan_role,
+)
 from tasks.forms import seat_choices
 from tasks.selectors import open_tasks_of
 
@@ -89,6 +95,8 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "my_role": dict(LeadingGroupMember.Role.choices).get(role),
             "can_manage": can_manage_plan_tasks(request.user, plan),
             "can_sign": can_sign_plan_gate(request.user, plan),
+            "can_edit_group": can_edit_leading_group(request.user, plan),
+            "can_edit_plan": can_edit_plan(request.user, plan) and plan.status != plan.Status.COMPLETED,
             "read_only": not can_manage_plan_tasks(request.user, plan),
             "seat_options": seat_choices(plan) if can_manage_plan_tasks(request.user, plan) else [],
             "working_groups": list(plan.working_groups.all()),

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
 from audit.labels import action_label
 from audit.models import AuditEntry
-from plans.models import Measure, Plan, Stage
+from orgs.models import User
+from plans.models import LeadingGroupMember, Measure, Plan, Stage
 from tasks.models import Task
 
 
@@ -29,4 +30,27 @@ def plan_history(plan: Plan, limit: int = 30) -> list:
     for entry in entries:
         entry.label = action_label(entry.action)
         entry.subject = titles.get((entry.target_type, entry.target_id), "")
+    return entries
+
+
+LEADING_GROUP_ACTIONS = ("plans.seat.", "plans.working_group.", "plans.leading_group.")
+
+
+def leading_group_history(plan: Plan, limit: int = 100) -> list:
+    """Changes to the plan's leading group, newest first, each with its ``label``."""
+    query = Q()
+    for prefix in LEADING_GROUP_ACTIONS:
+        query |= Q(action__startswith=prefix)
+    entries = list(
+        AuditEntry.objects.filter(query, plan_id=plan.pk).select_related("actor").order_by("-created_at", "-id")[:limit]
+    )
+    role_labels = dict(LeadingGroupMember.Role.choices)
+    usernames = {e.data.get("user") for e in entries if isinstance(e.data, dict) and e.data.get("user")}
+    names = dict(User.objects.filter(username__in=usernames).values_list("username", "full_name"))
+    for entry in entries:
+        username = entry.data.get("user", "") if isinstance(entry.data, dict) else ""
+        entry.subject = names.get(username) or username
+        entry.label = action_label(entry.action)
+        entry.old_label = role_labels.get(entry.from_state, entry.from_state)
+        entry.new_label = role_labels.get(entry.to_state, entry.to_state)
     return entries

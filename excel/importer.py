@@ -14,6 +14,8 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.utils import timezone
+
 from audit.models import AuditEntry
 from excel.models import WorkbookImport
 from excel.spec import INDICATOR_SHEET, PLAN_SHEET, Problem, Slot, WorkbookSpec
@@ -100,6 +102,7 @@ def resolve(spec: WorkbookSpec, target: Target, *, sha256: str = "") -> Resoluti
     if target.kind == WorkbookImport.Kind.TEMPLATE:
         result.groups = spec.working_groups()
         return result
+    _warn_past_dates(result)
     school = target.target_school
     people = _People(school)
     result.seats = _starting_seats(result)
@@ -107,6 +110,18 @@ def resolve(spec: WorkbookSpec, target: Target, *, sha256: str = "") -> Resoluti
     result.groups = list(dict.fromkeys([*(s.group for s in result.seats if s.group), *spec.working_groups()]))
     _assign(result, people)
     return result
+
+
+def _warn_past_dates(result: Resolution) -> None:
+    """A plan's end dates that already lie in the past (often last year's file): warn, row by row."""
+    today = timezone.localdate()
+    for stage in result.spec.stages:
+        for measure in stage.measures:
+            if measure.ends_on and measure.ends_on < today:
+                _problem(result, measure.row, "截止日期", f"措施截止日期 {measure.ends_on} 已过。", "warning")
+            for task in measure.tasks:
+                if task.due_on and task.due_on < today:
+                    _problem(result, task.row, "截止日期", f"任务截止日期 {task.due_on} 已过(是否沿用了往年的日期?)。", "warning")
 
 
 def _problem(
@@ -156,7 +171,7 @@ def _warn_existing_measures(result: Resolution) -> None:
         for measure in stage.measures:
             if (stage.name, measure.title) in existing:
                 _problem(
-                    result, measure.row, "措施", f"方案中已有措施“{measure.title}”,将再新增一条同名措施。", "warning"
+                    result, measure.row, "措施", f"方案中已有措施“{measure.title}”,其任务将加入该措施(不再新建)。", "warning"
                 )
 
 

@@ -316,11 +316,21 @@ def _write_structure(
         stages.setdefault(stage.name, stage)
     by_title: dict[str, Measure] = {}
     pending: list[tuple[Measure, TaskItem]] = []
+    # Into an existing plan, a measure the stage already has (same title) takes the new tasks
+    # instead of being created a second time.
+    existing: dict[tuple[int, str], Measure] = {}
+    for measure in Measure.objects.filter(stage__plan=plan).order_by("order", "id"):
+        existing.setdefault((measure.stage_id, measure.title), measure)
     for stage_item in resolution.spec.stages:
         stage = stages[stage_item.name]
         if stage.status == Stage.Status.COMPLETED and any(m.tasks for m in stage_item.measures):
             raise DomainError(f"“{stage.name}”已签署完成,不能再新建任务。")
         for item in stage_item.measures:
+            found = existing.get((stage.pk, item.title))
+            if found is not None:
+                by_title.setdefault(item.title, found)
+                pending += [(found, task) for task in item.tasks]
+                continue
             measure = plan_services.measure_create(
                 actor=actor,
                 stage=stage,

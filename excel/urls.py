@@ -1,6 +1,6 @@
 from django.urls import path
 
-from excel import views
+from excel import roster_views, views
 
 app_name = "excel"
 
@@ -17,6 +17,10 @@ urlpatterns = [
     path("plans/<int:pk>/history.xlsx", views.export_plan_history, name="plan_history"),
     path("plans/<int:pk>/evidence.xlsx", views.export_plan_evidence, name="plan_evidence"),
     path("county/summary.xlsx", views.export_county_summary, name="county_summary"),
+    path("roster/", roster_views.roster_upload, name="roster_upload"),
+    path("roster/<uuid:token>/", roster_views.roster_preview, name="roster_preview"),
+    path("roster/<uuid:token>/confirm/", roster_views.roster_confirm, name="roster_confirm"),
+    path("roster/example.xlsx", roster_views.roster_example, name="roster_example"),
     path("county/indicators.xlsx", views.export_county_indicators, name="county_indicators"),
     path("county/acceptance.xlsx", views.export_acceptance_results, name="acceptance_results"),
 ]

@@ -22,7 +22,18 @@ class Organisation(models.Model):
     parent = models.ForeignKey(
         "self", verbose_name="上级", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
+    class Level(models.TextChoices):
+        """学段 of a school (empty for the bureau, offices and centre schools)."""
+
+        NONE = "", "—"
+        PRIMARY = "primary", "小学"
+        JUNIOR = "junior", "初中"
+        NINE_YEAR = "nine_year", "九年一贯制"
+        COMPLETE = "complete", "完全中学"
+
     township = models.CharField("乡镇", max_length=50, blank=True)
+    level = models.CharField("学段", max_length=16, choices=Level.choices, blank=True, default="")
+    address = models.CharField("地址", max_length=200, blank=True)
     is_active = models.BooleanField("启用", default=True)
 
     class Meta:
@@ -62,6 +73,9 @@ class User(AbstractUser):
     )
     position = models.CharField("职务", max_length=50, blank=True)
     bureau_role = models.CharField("局端角色", max_length=16, choices=BureauRole.choices, blank=True, default="")
+    phone = models.CharField("手机号", max_length=20, blank=True)
+    # Set for accounts whose password an administrator chose (new, reset): they must pick their own.
+    must_change_password = models.BooleanField("须修改密码", default=False)
 
     class Meta:
         verbose_name = "用户"

@@ -112,3 +112,36 @@ def can_administer(user: Any, org: Organisation | None = None) -> bool:
         return True
     bureau = user_bureau(user)
     return org == bureau or bureau in org.ancestors()
+
+
+def administered_centre(user: Any) -> Organisation | None:
+    """The township centre school whose admin the user is (its staff with the admin role), or None."""
+    org: Organisation | None = getattr(user, "organisation", None)
+    if not is_active_user(user) or org is None or org.kind != Organisation.Kind.CENTRE:
+        return None
+    return org if user.bureau_role == User.BureauRole.ADMIN else None
+
+
+def can_manage_organisations(user: Any, parent: Organisation | None = None) -> bool:
+    """May the user add or edit centre schools and schools (under ``parent``)? Bureau admins of
+    the county and superusers; centre schools manage people, not organisations."""
+    return can_administer(user, parent)
+
+
+def can_manage_accounts(user: Any, org: Organisation | None) -> bool:
+    """May the user add, edit, disable and reset the accounts of ``org``? The bureau admin for
+    every organisation of the county; a centre school's admin for the schools of its township."""
+    if org is None:
+        return False
+    if can_administer(user, org):
+        return True
+    centre = administered_centre(user)
+    return centre is not None and org.kind == Organisation.Kind.SCHOOL and org.parent_id == centre.pk
+
+
+def can_manage_account(user: Any, person: User) -> bool:
+    """May the user edit, disable or reset this person's account? Never a superuser's, unless
+    the user is one; otherwise as ``can_manage_accounts`` for the person's organisation."""
+    if person.is_superuser and not getattr(user, "is_superuser", False):
+        return False
+    return can_manage_accounts(user, person.organisation)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
-from orgs.models import Organisation
-from orgs.permissions import is_active_user
+from orgs.models import Organisation, User
+from orgs.permissions import administered_centre, can_administer, is_active_user, user_bureau
 
 
 def visible_organisations(user: Any) -> QuerySet[Organisation]:
@@ -21,3 +21,34 @@ def visible_organisations(user: Any) -> QuerySet[Organisation]:
 
 def visible_schools(user: Any) -> QuerySet[Organisation]:
     return visible_organisations(user).filter(kind=Organisation.Kind.SCHOOL)
+
+
+def managed_organisations(user: Any) -> QuerySet[Organisation]:
+    """Organisations whose accounts the user manages (``can_manage_accounts`` as a query): the
+    whole county for its bureau admin, the township's schools for a centre school's admin."""
+    if not is_active_user(user):
+        return Organisation.objects.none()
+    if user.is_superuser:
+        return Organisation.objects.all()
+    bureau = user_bureau(user)
+    if bureau is not None and can_administer(user, bureau):
+        return Organisation.objects.filter(Q(pk=bureau.pk) | Q(parent=bureau) | Q(parent__parent=bureau))
+    centre = administered_centre(user)
+    if centre is not None:
+        return Organisation.objects.filter(parent=centre, kind=Organisation.Kind.SCHOOL)
+    return Organisation.objects.none()
+
+
+def parent_choices(user: Any) -> QuerySet[Organisation]:
+    """Where the user may place a school: their bureau or one of its centre schools."""
+    managed = managed_organisations(user)
+    if not can_administer(user):
+        return Organisation.objects.none()
+    return managed.filter(kind__in=[Organisation.Kind.BUREAU, Organisation.Kind.CENTRE])
+
+
+def organisation_people(user: Any, org: Organisation) -> QuerySet[User]:
+    """The accounts of ``org``, if the user manages them (else none)."""
+    if not managed_organisations(user).filter(pk=org.pk).exists():
+        return User.objects.none()
+    return User.objects.filter(organisation=org).order_by("-is_active", "full_name", "username")

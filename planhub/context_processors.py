@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from orgs.permissions import is_overseer
+from orgs.permissions import administered_centre, can_administer, is_overseer
 from workflows.selectors import inbox_counts
 
 
@@ -17,6 +17,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {}
     overseer = is_overseer(user)
     context = {"nav_is_overseer": overseer, "nav_organisation": user.organisation}
+    context["nav_manages_people"] = can_administer(user) or administered_centre(user) is not None
     if not overseer:
         # Lazy: counted only when a page's header shows it (not for fragments or JSON-ish partials).
         context["nav_inbox_count"] = SimpleLazyObject(lambda: inbox_counts(user))

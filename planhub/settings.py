@@ -5,6 +5,7 @@ Production is the default: with DEBUG unset, SECRET_KEY and ALLOWED_HOSTS must b
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "axes",
     # The apps, lowest layer first (docs/architecture.md); the bench app and viewflow.workflow are
     # installed only by bench.settings, where the benchmarks run.
     "audit",
@@ -93,8 +95,12 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.IdleTimeoutMiddleware",
     "accounts.middleware.TwoFactorMiddleware",
+    # After the second factor: a first sign-in changes its password once fully signed in.
+    "orgs.middleware.ForcePasswordChangeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "planhub.urls"
@@ -160,6 +166,8 @@ else:
 # --- Auth ---------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "orgs.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username before any password is checked (orgs.lockout).
+    "orgs.lockout.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -168,12 +176,34 @@ GUARDIAN_RAISE_403 = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+# Django's defaults, plus the cheaper hasher of roster imports' initial passwords (orgs.passwords):
+# listed last, so a password hashed with it is re-hashed with the first at its first sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+    "orgs.passwords.InitialPasswordHasher",
 ]
+# Django's rules with Chinese messages of the project's own (see orgs.passwords).
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "orgs.passwords.UserAttributeSimilarityValidator"},
+    {"NAME": "orgs.passwords.MinimumLengthValidator"},
+    {"NAME": "orgs.passwords.CommonPasswordValidator"},
+    {"NAME": "orgs.passwords.NumericPasswordValidator"},
+]
+
+# Sign-in throttling (django-axes, see orgs.lockout): after AXES_FAILURE_LIMIT wrong passwords for
+# one username from one address, that pair waits AXES_COOLOFF_TIME after its latest failure; the
+# account's admin can unlock it at once on the people page. Username plus address, so that a
+# stranger cannot lock a teacher out of the school's shared connection.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", 15)))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "orgs.lockout.lockout_response"
+AXES_VERBOSE = False
 
 # --- I18N ---------------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

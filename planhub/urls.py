@@ -25,6 +25,7 @@ urlpatterns = [
     path("dashboards/", include("dashboards.urls")),
     path("excel/", include("excel.urls")),
     path("history/", include("history.urls")),
+    path("orgs/", include("orgs.urls")),
     path("admin/", admin.site.urls),
     path("csp-report/", csp.report, name="csp_report"),
 ]

@@ -48,6 +48,12 @@ def can_edit_leading_group(user: Any, plan: Plan) -> bool:
     return can_administer(user, plan.school) or can_manage_plan_tasks(user, plan)
 
 
+def can_edit_plan(user: Any, plan: Plan) -> bool:
+    """Title, summary, stage windows, date shifts: the bureau admin over the school, or the plan's
+    leader, deputy and office (the services also refuse a completed plan)."""
+    return can_administer(user, plan.school) or can_manage_plan_tasks(user, plan)
+
+
 def can_report_on_plan(user: Any, plan: Plan) -> bool:
     """Any seat of the leading group reports indicator readings, while the plan is the school's to
     change (not from the application for acceptance on)."""

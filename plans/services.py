@@ -18,7 +18,7 @@ from orgs.models import Organisation, User
 from orgs.permissions import forget_permissions
 from plans import grants
 from plans.models import Indicator, LeadingGroupMember, Measure, Plan, Stage, WorkingGroup
-from plans.permissions import can_create_plan, can_edit_leading_group, can_manage_plan_tasks
+from plans.permissions import can_create_plan, can_edit_leading_group, can_edit_plan, can_manage_plan_tasks
 
 DEFAULT_STAGE_NAMES = ("准备阶段", "实施阶段", "验收阶段")
 
@@ -220,3 +220,222 @@ def indicator_create(
     )
     audit_record(actor=actor, action="plans.indicator.created", target=indicator, plan=plan, data={"name": name})
     return indicator
+
+
+@transaction.atomic
+def leading_group_copy(*, actor: User | None, plan: Plan, source: Plan) -> int:
+    """Copy the leading group of another plan of the same school: its working groups (by name) and
+    every seat of a person still active at the school, each through ``seat_set`` (so the one-组长
+    rule, grants and audit rows are the single path's). Seats the plan already has and the source
+    lacks stay. Returns the number of seats copied; all or nothing."""
+    plan = Plan.objects.select_for_update().select_related("school").get(pk=plan.pk)
+    _require_group_editor(actor, plan)
+    if source.pk == plan.pk or source.school_id != plan.school_id:
+        raise DomainError("只能从本校的其他方案复制领导小组。")
+    source_seats = list(source.leading_group.select_related("user", "working_group").order_by("role", "id"))
+    if not source_seats:
+        raise DomainError(f"“{source.title}”还没有领导小组。")
+    source_leader = next((s.user for s in source_seats if s.role == LeadingGroupMember.Role.LEADER), None)
+    own_leader = plan.leading_group.filter(role=LeadingGroupMember.Role.LEADER).select_related("user").first()
+    if source_leader is not None and own_leader is not None and own_leader.user_id != source_leader.pk:
+        raise DomainError(
+            f"本方案的组长是 {own_leader.user},来源方案的组长是 {source_leader};请先调整本方案的组长再复制。"
+        )
+    groups = {g.name: working_group_create(actor=actor, plan=plan, name=g.name) for g in source.working_groups.all()}
+    existing = {s.user_id: (s.role, s.working_group_id, s.duty) for s in plan.leading_group.all()}
+    copied = 0
+    for seat in source_seats:
+        if not seat.user.is_active or seat.user.organisation_id != plan.school_id:
+            continue
+        if own_leader is not None and seat.user_id == own_leader.user_id and seat.role != own_leader.role:
+            continue  # the source has no leader: copying must not leave this plan without its own
+        group = groups.get(seat.working_group.name) if seat.working_group else None
+        copied += 1
+        if existing.get(seat.user_id) == (seat.role, getattr(group, "pk", None), seat.duty):
+            continue  # already so: no audit row for a seat that does not change
+        seat_set(actor=actor, plan=plan, user=seat.user, role=seat.role, working_group=group, duty=seat.duty)
+    audit_record(
+        actor=actor,
+        action="plans.leading_group.copied",
+        target=plan,
+        plan=plan,
+        data={"source": source.pk, "source_title": source.title, "seats": copied},
+    )
+    return copied
+
+
+# --- plans that can change: edits with old and new values in the audit row ------------------------
+
+
+def _require_plan_editor(actor: User | None, plan: Plan) -> None:
+    require(actor is None or can_edit_plan(actor, plan))
+    if plan.status == Plan.Status.COMPLETED:
+        raise DomainError("方案已完成,不能再修改。")
+
+
+def _apply(obj: object, values: dict[str, object]) -> dict[str, list[str]]:
+    """Set ``values``; the changed ones as {field: [old, new]} (as text, for the audit row)."""
+    changes: dict[str, list[str]] = {}
+    for name, new in values.items():
+        old = getattr(obj, name)
+        if old != new:
+            changes[name] = ["" if old is None else str(old), "" if new is None else str(new)]
+            setattr(obj, name, new)
+    return changes
+
+
+@transaction.atomic
+def plan_update(*, actor: User | None, plan: Plan, title: str, summary: str = "") -> Plan:
+    """Edit the plan's title and summary (工作目标)."""
+    plan = Plan.objects.select_for_update().select_related("school").get(pk=plan.pk)
+    _require_plan_editor(actor, plan)
+    title = (title or "").strip()
+    if not title:
+        raise DomainError("方案名称不能为空。")
+    if Plan.objects.filter(school=plan.school, title=title, year=plan.year).exclude(pk=plan.pk).exists():
+        raise DomainError(f"{plan.school.name} 已有 {plan.year} 年度的“{title}”。")
+    changes = _apply(plan, {"title": title[:200], "summary": summary or ""})
+    if changes:
+        plan.save()
+        audit_record(actor=actor, action="plans.plan.updated", target=plan, plan=plan, data={"changes": changes})
+    return plan
+
+
+@transaction.atomic
+def stage_window_set(
+    *, actor: User | None, stage: Stage, starts_on: datetime.date | None, ends_on: datetime.date | None
+) -> Stage:
+    """Change a stage's date window (not of a signed-off stage)."""
+    stage = Stage.objects.select_for_update().select_related("plan").get(pk=stage.pk)
+    _require_plan_editor(actor, stage.plan)
+    if stage.status == Stage.Status.COMPLETED:
+        raise DomainError(f"“{stage.name}”已签署完成,不能再修改。")
+    if starts_on and ends_on and ends_on < starts_on:
+        raise DomainError("结束日期不能早于开始日期。")
+    changes = _apply(stage, {"starts_on": starts_on, "ends_on": ends_on})
+    if changes:
+        stage.save(update_fields=["starts_on", "ends_on"])
+        audit_record(
+            actor=actor, action="plans.stage.window_changed", target=stage, plan=stage.plan, data={"changes": changes}
+        )
+    return stage
+
+
+@transaction.atomic
+def measure_update(
+    *,
+    actor: User | None,
+    measure: Measure,
+    title: str,
+    starts_on: datetime.date | None = None,
+    ends_on: datetime.date | None = None,
+    owner: User | None = None,
+    responsible_units: str = "",
+    weight: Decimal = Decimal("1"),
+) -> Measure:
+    """Edit a measure: title, window, owner (a person of the plan's school), units, weight."""
+    measure = Measure.objects.select_for_update().select_related("stage__plan").get(pk=measure.pk)
+    plan = measure.stage.plan
+    require(actor is None or can_manage_plan_tasks(actor, plan))
+    if plan.status == Plan.Status.COMPLETED or measure.stage.status == Stage.Status.COMPLETED:
+        raise DomainError("该措施所在阶段已签署完成,不能再修改。")
+    if not (title or "").strip():
+        raise DomainError("措施名称不能为空。")
+    if starts_on and ends_on and ends_on < starts_on:
+        raise DomainError("截止日期不能早于开始日期。")
+    if weight < 0:
+        raise DomainError("权重不能为负数。")
+    if owner is not None and owner.organisation_id != plan.school_id:
+        raise DomainError(f"{owner} 不属于 {plan.school.name}。")
+    changes = _apply(
+        measure,
+        {
+            "title": title.strip()[:200],
+            "starts_on": starts_on,
+            "ends_on": ends_on,
+            "owner": owner,
+            "responsible_units": responsible_units.strip()[:200],
+            "weight": weight,
+        },
+    )
+    if changes:
+        measure.save()
+        audit_record(actor=actor, action="plans.measure.updated", target=measure, plan=plan, data={"changes": changes})
+    return measure
+
+
+def _shifted(day: datetime.date | None, days: int) -> datetime.date | None:
+    return day + datetime.timedelta(days=days) if day else None
+
+
+def structure_date_shifts(plan: Plan, days: int) -> list[tuple[str, str, datetime.date | None, datetime.date | None]]:
+    """What shifting the plan by ``days`` does to its stages and measures: (kind, name, old start,
+    new start) per dated row, signed-off stages excluded. Read only: the preview and the write
+    use this same list."""
+    rows: list[tuple[str, str, datetime.date | None, datetime.date | None]] = []
+    for stage in plan.stages.exclude(status=Stage.Status.COMPLETED).prefetch_related("measures"):
+        if stage.starts_on or stage.ends_on:
+            rows.append(
+                ("阶段", stage.name, stage.starts_on or stage.ends_on, _shifted(stage.starts_on or stage.ends_on, days))
+            )
+        for measure in stage.measures.all():
+            if measure.starts_on or measure.ends_on:
+                first = measure.starts_on or measure.ends_on
+                rows.append(("措施", measure.title, first, _shifted(first, days)))
+    return rows
+
+
+def structure_dates_shift(*, actor: User | None, plan: Plan, days: int) -> tuple[int, int]:
+    """Shift every date of the plan's open and pending stages and their measures by ``days``,
+    inside the caller's transaction (tasks.services.plan_dates_shift, which shifts the tasks and
+    writes the one audit row). Returns (stages, measures) changed."""
+    _require_plan_editor(actor, plan)
+    stages = list(plan.stages.select_for_update().exclude(status=Stage.Status.COMPLETED))
+    for stage in stages:
+        stage.starts_on, stage.ends_on = _shifted(stage.starts_on, days), _shifted(stage.ends_on, days)
+    Stage.objects.bulk_update(stages, ["starts_on", "ends_on"])
+    measures = list(Measure.objects.select_for_update().filter(stage__in=stages))
+    for measure in measures:
+        measure.starts_on, measure.ends_on = _shifted(measure.starts_on, days), _shifted(measure.ends_on, days)
+    Measure.objects.bulk_update(measures, ["starts_on", "ends_on"])
+    return len(stages), len(measures)
+
+
+@transaction.atomic
+def stage_add(
+    *,
+    actor: User | None,
+    plan: Plan,
+    name: str,
+    starts_on: datetime.date | None = None,
+    ends_on: datetime.date | None = None,
+) -> Stage:
+    """Add a stage before the plan's last stage (验收 as a rule), while that last stage has not
+    opened: a plan that has reached acceptance keeps its steps."""
+    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    _require_plan_editor(actor, plan)
+    name = (name or "").strip()[:50]
+    if not name:
+        raise DomainError("请填写阶段名称。")
+    stages = list(plan.stages.select_for_update().order_by("order"))
+    if not stages or stages[-1].status != Stage.Status.PENDING:
+        raise DomainError("方案已进入最后阶段,不能再添加阶段。")
+    if any(s.name == name for s in stages):
+        raise DomainError(f"方案中已有“{name}”。")
+    if starts_on and ends_on and ends_on < starts_on:
+        raise DomainError("结束日期不能早于开始日期。")
+    last = stages[-1]
+    position = last.order
+    # The (plan, order) constraint: move the last stage out of the way before taking its place.
+    Stage.objects.filter(pk=last.pk).update(order=position + 1)
+    stage = Stage.objects.create(
+        plan=plan, order=position, name=name, starts_on=starts_on, ends_on=ends_on, status=Stage.Status.PENDING
+    )
+    audit_record(
+        actor=actor,
+        action="plans.stage.added",
+        target=stage,
+        plan=plan,
+        data={"name": name, "before": last.name, "order": position},
+    )
+    return stage

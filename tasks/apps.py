@@ -6,6 +6,7 @@ class TasksConfig(AppConfig):
     verbose_name = "任务"
     audit_actions = {
         "tasks.task.created": "新增任务",
+        "tasks.task.updated": "修改任务",
         "tasks.task.assigned": "分派任务",
         "tasks.task.reassigned": "改派任务",
         "tasks.task.started": "开始办理",

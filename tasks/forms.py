@@ -85,3 +85,11 @@ class CommentForm(forms.Form):
 
 class EvidenceForm(forms.Form):
     file = forms.FileField(label="佐证材料", error_messages={"required": "请选择要上传的文件。"})
+
+
+class TaskEditForm(forms.Form):
+    title = forms.CharField(label="任务名称", max_length=200)
+    description = forms.CharField(label="说明", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    due_on = forms.DateField(label="截止日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    weight = forms.DecimalField(label="权重", min_value=0, max_digits=7, decimal_places=2)
+    version = forms.IntegerField(widget=forms.HiddenInput)

@@ -37,6 +37,10 @@ def _not_closed(task: Task) -> str | None:
     return "任务已完成,不能再上传佐证材料。" if task.status == Task.Status.CLOSED else None
 
 
+def _not_done(task: Task) -> str | None:
+    return "已完成或已豁免的任务不能再编辑。" if task.is_done else None
+
+
 def _nudgeable(task: Task) -> str | None:
     if task.is_done:
         return "任务已完成或已豁免，无需催办。"
@@ -92,6 +96,7 @@ RULES: dict[str, TaskRule] = {
         guards=(_not_closed,),
     ),
     "comment": TaskRule("评论", perms.can_comment_task, "只有领导小组成员可以在任务下发表评论。", stage=STAGE_ANY),
+    "edit": TaskRule("编辑", perms.can_assign_task, f"{MANAGERS}可以编辑任务。", stage=STAGE_LIVE, guards=(_not_done,)),
     "nudge": TaskRule(
         "催办", perms.can_nudge_task, "只有组长、副组长或办公室可以催办任务。", stage=STAGE_ANY, guards=(_nudgeable,)
     ),

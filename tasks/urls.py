@@ -6,6 +6,7 @@ app_name = "tasks"
 
 urlpatterns = [
     path("<int:pk>/", views.task_detail, name="task_detail"),
+    path("<int:pk>/edit/", views.task_edit, name="task_edit"),
     path("<int:pk>/act/<str:action>/", views.task_act, name="task_act"),
     path("<int:pk>/evidence/", views.evidence_upload, name="evidence_upload"),
     path("<int:pk>/comments/", views.comment_post, name="comment_post"),

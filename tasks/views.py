@@ -31,6 +31,7 @@ from tasks.forms import (
     EvidenceForm,
     ReasonForm,
     SubmitForm,
+    TaskEditForm,
     TaskForm,
     seat_choices,
 )
@@ -199,6 +200,39 @@ def comment_post(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "评论已发布。")
     return redirect(reverse("tasks:task_detail", args=[task.pk]) + "#comments")
+
+
+@login_required
+def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    task = task_for(request.user, pk)
+    if "edit" not in allowed_task_actions(request.user, task):
+        raise PermissionDenied("只有组长、副组长或办公室主任可以编辑未完成的任务。")
+    initial = {
+        "title": task.title,
+        "description": task.description,
+        "due_on": task.due_on,
+        "weight": task.weight,
+        "version": task.version,
+    }
+    form = TaskEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.task_update(
+                task=task,
+                actor=request.user,
+                title=data["title"],
+                description=data["description"],
+                due_on=data["due_on"],
+                weight=data["weight"],
+                expected_version=data["version"],
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "任务已保存。")
+            return redirect("tasks:task_detail", pk=task.pk)
+    return render(request, "tasks/task_edit.html", {"form": form, "task": task, "plan": task.plan})
 
 
 def _measure_for(request: HttpRequest, measure_pk: int) -> Measure:

@@ -313,3 +313,24 @@ def test_command_as_a_user_checks_permission(county, tmp_path):
     call_command("import_plan", str(path), "--school", "a", "--title", "局管理员导入", "--as-user", "bureau_admin")
     plan = Plan.objects.get(title="局管理员导入")
     assert AuditEntry.objects.get(action="plans.plan.imported", plan_id=plan.pk).actor == county.bureau_admin
+
+
+def test_into_plan_an_existing_measure_takes_the_new_tasks(county):
+    plan = county.a.plan
+    measures_before = Measure.objects.filter(stage__plan=plan).count()
+    data = simple_workbook([["准备阶段", "成立工作领导小组", "补充任务", "办公室", None, None, None, None, None]])
+    outcome = services.plan_import(actor=county.a.office, fileobj=io.BytesIO(data), target=into_target(plan))
+    assert not outcome.errors
+    assert any("加入该措施" in p.message for p in outcome.problems)
+    assert Measure.objects.filter(stage__plan=plan).count() == measures_before
+    assert Task.objects.get(plan=plan, title="补充任务").measure == county.a.measure
+
+
+def test_the_preview_warns_of_dates_in_the_past(county):
+    past = (datetime.date.today() - datetime.timedelta(days=400)).isoformat()
+    data = simple_workbook([["实施阶段", "新措施", "旧任务", "办公室", None, None, None, past, None]])
+    outcome = services.plan_import(
+        actor=county.a.office, fileobj=io.BytesIO(data), target=into_target(county.a.plan), dry_run=True
+    )
+    assert not outcome.errors
+    assert any("已过" in p.message and not p.is_error for p in outcome.problems)

@@ -17,6 +17,7 @@ TARGETS = {
     "dashboard": "bench.dashboard",
     "excel": "bench.excel",
     "history": "bench.history",
+    "people": "bench.people",
 }
 
 
