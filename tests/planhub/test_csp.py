@@ -111,6 +111,16 @@ def test_the_walkthrough_of_every_role_reports_no_violation(browser_page, county
         "/excel/import/",
         "/accounts/sessions/",
         f"/workflows/stages/{stage.pk}/",
+        # The pages of the acceptance, history and county set-up features.
+        "/acceptance/",
+        f"/acceptance/plans/{a.plan.pk}/",
+        "/history/",
+        f"/history/plans/{a.plan.pk}/",
+        "/orgs/",
+        "/orgs/me/",
+        f"/plans/{a.plan.pk}/leading-group/",
+        f"/plans/{a.plan.pk}/edit/",
+        f"/tasks/{a.tasks[0].pk}/edit/",
     ]
     violations: list[str] = []
     page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
