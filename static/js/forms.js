@@ -1,3 +1,10 @@
+// Forms that ask before they act (data-confirm="…"): asked first, so a cancelled form is not marked
+// as submitted below. A data attribute, not an inline handler: the content security policy refuses those.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  var question = form.getAttribute && form.getAttribute("data-confirm");
+  if (question && !window.confirm(question)) { event.preventDefault(); event.stopImmediatePropagation(); }
+}, true);
 // Double-click guard: a button marked data-once disables itself when its form submits, so one
 // click sends one request. The server refuses repeats anyway (the version check).
 document.addEventListener("submit", function (event) {
