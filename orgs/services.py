@@ -204,7 +204,7 @@ def user_create_with_initial_password(
 
 
 def _locked_account(actor: User, person: User) -> User:
-    locked = User.objects.select_for_update().select_related("organisation").get(pk=person.pk)
+    locked = User.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=person.pk)
     require(can_manage_account(actor, locked))
     return locked
 
