@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from django.apps import apps
 from django.urls import reverse
 from django.utils import timezone
 
@@ -76,9 +77,32 @@ def _titles(entries: list[AuditEntry]) -> dict[tuple[str, int], str]:
         ("plans.indicator", Indicator, "name"),
         ("plans.plan", Plan, "title"),
     ):
-        if ids.get(label):
-            titles |= {(label, pk): t for pk, t in model.objects.filter(pk__in=ids[label]).values_list("pk", field)}
+        pks = ids.pop(label, set())
+        if pks:
+            titles |= {(label, pk): t for pk, t in model.objects.filter(pk__in=pks).values_list("pk", field)}
+    # Everything else (acceptance ratings and items, accounts, …): the object's own name, read in one
+    # query per kind with the relations its name uses.
+    for label, pks in ids.items():
+        try:
+            other = apps.get_model(label)
+        except (LookupError, ValueError):
+            continue
+        related = [name for name in ("criterion", "plan__school", "user") if _has_path(other, name)]
+        for obj in other.objects.filter(pk__in=pks).select_related(*related):
+            titles[(label, obj.pk)] = str(obj)[:60]
     return titles
+
+
+def _has_path(model: Any, path: str) -> bool:
+    for name in path.split("__"):
+        try:
+            field = model._meta.get_field(name)
+        except Exception:  # noqa: BLE001 - FieldDoesNotExist and friends: the path is not there
+            return False
+        if not field.is_relation or field.many_to_many or field.one_to_many:
+            return False
+        model = field.related_model
+    return True
 
 
 def _seats(entries: list[AuditEntry]) -> dict[tuple[int, int], str]:
