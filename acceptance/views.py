@@ -26,8 +26,10 @@ from acceptance.permissions import (
     can_form_inspection_team,
     can_handle_notice,
     can_manage_rectification,
+    can_rate_as_inspector,
     can_self_assess,
     can_set_form_rules,
+    can_settle_inspection,
     is_on_team,
 )
 from acceptance.rules import form_rules_refusal, self_assess_refusal
@@ -283,7 +285,7 @@ def inspection(request: HttpRequest, pk: int) -> HttpResponse:
             "board": board,
             "tiers": TIERS,
             "can_rate": on_team and application.status == Application.Status.INSPECTING,
-            "is_leader": application.team_leader_id == request.user.pk
+            "is_leader": can_settle_inspection(request.user, application)
             and application.status == Application.Status.INSPECTING,
         },
     )
@@ -307,7 +309,7 @@ def _to_board(application: Application, criterion: int) -> HttpResponse:
 @require_POST
 def inspector_rate(request: HttpRequest, pk: int) -> HttpResponse:
     application = _application_for(request, pk)
-    if not is_on_team(request.user, application):
+    if not can_rate_as_inspector(request.user, application):
         raise PermissionDenied("只有本次评估组成员可以评分。")
     criterion = _criterion_id(request)
     _run(
@@ -326,7 +328,7 @@ def inspector_rate(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def final_set(request: HttpRequest, pk: int) -> HttpResponse:
     application = _application_for(request, pk)
-    if application.team_leader_id != request.user.pk:
+    if not can_settle_inspection(request.user, application):
         raise PermissionDenied("只有评估组组长可以确定最终等级。")
     criterion = _criterion_id(request)
     if request.POST.get("claim") in ("confirm", "overrule"):
@@ -357,7 +359,7 @@ def final_set(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def result_record(request: HttpRequest, pk: int) -> HttpResponse:
     application = _application_for(request, pk)
-    if application.team_leader_id != request.user.pk:
+    if not can_settle_inspection(request.user, application):
         raise PermissionDenied("只有评估组组长可以记录验收结论。")
     if _run(request, "已记录验收结论。", services.inspection_result_record, application=application,
             note=request.POST.get("note", "")):
