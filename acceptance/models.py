@@ -192,6 +192,8 @@ class InspectorRating(models.Model):
     tier = models.PositiveSmallIntegerField("评定等级", choices=TIERS)
     remark = models.CharField("评估意见", max_length=1000, blank=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+    # Bumped on every change: a form built from an older version is refused (a stale page).
+    version = models.PositiveIntegerField("版本", default=0)
 
     class Meta:
         verbose_name = "评估员评分"
@@ -222,6 +224,8 @@ class FinalRating(models.Model):
     claim = models.CharField("不适用申报", max_length=16, choices=Claim.choices, blank=True, default="")
     rectify = models.BooleanField("需整改", default=False)
     remark = models.CharField("评估意见", max_length=1000, blank=True)
+    # Bumped on every settlement or claim decision: a form built from an older version is refused.
+    version = models.PositiveIntegerField("版本", default=0)
 
     class Meta:
         verbose_name = "最终评定"

@@ -301,6 +301,12 @@ def _tier_value(request: HttpRequest) -> int:
     return int(raw) if raw.isdigit() else 0
 
 
+def _version(request: HttpRequest) -> int | None:
+    """The version the page was built from (None: an old page without one; not checked)."""
+    raw = request.POST.get("version", "")
+    return int(raw) if raw.isdigit() else None
+
+
 def _to_board(application: Application, criterion: int) -> HttpResponse:
     return redirect(reverse("acceptance:inspection", args=[application.pk]) + f"#row-{criterion}")
 
@@ -320,6 +326,7 @@ def inspector_rate(request: HttpRequest, pk: int) -> HttpResponse:
         criterion=criterion,
         tier=_tier_value(request),
         remark=request.POST.get("remark", ""),
+        version=_version(request),
     )
     return _to_board(application, criterion)
 
@@ -340,6 +347,7 @@ def final_set(request: HttpRequest, pk: int) -> HttpResponse:
             criterion=criterion,
             confirm=request.POST.get("claim") == "confirm",
             remark=request.POST.get("remark", ""),
+            version=_version(request),
         )
     else:
         _run(
@@ -351,6 +359,7 @@ def final_set(request: HttpRequest, pk: int) -> HttpResponse:
             tier=_tier_value(request),
             rectify=request.POST.get("rectify") == "on",
             remark=request.POST.get("remark", ""),
+            version=_version(request),
         )
     return _to_board(application, criterion)
 

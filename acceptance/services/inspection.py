@@ -34,7 +34,7 @@ from acceptance.permissions import (
 )
 from acceptance.selectors import final_result
 from audit.services import audit_record
-from core.errors import DomainError, InvalidTransition, NotAllowed, require
+from core.errors import DomainError, InvalidTransition, NotAllowed, StaleObject, require
 from notifications import push
 from notifications.models import Notification
 from notifications.services import notify
@@ -154,34 +154,63 @@ def _carry_over_finals(application: Application) -> None:
     )
 
 
-@transaction.atomic
-def inspector_rating_set(
-    *, actor: User, application: Application | int, criterion: AcceptanceCriterion | int, tier: int, remark: str = ""
-) -> InspectorRating:
-    """An inspector rates one criterion on their own (each inspector has their own row, so two
-    inspectors saving the same criterion at once both keep their rating). Refused on a criterion
-    the school claimed not applicable until the team leader overruled the claim."""
-    application = _locked(application)
+def inspector_rating_check(
+    *, actor: User, application: Application, criterion: AcceptanceCriterion | int, tier: int | None
+) -> AcceptanceCriterion:
+    """Every check of an inspector's rating, without writing: the team, the round still being
+    inspected, the criterion on this plan's form and applicable, no open not-applicable claim, a
+    tier of 1–4. Returns the criterion; raises NotAllowed or DomainError. The service asks it under
+    its lock; a dry run (the 评分表 workbook) asks it row by row beforehand."""
     require(can_rate_as_inspector(actor, application), "只有本次评估组成员可以评分。")
     _guard(application, A.INSPECTING)
     found = _criterion(application, criterion)
     _refuse_open_claim(application, found)
-    tier = _tier(tier)
-    rating, created = InspectorRating.objects.update_or_create(
-        application=application,
-        criterion=found,
-        inspector=actor,
-        defaults={"tier": tier, "remark": remark.strip()[:1000]},
-    )
+    _tier(tier)
+    return found
+
+
+@transaction.atomic
+def inspector_rating_set(
+    *,
+    actor: User,
+    application: Application | int,
+    criterion: AcceptanceCriterion | int,
+    tier: int,
+    remark: str = "",
+    version: int | None = None,
+) -> InspectorRating:
+    """An inspector rates one criterion on their own (each inspector has their own row, so two
+    inspectors saving the same criterion at once both keep their rating). Refused on a criterion
+    the school claimed not applicable until the team leader overruled the claim.
+
+    ``version`` is the version of the inspector's rating the page (or the workbook's dry run) was
+    built from: an older one is refused (StaleObject) rather than overwriting the newer rating."""
+    application = _locked(application)
+    found = inspector_rating_check(actor=actor, application=application, criterion=criterion, tier=tier)
+    rating = InspectorRating.objects.filter(application=application, criterion=found, inspector=actor).first()
+    if version is not None and (rating.version if rating else 0) != version:
+        raise StaleObject(f"“{found.point[:30]}”的评分已被他人修改,请刷新页面后再评分。")
+    old = f"{rating.tier}档" if rating else ""
+    if rating is None:
+        rating = InspectorRating(application=application, criterion=found, inspector=actor)
+    rating.tier, rating.remark = tier, remark.strip()[:1000]
+    rating.version += 1
+    rating.save()
     audit_record(
         actor=actor,
         action="acceptance.inspection.rated",
         target=found,
         plan=application.plan_id,
+        old=old,
         new=f"{tier}档",
         data={"application": application.pk, "remark": rating.remark[:100]},
     )
     return rating
+
+
+def _refuse_stale(final: FinalRating | None, version: int | None, criterion: AcceptanceCriterion) -> None:
+    if version is not None and (final.version if final else 0) != version:
+        raise StaleObject(f"“{criterion.point[:30]}”的最终评定已被他人修改,请刷新页面后再操作。")
 
 
 def _refuse_open_claim(application: Application, criterion: AcceptanceCriterion) -> None:
@@ -197,10 +226,16 @@ def _refuse_open_claim(application: Application, criterion: AcceptanceCriterion)
 
 @transaction.atomic
 def na_claim_decide(
-    *, actor: User, application: Application | int, criterion: AcceptanceCriterion | int, confirm: bool, remark: str = ""
+    *,
+    actor: User,
+    application: Application | int,
+    criterion: AcceptanceCriterion | int,
+    confirm: bool,
+    remark: str = "",
+    version: int | None = None,
 ) -> FinalRating:
     """The team leader confirms a school's not-applicable claim (the line leaves the total) or
-    overrules it (the line is rated like any other)."""
+    overrules it (the line is rated like any other). ``version``: as in final_rating_set."""
     application = _locked(application)
     require(can_settle_inspection(actor, application), "只有评估组组长可以确认不适用申报。")
     _guard(application, A.INSPECTING)
@@ -209,10 +244,14 @@ def na_claim_decide(
     if rating is None or not rating.not_applicable:
         raise InvalidTransition("学校没有申报该项不适用。")
     claim = FinalRating.Claim.CONFIRMED if confirm else FinalRating.Claim.OVERRULED
-    final, _ = FinalRating.objects.get_or_create(application=application, criterion=found)
+    final = FinalRating.objects.filter(application=application, criterion=found).first()
+    _refuse_stale(final, version, found)
+    if final is None:
+        final = FinalRating(application=application, criterion=found)
     final.claim = claim
     final.tier = None if confirm else final.tier
     final.remark = remark.strip()[:1000] or final.remark
+    final.version += 1
     final.save()
     audit_record(
         actor=actor,
@@ -234,24 +273,34 @@ def final_rating_set(
     tier: int,
     rectify: bool = False,
     remark: str = "",
+    version: int | None = None,
 ) -> FinalRating:
     """The team leader settles a criterion's final tier (having seen every inspector's rating) and
-    whether it must be rectified, with the remark the school will read."""
+    whether it must be rectified, with the remark the school will read.
+
+    ``version`` is the version of the settlement the page was built from: an older one (another
+    tab, a claim decided meanwhile) is refused (StaleObject) and nothing changes."""
     application = _locked(application)
     require(can_settle_inspection(actor, application), "只有评估组组长可以确定最终等级。")
     _guard(application, A.INSPECTING)
     found = _criterion(application, criterion)
     _refuse_open_claim(application, found)
     tier = _tier(tier)
-    final, _ = FinalRating.objects.get_or_create(application=application, criterion=found)
+    final = FinalRating.objects.filter(application=application, criterion=found).first()
+    _refuse_stale(final, version, found)
+    old = f"{final.tier}档" if final is not None and final.tier else ""
+    if final is None:
+        final = FinalRating(application=application, criterion=found)
     final.tier, final.rectify = tier, rectify
     final.remark = remark.strip()[:1000]
+    final.version += 1
     final.save()
     audit_record(
         actor=actor,
         action="acceptance.inspection.settled",
         target=found,
         plan=application.plan_id,
+        old=old,
         new=f"{tier}档",
         data={"application": application.pk, "rectify": rectify, "remark": final.remark[:100]},
     )
