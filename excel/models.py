@@ -10,7 +10,8 @@ from plans.models import Plan, PlanTemplate
 
 
 class WorkbookImport(models.Model):
-    """An uploaded plan workbook between its dry run and its confirmation.
+    """An uploaded workbook (a plan workbook, or an inspector's 评分表: excel.scoresheet_services)
+    between its dry run and its confirmation.
 
     The token is the one-time confirmation key: confirming locks this row, and a second confirmation
     (a double click, a stale page) finds it already imported and writes nothing.
@@ -23,6 +24,7 @@ class WorkbookImport(models.Model):
         NEW_PLAN = "new_plan", "新建方案"
         INTO_PLAN = "into_plan", "导入到已有方案"
         TEMPLATE = "template", "方案模板"
+        SCORESHEET = "scoresheet", "验收评分表"
 
     class Status(models.TextChoices):
         PREVIEWED = "previewed", "待确认"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from excel import roster_views, views
+from excel import roster_views, scoresheet_views, views
 
 app_name = "excel"
 
@@ -23,4 +23,12 @@ urlpatterns = [
     path("roster/example.xlsx", roster_views.roster_example, name="roster_example"),
     path("county/indicators.xlsx", views.export_county_indicators, name="county_indicators"),
     path("county/acceptance.xlsx", views.export_acceptance_results, name="acceptance_results"),
+]
+
+# The inspectors' 评分表 workbook (download, upload with dry run, one-time confirm).
+urlpatterns += [
+    path("applications/<int:pk>/scoresheet.xlsx", scoresheet_views.download, name="scoresheet"),
+    path("applications/<int:pk>/scoresheet/", scoresheet_views.upload, name="scoresheet_upload"),
+    path("scoresheet/<uuid:token>/", scoresheet_views.preview, name="scoresheet_preview"),
+    path("scoresheet/<uuid:token>/confirm/", scoresheet_views.confirm, name="scoresheet_confirm"),
 ]

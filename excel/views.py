@@ -111,6 +111,7 @@ def _own_import(request: HttpRequest, token) -> WorkbookImport:
     row = (
         WorkbookImport.objects.select_related("school", "plan", "plan__school", "bureau", "template")
         .filter(token=token, uploaded_by=request.user)
+        .exclude(kind=WorkbookImport.Kind.SCORESHEET)  # 评分表 have their own pages (excel.scoresheet_views)
         .first()
     )
     if row is None:
