@@ -2,7 +2,7 @@
 
     实施中 ──apply (请验)──▶ 验收中 ──fail (不合格)──▶ 整改中 ──apply (复验)──▶ 验收中
                               │
-                              └──accept (公示期满)──▶ 已完成 (已验收, frozen)
+                              └──accept (公示期满)──▶ 已验收 (COMPLETED, frozen)
 
 The flow only says which moves are legal; acceptance.services owns everything around a move (row
 lock, permission, state guard, audit, notifications). viewflow.fsm does not check a transition's

@@ -45,6 +45,7 @@ from acceptance.selectors import (
     team_choices,
 )
 from acceptance.services import application_submit, form_rules_set, self_rating_set
+from acceptance.states import plan_state_label
 from core.errors import DomainError
 from orgs.models import Organisation, User
 from orgs.permissions import is_overseer
@@ -57,6 +58,9 @@ def plan_acceptance(request: HttpRequest, pk: int) -> HttpResponse:
     plan = plan_for(request.user, pk)
     assessment = self_assessment(plan)
     can_rate = self_assess_refusal(request.user, plan) is None
+    context = _bureau_context(request, plan)
+    application = context["application"]
+    plan.state_label = plan_state_label(plan, application.status if application else None)  # type: ignore[attr-defined]
     evidence, readings = evidence_choices(plan) if can_rate else ([], [])
     return render(
         request,
@@ -76,7 +80,7 @@ def plan_acceptance(request: HttpRequest, pk: int) -> HttpResponse:
             "rules_open": form_rules_refusal(request.user, plan) is None,
             "evidence": evidence,
             "readings": readings,
-            **_bureau_context(request, plan),
+            **context,
         },
     )
 

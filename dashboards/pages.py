@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from acceptance.states import label_plans
 from dashboards.plan_page import plan_history, plan_structure
 from dashboards.rollups import plan_progress
 from orgs.models import Organisation
@@ -37,6 +38,7 @@ def home(request: HttpRequest) -> HttpResponse:
         LeadingGroupMember.objects.filter(user=user, plan__in=[p.pk for p in plans]).values_list("plan_id", "role")
     )
     role_labels = dict(LeadingGroupMember.Role.choices)
+    label_plans(plans)
     for plan in plans:
         plan.progress = progress[plan.pk]
         plan.my_role = role_labels.get(roles.get(plan.pk))
@@ -52,6 +54,7 @@ def _overseer_home(request: HttpRequest) -> HttpResponse:
     schools = list(visible_schools(request.user).select_related("parent").order_by("township", "code"))
     plans = list(selectors.visible_plans(request.user).filter(school__in=schools).select_related("school"))
     progress = plan_progress([p.pk for p in plans])
+    label_plans(plans)
     by_school: dict[int, list] = {}
     for plan in plans:
         plan.progress = progress[plan.pk]
@@ -68,6 +71,7 @@ def school_detail(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("学校不存在或您无权查看。")
     plans = list(selectors.visible_plans(request.user).filter(school=school))
     progress = plan_progress([p.pk for p in plans])
+    label_plans(plans)
     for plan in plans:
         plan.progress = progress[plan.pk]
     return render(request, "dashboards/school_detail.html", {"school": school, "plans": plans})
@@ -76,6 +80,7 @@ def school_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan = selectors.plan_for(request.user, pk)
+    label_plans([plan])
     progress = plan_progress([plan.pk])[plan.pk]
     stages = plan_structure(plan)
     for stage in stages:

@@ -90,7 +90,7 @@ def _indicator_report(
     if actor is not None and not can_work_on_plan(actor, plan):
         raise NotAllowed("只有该方案领导小组的成员可以上报指标。")
     if plan.status == Plan.Status.COMPLETED:
-        raise DomainError("方案已完成,不能再上报指标。")
+        raise DomainError("方案已验收,不能再上报指标。")
     number = _clean_value(value)
     day = _clean_date(measured_on)
     note = (note or "").strip()

@@ -24,6 +24,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
+from acceptance.states import label_plans
 from core.errors import DomainError
 from dashboards.indicators import indicator_status
 from dashboards.rollups import behind_margin
@@ -85,6 +86,7 @@ def county(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("全县看板仅供教育局、督导室和中心学校查看。")
     filters = parse_county_filters(request.GET)
     dash = county_dashboard(request.user, filters)
+    label_plans([row.plan for row in dash.rows if row.plan])
     base = {
         "year": dash.campaign.year if dash.campaign else "",
         "title": dash.campaign.title if dash.campaign else "",
@@ -135,6 +137,8 @@ def _county_rows_html(rows) -> str:
                 f'<a class="small dash-link" href="{row.dashboard_url}" title="{name} 的看板">看板</a>'
             )
             stage = escape(row.stage_name)
+            if row.plan.status != Plan.Status.ACTIVE:  # 验收中, 公示中, 整改中, 已验收 (acceptance.states)
+                stage += f' <span class="badge plan-status-{row.plan.status}">{escape(row.plan.state_label)}</span>'
         else:
             school, stage = name, '<span class="muted">未建立方案</span>'
         if p is None:
@@ -216,6 +220,7 @@ def _plan_with_role(user, pk: int) -> Plan:
 def school(request: HttpRequest, pk: int) -> HttpResponse:
     """The dashboard of one plan: everyone who may see the plan, read-only (404 for anyone else)."""
     plan = _plan_with_role(request.user, pk)
+    label_plans([plan])
     dash = school_dashboard(plan)
     role = plan.viewer_role
     context = {

@@ -20,6 +20,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from acceptance.models import Application
+from acceptance.states import label_plans
 from audit.labels import action_label
 from audit.models import AuditEntry
 from dashboards.rollups import plan_progress
@@ -361,7 +362,7 @@ def _summary_rows(user: Any, plans: list[Plan], today: datetime.date) -> list[li
     plan_ids = [p.pk for p in plans]
     progress = plan_progress(plan_ids, today=today)
     indicators = _indicator_figures(plan_ids)
-    status_labels = dict(Plan.Status.choices)
+    label_plans(plans)  # 已验收, 公示中 …: the words of every page
     rows: list[list[Any]] = []
     for plan in plans:
         pp, (met, reported, total) = progress[plan.pk], indicators.get(plan.pk, (0, 0, 0))
@@ -372,7 +373,7 @@ def _summary_rows(user: Any, plans: list[Plan], today: datetime.date) -> list[li
                 plan.school.code,
                 plan.title,
                 plan.year,
-                status_labels.get(plan.status, plan.status),
+                plan.state_label,
                 pp.current_stage.name if pp.current_stage else "已完成",
                 round(pp.percent, 1),
                 pp.total,

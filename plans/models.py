@@ -18,12 +18,13 @@ class Plan(models.Model):
     """An implementation plan (实施方案) run by one school."""
 
     class Status(models.TextChoices):
-        # Stage gates move a plan from ACTIVE to COMPLETED; the bureau's acceptance (issue 10) will
-        # own ACCEPTANCE and RECTIFYING.
+        # Written only by acceptance.flows.PlanFlow: COMPLETED is the plan the bureau accepted and
+        # froze, and reads 已验收 (a plan in its public notice is still ACCEPTANCE; pages show it as
+        # 公示中 through acceptance.states).
         ACTIVE = "active", "实施中"
         ACCEPTANCE = "acceptance", "验收中"
         RECTIFYING = "rectifying", "整改中"
-        COMPLETED = "completed", "已完成"
+        COMPLETED = "completed", "已验收"
 
     school = models.ForeignKey(Organisation, verbose_name="学校", on_delete=models.PROTECT, related_name="plans")
     title = models.CharField("方案名称", max_length=200)
@@ -56,7 +57,7 @@ class Stage(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "未开始"
         OPEN = "open", "进行中"
-        COMPLETED = "completed", "已完成"
+        COMPLETED = "completed", "已验收"
 
     plan = models.ForeignKey(Plan, verbose_name="方案", on_delete=models.CASCADE, related_name="stages")
     order = models.PositiveSmallIntegerField("顺序")

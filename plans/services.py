@@ -270,7 +270,7 @@ def leading_group_copy(*, actor: User | None, plan: Plan, source: Plan) -> int:
 def _require_plan_editor(actor: User | None, plan: Plan) -> None:
     require(actor is None or can_edit_plan(actor, plan))
     if plan.status == Plan.Status.COMPLETED:
-        raise DomainError("方案已完成,不能再修改。")
+        raise DomainError("方案已验收,不能再修改。")
 
 
 def _apply(obj: object, values: dict[str, object]) -> dict[str, list[str]]:

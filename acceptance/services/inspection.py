@@ -417,7 +417,7 @@ def acceptance_finalise(
     *, actor: User | None, application: Application | int, today: datetime.date | None = None
 ) -> Application:
     """When the notice period has ended, the plan is accepted (已验收) and frozen: PlanFlow moves it
-    to 已完成, the application keeps the score, team and date, and gets its certificate reference.
+    to 已验收 (COMPLETED), the application keeps the score, team and date, and gets its certificate reference.
     ``actor`` None is the system job (``manage.py acceptance_close_notices``)."""
     application = _locked(application)
     plan = application.plan

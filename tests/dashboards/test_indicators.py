@@ -129,7 +129,7 @@ def test_evidence_is_stored_under_a_name_of_our_own(county):
 
 def test_a_completed_plan_takes_no_more_readings(county):
     Plan.objects.filter(pk=county.a.plan.pk).update(status=Plan.Status.COMPLETED)
-    with pytest.raises(DomainError, match="已完成"):
+    with pytest.raises(DomainError, match="已验收"):
         indicator_report(actor=county.a.leader, indicator=county.a.indicator, value=1, measured_on=TODAY())
 
 
