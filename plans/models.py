@@ -57,7 +57,7 @@ class Stage(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "未开始"
         OPEN = "open", "进行中"
-        COMPLETED = "completed", "已验收"
+        COMPLETED = "completed", "已完成"
 
     plan = models.ForeignKey(Plan, verbose_name="方案", on_delete=models.CASCADE, related_name="stages")
     order = models.PositiveSmallIntegerField("顺序")
