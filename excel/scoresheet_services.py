@@ -163,7 +163,9 @@ def scoresheet_confirm(*, actor: User, token: uuid.UUID | str) -> WorkbookImport
         raise ImportRefused(problems_from_json(row.problems), "评分表未通过校验,未写入任何评分。")
     if timezone.now() - row.created_at > PREVIEW_TTL:
         raise DomainError("预览已超过 24 小时,请重新上传评分表。")
-    application = Application.objects.select_related("plan").get(pk=row.spec["application"])
+    application = Application.objects.select_related("plan").filter(pk=row.spec.get("application")).first()
+    if application is None:
+        raise DomainError("该评分表对应的验收申请已不存在,未写入任何评分。")
     require(can_rate_as_inspector(actor, application), "只有本次评估组成员可以上传评分表。")
     try:
         return _write(actor, row, application)
@@ -183,6 +185,7 @@ def _write(actor: User, row: WorkbookImport, application: Application) -> Workbo
     locked = WorkbookImport.objects.select_for_update().get(pk=row.pk)
     if locked.status != WorkbookImport.Status.PREVIEWED:
         return locked
+    application.refresh_from_db(fields=["status"])  # a result recorded since the dry run (re-checked under lock by the service)
     _refuse_closed(application)
     written = 0
     for change in changes_of(locked):
