@@ -122,7 +122,8 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "方案已保存。")
             return redirect("plans:plan_edit", plan.pk)
     shift = ShiftForm(request.GET or None)
-    days = shift.shift_days(plan_earliest_date(plan)) if shift.is_valid() else None
+    earliest = plan_earliest_date(plan)
+    days = shift.shift_days(earliest) if shift.is_valid() else None
     preview = plan_dates_shift_preview(plan, days) if days is not None else None
     stages = [
         (stage, WindowForm(initial={"starts_on": stage.starts_on, "ends_on": stage.ends_on}, prefix=f"s{stage.pk}"))
@@ -138,7 +139,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "shift": shift,
             "preview": preview,
             "days": days,
-            "earliest": plan_earliest_date(plan),
+            "earliest": earliest,
             "shift_action": reverse("plans:dates_shift", args=[plan.pk]),
             "stage_add": StageAddForm(prefix="new"),
             "can_add_stage": bool(stages) and stages[-1][0].status == Stage.Status.PENDING,
