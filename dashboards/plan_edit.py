@@ -10,14 +10,16 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
 from orgs.models import User
 from plans import selectors, services
-from plans.models import Measure, Plan, Stage
-from plans.permissions import can_edit_plan, can_manage_plan_tasks
-from tasks.services import plan_dates_shift, plan_dates_shift_preview
+from plans.models import Measure, Plan, PlanTemplate, Stage
+from plans.permissions import can_cancel_measure, can_edit_plan, can_edit_template, can_manage_plan_tasks
+from plans.rules import measure_cancel_refusal
+from tasks.services import DateShift, plan_dates_shift, plan_dates_shift_preview, plan_earliest_date
+from tasks.services import measure_cancel as measure_cancel_service
 
 
 class PlanForm(forms.Form):
@@ -51,10 +53,53 @@ class MeasureForm(forms.Form):
         )
 
 
-class ShiftForm(forms.Form):
-    days = forms.IntegerField(
-        label="整体调整天数", min_value=-3660, max_value=3660, help_text="正数推后,负数提前;如下一年度填 365。"
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label="取消理由",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "请填写取消理由。"},
     )
+
+
+class ShiftForm(forms.Form):
+    """A shift by N days, or to a new start date (N computed from the current first date)."""
+
+    days = forms.IntegerField(
+        label="整体调整天数",
+        min_value=-services.MAX_SHIFT_DAYS,
+        max_value=services.MAX_SHIFT_DAYS,
+        required=False,
+        help_text="正数推后,负数提前;如下一年度填 365。",
+    )
+    start = forms.DateField(
+        label="或:新的开始日期",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="最早的日期移到这一天,其余日期随之平移。",
+    )
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        if (data.get("days") is None) == (data.get("start") is None) and not self.errors:
+            raise forms.ValidationError("请填写调整天数或新的开始日期(二选一)。")
+        return data
+
+    def shift_days(self, earliest) -> int | None:
+        """N for the preview: the days given, or the distance from ``earliest`` to the new start
+        (None, with the reason on the form, when it cannot be computed)."""
+        data = self.cleaned_data
+        try:
+            days = data["days"] if data.get("days") is not None else services.days_to_start(earliest, data["start"])
+            services.check_shift_days(days)
+        except DomainError as exc:
+            self.add_error(None, exc.message)
+            return None
+        return days
+
+
+class ConfirmShiftForm(forms.Form):
+    days = forms.IntegerField(min_value=-services.MAX_SHIFT_DAYS, max_value=services.MAX_SHIFT_DAYS)
 
 
 def _editable(request: HttpRequest, pk: int) -> Plan:
@@ -77,7 +122,9 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "方案已保存。")
             return redirect("plans:plan_edit", plan.pk)
     shift = ShiftForm(request.GET or None)
-    preview = plan_dates_shift_preview(plan, shift.cleaned_data["days"]) if shift.is_valid() else None
+    earliest = plan_earliest_date(plan)
+    days = shift.shift_days(earliest) if shift.is_valid() else None
+    preview = plan_dates_shift_preview(plan, days) if days is not None else None
     stages = [
         (stage, WindowForm(initial={"starts_on": stage.starts_on, "ends_on": stage.ends_on}, prefix=f"s{stage.pk}"))
         for stage in plan.stages.order_by("order")
@@ -91,6 +138,9 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "stages": stages,
             "shift": shift,
             "preview": preview,
+            "days": days,
+            "earliest": earliest,
+            "shift_action": reverse("plans:dates_shift", args=[plan.pk]),
             "stage_add": StageAddForm(prefix="new"),
             "can_add_stage": bool(stages) and stages[-1][0].status == Stage.Status.PENDING,
         },
@@ -118,10 +168,11 @@ def stage_window(request: HttpRequest, pk: int, stage_pk: int) -> HttpResponse:
 @require_POST
 def dates_shift(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _editable(request, pk)
-    form = ShiftForm(request.POST)
+    form = ConfirmShiftForm(request.POST)
     try:
         if not form.is_valid():
             raise DomainError("请填写要调整的天数。")
+        # The days the preview computed (also for a new start date): what was shown is what is done.
         counts = plan_dates_shift(actor=request.user, plan=plan, days=form.cleaned_data["days"])
     except DomainError as exc:
         messages.error(request, exc.message)
@@ -172,4 +223,84 @@ def measure_edit(request: HttpRequest, pk: int, measure_pk: int) -> HttpResponse
         else:
             messages.success(request, "措施已保存。")
             return redirect(reverse("plans:plan_detail", args=[plan.pk]) + f"#measure-{measure.pk}")
-    return render(request, "dashboards/measure_edit.html", {"plan": plan, "measure": measure, "form": form})
+    context = {
+        "plan": plan,
+        "measure": measure,
+        "form": form,
+        "can_cancel": measure_cancel_refusal(request.user, measure) is None,
+        "cancel_form": CancelForm(prefix="cancel"),
+        "open_tasks": measure.tasks.exclude(status="closed").count(),
+    }
+    return render(request, "dashboards/measure_edit.html", context)
+
+
+@login_required
+@require_POST
+def measure_cancel(request: HttpRequest, pk: int, measure_pk: int) -> HttpResponse:
+    """Cancel a measure and its open tasks with a reason (the page asked to confirm first)."""
+    plan = selectors.plan_for(request.user, pk)
+    measure = get_object_or_404(Measure.objects.select_related("stage"), pk=measure_pk, stage__plan=plan)
+    measure.stage.plan = plan
+    if not can_cancel_measure(request.user, measure):
+        raise Http404  # as the measure's edit page: who may not edit it does not learn of it
+    form = CancelForm(request.POST, prefix="cancel")
+    try:
+        if not form.is_valid():
+            raise DomainError("请填写取消理由。")
+        tasks = measure_cancel_service(actor=request.user, measure=measure, reason=form.cleaned_data["reason"])
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("plans:measure_edit", plan.pk, measure.pk)
+    messages.success(request, f"措施“{measure.title}”已取消,{len(tasks)} 项未完成任务一并取消。")
+    return redirect(reverse("plans:plan_detail", args=[plan.pk]) + f"#measure-{measure.pk}")
+
+
+# --- a bureau's plan template: the same shift, on the template's dates --------------------------
+
+
+def _template(request: HttpRequest, pk: int) -> PlanTemplate:
+    template = get_object_or_404(PlanTemplate.objects.select_related("bureau"), pk=pk)
+    if not can_edit_template(request.user, template):
+        raise Http404
+    return template
+
+
+@login_required
+@require_GET
+def template_dates(request: HttpRequest, pk: int) -> HttpResponse:
+    """Preview a shift of the template's dates (by N days or to a new start date)."""
+    template = _template(request, pk)
+    shift = ShiftForm(request.GET or None)
+    earliest = services.template_earliest_date(template)
+    days = shift.shift_days(earliest) if shift.is_valid() else None
+    rows = services.template_date_shifts(template, days) if days is not None else None
+    preview = [DateShift(*row) for row in rows] if rows is not None else None
+    context = {
+        "template": template,
+        "shift": shift,
+        "preview": preview,
+        "days": days,
+        "earliest": earliest,
+        "shift_action": reverse("plans:template_dates_shift", args=[template.pk]),
+    }
+    return render(request, "dashboards/template_dates.html", context)
+
+
+@login_required
+@require_POST
+def template_dates_shift(request: HttpRequest, pk: int) -> HttpResponse:
+    template = _template(request, pk)
+    form = ConfirmShiftForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise DomainError("请填写要调整的天数。")
+        counts = services.template_dates_shift(actor=request.user, template=template, days=form.cleaned_data["days"])
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            f"已将模板日期整体调整 {counts['days']} 天:阶段 {counts['stages']} 个,措施 {counts['measures']} 项,"
+            f"任务 {counts['tasks']} 项。已下发的方案不受影响。",
+        )
+    return redirect("plans:template_dates", template.pk)

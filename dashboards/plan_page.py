@@ -27,6 +27,10 @@ def plan_history(plan: Plan, limit: int = 30) -> list:
     stage_ids = {e.target_id for e in entries if e.target_type == "plans.stage"}
     titles = {("tasks.task", pk): t for pk, t in Task.objects.filter(pk__in=task_ids).values_list("pk", "title")}
     titles |= {("plans.stage", pk): n for pk, n in Stage.objects.filter(pk__in=stage_ids).values_list("pk", "name")}
+    measure_ids = {e.target_id for e in entries if e.target_type == "plans.measure"}
+    titles |= {
+        ("plans.measure", pk): t for pk, t in Measure.objects.filter(pk__in=measure_ids).values_list("pk", "title")
+    }
     for entry in entries:
         entry.label = action_label(entry.action)
         entry.subject = titles.get((entry.target_type, entry.target_id), "")

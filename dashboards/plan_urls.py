@@ -17,6 +17,9 @@ urlpatterns = [
     path("<int:pk>/edit/stages/<int:stage_pk>/", plan_edit.stage_window, name="stage_window"),
     path("<int:pk>/edit/stages/new/", plan_edit.stage_add, name="stage_add"),
     path("<int:pk>/measures/<int:measure_pk>/edit/", plan_edit.measure_edit, name="measure_edit"),
+    path("<int:pk>/measures/<int:measure_pk>/cancel/", plan_edit.measure_cancel, name="measure_cancel"),
     path("<int:pk>/edit/shift/", plan_edit.dates_shift, name="dates_shift"),
+    path("templates/<int:pk>/dates/", plan_edit.template_dates, name="template_dates"),
+    path("templates/<int:pk>/dates/shift/", plan_edit.template_dates_shift, name="template_dates_shift"),
     path("<int:pk>/leading-group/copy/", leading_group.leading_group_copy, name="leading_group_copy"),
 ]

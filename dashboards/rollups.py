@@ -3,7 +3,8 @@
 The rules (tests/test_rollups_property.py recounts them by brute force on random plans):
 
 - A task is done when it is closed or waived; done counts 100 %, anything else 0 %. Its weight
-  defaults to 1.
+  defaults to 1. A cancelled task (已取消) counts neither as done nor as due: it is left out, as if
+  it did not exist; so is a cancelled measure, with everything under it.
 - A measure's percent is the weight-share of its done tasks. If all its tasks weigh zero, every
   task counts the same. A measure without tasks is at 0 %.
 - A stage's percent is the mean of its measures' percents weighted by measure weight (equal weights
@@ -165,7 +166,7 @@ def _measure_figures_queryset(plan_ids: list[int], today: datetime.date):
     """measure_id, n, n_done, n_overdue, w, w_done: one aggregate over the plans' tasks."""
     done_q = Q(status=Task.Status.CLOSED) | Q(waived=True)
     return (
-        Task.objects.filter(plan_id__in=plan_ids)
+        Task.objects.filter(plan_id__in=plan_ids, cancelled=False)
         .order_by()
         .values("measure_id")
         .annotate(
@@ -218,6 +219,7 @@ MEASURE_COLUMNS = (
     "owner_id",
     "working_group_id",
     "working_group__name",
+    "cancelled",
 )
 
 
@@ -236,8 +238,8 @@ def _structure(plan_ids: list[int]) -> tuple[list[Stage], list[MeasureRow]]:
     for row in rows:
         if row[0] not in stages:
             stages[row[0]] = Stage.from_db(db, STAGE_FIELDS, row[:n])
-        if row[n] is not None:
-            (pk, stage_id, order, title, starts_on, ends_on, weight, owner_id, group_id, group_name) = row[n:]
+        if row[n] is not None and not row[-1]:  # a cancelled measure is left out
+            (pk, stage_id, order, title, starts_on, ends_on, weight, owner_id, group_id, group_name, _) = row[n:]
             measures.append(
                 MeasureRow(
                     pk, stage_id, order, title, starts_on, ends_on, float(weight), owner_id, group_id, group_name or ""
@@ -390,12 +392,12 @@ def _stage_groups(plan_ids: list[int], today: datetime.date) -> list[tuple]:
             FROM {measure} m
             INNER JOIN {stage} s ON s.id = m.stage_id
             LEFT OUTER JOIN ({tasks_sql}) t ON t.measure_id = m.id
-            WHERE s.plan_id IN ({placeholders})
+            WHERE s.plan_id IN ({placeholders}) AND m.cancelled = %s
         ) mm
         GROUP BY mm.stage_id, mm.starts_on, mm.ends_on
     """  # noqa: S608 - table names come from model meta; every value is a parameter
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*tasks_params, *plan_ids])
+        cursor.execute(sql, [*tasks_params, *plan_ids, False])
         return cursor.fetchall()
 
 

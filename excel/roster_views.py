@@ -1,9 +1,11 @@
-"""Pages of the roster import: upload → dry-run preview → one-time confirm, which answers with the
-xlsx of initial passwords (generated once, stored nowhere).
+"""Pages of the roster import: upload → dry-run preview → one-time confirm → the xlsx of initial
+passwords, downloaded once (kept only in the admin's session until then).
 
 The dry run is kept in the uploader's session under a one-time token (not in a table: a roster
 preview belongs to one sign-in, and the confirmation pops it before writing, so a second
-confirmation finds nothing to do). The write re-resolves against the database as it is then.
+confirmation finds nothing to do). The write re-resolves against the database as it is then. The
+confirmation redirects (Post/Redirect/Get) to a page that offers the initial passwords' xlsx for
+one download (orgs.handout), so refreshing it neither imports again nor hands the passwords out twice.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import DomainError
 from excel import roster
@@ -27,6 +29,7 @@ from excel.roster_reader import RosterSpec
 from excel.safety import MAX_FILE_BYTES, WorkbookRefused
 from excel.spec import problems_from_json, problems_to_json
 from excel.writer import XLSX_CONTENT_TYPE
+from orgs.handout import handout_peek, handout_put, handout_take
 from orgs.models import Organisation
 from orgs.permissions import can_administer, user_bureau
 
@@ -135,7 +138,37 @@ def roster_confirm(request: HttpRequest, token: str) -> HttpResponse:
     if not passwords:
         messages.success(request, "名单已导入;没有新账号,无需分发初始密码。")
         return redirect("orgs:index")
-    book = roster.passwords_workbook(passwords)
+    # Post/Redirect/Get: the passwords wait in this sign-in's session for one download; a refresh of
+    # the page below never writes again, and once downloaded they are gone.
+    handout = handout_put(request, {"kind": "roster", "rows": [list(row) for row in passwords]})
+    return redirect("excel:roster_done", token=handout)
+
+
+@login_required
+@require_GET
+def roster_done(request: HttpRequest, token: str) -> HttpResponse:
+    """After the import: how many accounts were made, and their passwords' xlsx while not taken."""
+    _bureau(request)
+    payload = handout_peek(request, token)
+    response = render(
+        request,
+        "excel/roster_done.html",
+        {"token": token, "people": len(payload["rows"]) if payload and payload.get("kind") == "roster" else None},
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def roster_passwords(request: HttpRequest, token: str) -> HttpResponse:
+    """The initial passwords as xlsx, once: taking them removes them from the session."""
+    _bureau(request)
+    payload = handout_take(request, token)
+    if payload is None or payload.get("kind") != "roster":
+        messages.error(request, "初始密码表已下载过(或已过期),不再提供。如需分发,请为相应账号重置密码。")
+        return redirect("excel:roster_done", token=token)
+    book = roster.passwords_workbook([tuple(row) for row in payload["rows"]])
     filename = f"初始密码-{timezone.localdate():%Y%m%d}.xlsx"
     response = FileResponse(book.save(), as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
     response["Cache-Control"] = "private, no-store"

@@ -64,3 +64,14 @@ def sync_user_organisation(user: User) -> None:
         stale = stale.exclude(pk=group.pk)
         user.groups.add(group)
     user.groups.remove(*stale)
+
+
+def add_new_users_to_organisation_groups(users: list[User]) -> None:
+    """``sync_user_organisation`` for accounts just created (no groups yet), in a few statements:
+    one group lookup per organisation, one insert for every membership."""
+    groups = {org.pk: ensure_org_group(org) for org in {u.organisation for u in users if u.organisation}}
+    Through = User.groups.through
+    Through.objects.bulk_create(
+        [Through(user_id=u.pk, group_id=groups[u.organisation_id].pk) for u in users if u.organisation_id],
+        batch_size=1000,
+    )

@@ -3,13 +3,15 @@ audit row in one transaction; grants follow the change (orgs.grants)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.functions import Lower
 
-from audit.services import audit_record
+from audit.services import audit_entry, audit_record, audit_record_many
 from core.errors import DomainError, NotAllowed, require
 from orgs import grants, lockout
 from orgs.models import Organisation, User
@@ -118,6 +120,73 @@ def organisation_update(
     return org
 
 
+@dataclass(frozen=True)
+class NewUser:
+    """One account to create (``users_create_bulk``'s input; ``user_create`` takes the same fields)."""
+
+    username: str
+    organisation: Organisation
+    full_name: str = ""
+    position: str = ""
+    phone: str = ""
+    bureau_role: str = ""
+    is_staff: bool = False
+    is_superuser: bool = False
+    password_hash: str | None = None
+    must_change_password: bool = False
+
+
+def _checked_user(actor: User | None, new: NewUser, password: str | None, taken: set[str]) -> User:
+    """The guards every new account passes, single or bulk; returns the unsaved user.
+    ``taken``: lower-cased usernames already in use (the database's and the batch's so far)."""
+    if actor is not None:
+        require(can_manage_accounts(actor, new.organisation))
+        if (new.is_staff or new.is_superuser) and not actor.is_superuser:
+            raise NotAllowed("只有系统管理员可以创建管理后台账号。")
+        if new.bureau_role and not can_administer(actor, new.organisation):
+            raise NotAllowed("只有教育局管理员可以设置管理员角色。")
+    username = new.username.strip()
+    if not username:
+        raise DomainError("用户名不能为空。")
+    if username.lower() in taken:
+        raise DomainError(f"用户名“{username}”已被使用。")
+    taken.add(username.lower())
+    user = User(
+        username=username,
+        organisation=new.organisation,
+        full_name=new.full_name,
+        position=new.position,
+        phone=_phone(new.phone),
+        bureau_role=new.bureau_role,
+        is_staff=new.is_staff or new.is_superuser,
+        is_superuser=new.is_superuser,
+        must_change_password=new.must_change_password,
+    )
+    if new.password_hash is not None:
+        user.password = new.password_hash
+    else:
+        user.set_password(password)
+    return user
+
+
+def _created_user(actor: User | None, user: User, **extra: Any) -> dict[str, Any]:
+    """The audit row of a new account, the same for the single and the bulk path."""
+    organisation = user.organisation
+    assert organisation is not None  # every new account belongs somewhere (NewUser.organisation)
+    data = {"username": user.username, "organisation": organisation.code, "bureau_role": user.bureau_role, **extra}
+    return {"actor": actor, "action": "orgs.user.created", "target": user, "data": data}
+
+
+def _taken(usernames: list[str]) -> set[str]:
+    """The lower-cased usernames among these that are already in use (case-insensitively)."""
+    wanted = sorted({name.strip().lower() for name in usernames})
+    taken: set[str] = set()
+    for start in range(0, len(wanted), 500):  # SQLite's limit on bound parameters
+        rows = User.objects.annotate(lowered=Lower("username")).filter(lowered__in=wanted[start : start + 500])
+        taken.update(name.lower() for name in rows.values_list("username", flat=True))
+    return taken
+
+
 @transaction.atomic
 def user_create(
     *,
@@ -139,41 +208,41 @@ def user_create(
     ``password_hash`` (from ``make_password``) lets bulk callers hash a shared password once.
     Only a system job or a superuser may create staff or superusers.
     """
-    if actor is not None:
-        require(can_manage_accounts(actor, organisation))
-        if (is_staff or is_superuser) and not actor.is_superuser:
-            raise NotAllowed("只有系统管理员可以创建管理后台账号。")
-        if bureau_role and not can_administer(actor, organisation):
-            raise NotAllowed("只有教育局管理员可以设置管理员角色。")
-    username = username.strip()
-    if not username:
-        raise DomainError("用户名不能为空。")
-    if User.objects.filter(username__iexact=username).exists():
-        raise DomainError(f"用户名“{username}”已被使用。")
-    user = User(
-        username=username,
-        organisation=organisation,
-        full_name=full_name,
-        position=position,
-        phone=_phone(phone),
-        bureau_role=bureau_role,
-        is_staff=is_staff or is_superuser,
-        is_superuser=is_superuser,
-        must_change_password=must_change_password,
+    new = NewUser(
+        username,
+        organisation,
+        full_name,
+        position,
+        phone,
+        bureau_role,
+        is_staff,
+        is_superuser,
+        password_hash,
+        must_change_password,
     )
-    if password_hash is not None:
-        user.password = password_hash
-    else:
-        user.set_password(password)
+    user = _checked_user(actor, new, password, _taken([username]))
     user.save()
     grants.sync_user_organisation(user)
-    audit_record(
-        actor=actor,
-        action="orgs.user.created",
-        target=user,
-        data={"username": username, "organisation": organisation.code, "bureau_role": bureau_role},
-    )
+    audit_record(**_created_user(actor, user))
     return user
+
+
+@transaction.atomic
+def users_create_bulk(*, actor: User | None, items: list[NewUser]) -> list[User]:
+    """Create many accounts at once (the roster import) with every guard of ``user_create`` and one
+    audit row per account, in a few statements whatever their number: ``user_create`` costs about a
+    dozen queries per person (its savepoint, the group lookups, the chained audit row), which made
+    2,000 people take minutes on a busy machine. Each item needs its ``password_hash``. All or
+    nothing: one refused account refuses the batch."""
+    if not items:
+        return []
+    if any(item.password_hash is None for item in items):
+        raise DomainError("批量创建账号需要预先生成的密码摘要。")
+    taken = _taken([item.username for item in items])
+    users = User.objects.bulk_create([_checked_user(actor, item, None, taken) for item in items], batch_size=500)
+    grants.add_new_users_to_organisation_groups(users)
+    audit_record_many(audit_entry(**_created_user(actor, user, bulk=True)) for user in users)
+    return users
 
 
 def user_create_with_initial_password(

@@ -13,6 +13,7 @@ urlpatterns = [
     path("people/<int:pk>/edit/", views.person_edit, name="person_edit"),
     path("people/<int:pk>/active/", views.person_set_active, name="person_active"),
     path("people/<int:pk>/reset-password/", views.person_reset_password, name="person_reset"),
+    path("people/password/<str:token>/", views.password_once, name="password_once"),
     path("people/<int:pk>/unlock/", views.person_unlock, name="person_unlock"),
     path("me/", views.profile, name="profile"),
     path("me/password/", views.password_change, name="password_change"),

@@ -10,11 +10,12 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import DomainError
 from orgs import lockout, selectors, services
 from orgs.forms import LoginForm, OrganisationForm, PasswordChangeForm, PersonForm, ProfileForm
+from orgs.handout import handout_put, handout_take
 from orgs.models import Organisation, User
 from orgs.permissions import can_administer, can_manage_account, can_manage_accounts, can_manage_organisations
 
@@ -189,10 +190,26 @@ def person_create(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
-            return _no_store(
-                render(request, "orgs/password_once.html", {"person": person, "password": password, "created": True})
-            )
+            return _to_password_once(request, person, password, created=True)
     return render(request, "orgs/person_form.html", {"form": form, "org": org, "person": None})
+
+
+def _to_password_once(request: HttpRequest, person: User, password: str, *, created: bool) -> HttpResponse:
+    # Post/Redirect/Get: a refresh of the page that shows the password never resets it again.
+    token = handout_put(request, {"person": person.pk, "password": password, "created": created})
+    return redirect("orgs:password_once", token=token)
+
+
+@login_required
+@require_GET
+def password_once(request: HttpRequest, token: str) -> HttpResponse:
+    """Show a new initial password once; a refresh (or back) finds it gone and says so."""
+    payload = handout_take(request, token)
+    if payload is None:
+        return _no_store(render(request, "orgs/password_once.html", {"gone": True}, status=410))
+    person = _managed_person(request, payload["person"])
+    context = {"person": person, "password": payload["password"], "created": payload["created"]}
+    return _no_store(render(request, "orgs/password_once.html", context))
 
 
 @login_required
@@ -251,7 +268,7 @@ def person_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("orgs:organisation", person.organisation_id)
-    return _no_store(render(request, "orgs/password_once.html", {"person": person, "password": password}))
+    return _to_password_once(request, person, password, created=False)
 
 
 @login_required

@@ -14,6 +14,7 @@ class PlansConfig(AppConfig):
         "plans.stage.window_changed": "修改阶段时间",
         "plans.stage.added": "新增阶段",
         "plans.measure.updated": "修改措施",
+        "plans.measure.cancelled": "取消措施",
         "plans.stage.opened": "阶段开启",
         "plans.stage.completed": "签署阶段关口",
         "plans.seat.added": "加入领导小组",
@@ -26,4 +27,5 @@ class PlansConfig(AppConfig):
         "plans.indicator.reported": "上报指标",
         "plans.template.created": "导入方案模板",
         "plans.template.issued": "下发方案模板",
+        "plans.template.dates_shifted": "整体调整模板日期",
     }

@@ -167,6 +167,11 @@ class Measure(models.Model):
     weight = models.DecimalField(
         "权重", max_digits=7, decimal_places=2, default=Decimal("1"), validators=[MinValueValidator(Decimal("0"))]
     )
+    # No hard delete: a cancelled measure stays on the plan with its reason, its open tasks are
+    # cancelled with it (tasks.services.measure_cancel), and the rollups leave it out.
+    cancelled = models.BooleanField("已取消", default=False)
+    cancel_reason = models.TextField("取消理由", blank=True)
+    cancelled_at = models.DateTimeField("取消时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "措施"

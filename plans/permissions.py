@@ -13,7 +13,7 @@ from orgs.permissions import (
     is_active_user,
     permission_cache,
 )
-from plans.models import Indicator, LeadingGroupMember, Plan
+from plans.models import Indicator, LeadingGroupMember, Measure, Plan, PlanTemplate
 
 
 def can_view_plan(user: Any, plan: Plan) -> bool:
@@ -52,6 +52,19 @@ def can_edit_plan(user: Any, plan: Plan) -> bool:
     """Title, summary, stage windows, date shifts: the bureau admin over the school, or the plan's
     leader, deputy and office (the services also refuse a completed plan)."""
     return can_administer(user, plan.school) or can_manage_plan_tasks(user, plan)
+
+
+def can_cancel_measure(user: Any, measure: Measure) -> bool:
+    """Whoever may edit the measure (plans.services.measure_update: leader, deputy, office) may
+    cancel it; plans.rules adds the state guards."""
+    return can_manage_plan_tasks(user, measure.stage.plan)
+
+
+def can_edit_template(user: Any, template: PlanTemplate) -> bool:
+    """A plan template (its dates): an admin of the template's own bureau (as excel.permissions
+    can_view_template: another bureau's template is not theirs to see)."""
+    bureau = getattr(user, "organisation", None)
+    return bureau is not None and bureau.pk == template.bureau_id and can_administer(user, template.bureau)
 
 
 def can_report_on_plan(user: Any, plan: Plan) -> bool:

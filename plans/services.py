@@ -7,8 +7,9 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from accounts.sockets import sockets_recheck
@@ -17,8 +18,15 @@ from core.errors import DomainError, require
 from orgs.models import Organisation, User
 from orgs.permissions import forget_permissions
 from plans import grants
-from plans.models import Indicator, LeadingGroupMember, Measure, Plan, Stage, WorkingGroup
-from plans.permissions import can_create_plan, can_edit_leading_group, can_edit_plan, can_manage_plan_tasks
+from plans.models import Indicator, LeadingGroupMember, Measure, Plan, PlanTemplate, Stage, WorkingGroup
+from plans.permissions import (
+    can_create_plan,
+    can_edit_leading_group,
+    can_edit_plan,
+    can_edit_template,
+    can_manage_plan_tasks,
+)
+from plans.rules import measure_cancel_refusal
 
 DEFAULT_STAGE_NAMES = ("准备阶段", "实施阶段", "验收阶段")
 
@@ -339,6 +347,8 @@ def measure_update(
     require(actor is None or can_manage_plan_tasks(actor, plan))
     if plan.status == Plan.Status.COMPLETED or measure.stage.status == Stage.Status.COMPLETED:
         raise DomainError("该措施所在阶段已签署完成,不能再修改。")
+    if measure.cancelled:
+        raise DomainError(f"措施“{measure.title}”已取消,不能再修改。")
     if not (title or "").strip():
         raise DomainError("措施名称不能为空。")
     if starts_on and ends_on and ends_on < starts_on:
@@ -364,8 +374,44 @@ def measure_update(
     return measure
 
 
+def measure_mark_cancelled(*, actor: User, measure: Measure | int, reason: str) -> Measure:
+    """Mark a measure cancelled, inside the caller's transaction (tasks.services.measure_cancel,
+    which cancels its open tasks and writes the audit rows). Locks the measure's stage first, as
+    task creation does, so no task can be added to it while it is being cancelled; then the
+    measure, and asks plans.rules.measure_cancel_refusal on the locked rows."""
+    pk = measure.pk if isinstance(measure, Measure) else measure
+    stage_id = Measure.objects.values_list("stage_id", flat=True).get(pk=pk)
+    stage = Stage.objects.select_for_update(of=("self",)).select_related("plan__school").get(pk=stage_id)
+    locked = Measure.objects.select_for_update(of=("self",)).select_related("owner").get(pk=pk)
+    locked.stage = stage
+    refusal = measure_cancel_refusal(actor, locked)
+    if refusal is not None:
+        raise refusal
+    locked.cancelled, locked.cancel_reason, locked.cancelled_at = True, reason, timezone.now()
+    locked.save(update_fields=["cancelled", "cancel_reason", "cancelled_at"])
+    return locked
+
+
 def _shifted(day: datetime.date | None, days: int) -> datetime.date | None:
     return day + datetime.timedelta(days=days) if day else None
+
+
+MAX_SHIFT_DAYS = 3660
+
+
+def check_shift_days(days: int) -> None:
+    """The bounds of every date shift (plan or template)."""
+    if not days:
+        raise DomainError("请填写要调整的天数(不能为 0);按新的开始日期调整时,新日期不能与原开始日期相同。")
+    if abs(days) > MAX_SHIFT_DAYS:
+        raise DomainError("一次最多调整 10 年。")
+
+
+def days_to_start(earliest: datetime.date | None, new_start: datetime.date) -> int:
+    """How many days move ``earliest`` (the first date that a shift moves) to ``new_start``."""
+    if earliest is None:
+        raise DomainError("没有可调整的日期,无法按新的开始日期调整。")
+    return (new_start - earliest).days
 
 
 def structure_date_shifts(plan: Plan, days: int) -> list[tuple[str, str, datetime.date | None, datetime.date | None]]:
@@ -373,7 +419,11 @@ def structure_date_shifts(plan: Plan, days: int) -> list[tuple[str, str, datetim
     new start) per dated row, signed-off stages excluded. Read only: the preview and the write
     use this same list."""
     rows: list[tuple[str, str, datetime.date | None, datetime.date | None]] = []
-    for stage in plan.stages.exclude(status=Stage.Status.COMPLETED).prefetch_related("measures"):
+    live_measures = Measure.objects.filter(cancelled=False)
+    stages = plan.stages.exclude(status=Stage.Status.COMPLETED).prefetch_related(
+        models.Prefetch("measures", queryset=live_measures)
+    )
+    for stage in stages:
         if stage.starts_on or stage.ends_on:
             rows.append(
                 ("阶段", stage.name, stage.starts_on or stage.ends_on, _shifted(stage.starts_on or stage.ends_on, days))
@@ -394,7 +444,7 @@ def structure_dates_shift(*, actor: User | None, plan: Plan, days: int) -> tuple
     for stage in stages:
         stage.starts_on, stage.ends_on = _shifted(stage.starts_on, days), _shifted(stage.ends_on, days)
     Stage.objects.bulk_update(stages, ["starts_on", "ends_on"])
-    measures = list(Measure.objects.select_for_update().filter(stage__in=stages))
+    measures = list(Measure.objects.select_for_update().filter(stage__in=stages, cancelled=False))
     for measure in measures:
         measure.starts_on, measure.ends_on = _shifted(measure.starts_on, days), _shifted(measure.ends_on, days)
     Measure.objects.bulk_update(measures, ["starts_on", "ends_on"])
@@ -439,3 +489,71 @@ def stage_add(
         data={"name": name, "before": last.name, "order": position},
     )
     return stage
+
+
+# --- templates: shifting the dates of a bureau's template (next year's plans) -------------------
+
+# The template's spec is the parsed workbook as JSON (excel.spec.WorkbookSpec.to_json): stages with
+# their measures with their tasks, each with ISO dates under these keys. plans sits below excel, so
+# it walks the JSON; the keys are part of that stored format.
+_TASK_DATES = ("starts_on", "due_on")
+
+
+def _spec_rows(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any], tuple[str, str]]]:
+    """(kind, name, the dict holding the dates, its two date keys) for every part of the spec."""
+    rows: list[tuple[str, str, dict[str, Any], tuple[str, str]]] = []
+    for stage in spec.get("stages", []):
+        rows.append(("阶段", stage.get("name", ""), stage, ("starts_on", "ends_on")))
+        for measure in stage.get("measures", []):
+            rows.append(("措施", measure.get("title", ""), measure, ("starts_on", "ends_on")))
+            for task in measure.get("tasks", []):
+                rows.append(("任务", task.get("title", ""), task, _TASK_DATES))
+    return rows
+
+
+def _iso(value: object) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+def template_date_shifts(
+    template: PlanTemplate, days: int
+) -> list[tuple[str, str, datetime.date | None, datetime.date | None]]:
+    """What shifting the template by ``days`` does: (kind, name, old first date, new) per dated
+    part, in the workbook's order. Read only: the preview; the write shifts the same dates."""
+    shifts: list[tuple[str, str, datetime.date | None, datetime.date | None]] = []
+    for kind, name, holder, keys in _spec_rows(template.spec or {}):
+        first = _iso(holder.get(keys[0])) or _iso(holder.get(keys[1]))
+        if first is not None:
+            shifts.append((kind, name, first, _shifted(first, days)))
+    return shifts
+
+
+def template_earliest_date(template: PlanTemplate) -> datetime.date | None:
+    """The first date of the template (what "move to a new start date" moves)."""
+    return min((old for _, _, old, _ in template_date_shifts(template, 0) if old), default=None)
+
+
+@transaction.atomic
+def template_dates_shift(*, actor: User | None, template: PlanTemplate, days: int) -> dict[str, int]:
+    """Shift every date of a plan template by ``days`` (next year's template: 365). Plans already
+    issued from it keep their dates (they are copies). One audit row with the counts."""
+    template = PlanTemplate.objects.select_for_update().select_related("bureau").get(pk=template.pk)
+    require(actor is None or can_edit_template(actor, template))
+    check_shift_days(days)
+    spec = template.spec or {}
+    counts = {"days": days, "阶段": 0, "措施": 0, "任务": 0}
+    for kind, _, holder, keys in _spec_rows(spec):
+        moved = False
+        for key in keys:
+            day = _iso(holder.get(key))
+            if day is not None:
+                holder[key] = (day + datetime.timedelta(days=days)).isoformat()
+                moved = True
+        counts[kind] += int(moved)
+    if not any(counts[k] for k in ("阶段", "措施", "任务")):
+        raise DomainError("模板中没有可调整的日期。")
+    template.spec = spec
+    template.save(update_fields=["spec"])
+    data = {"days": days, "stages": counts["阶段"], "measures": counts["措施"], "tasks": counts["任务"]}
+    audit_record(actor=actor, action="plans.template.dates_shifted", target=template, data=data)
+    return data

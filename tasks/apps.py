@@ -15,6 +15,7 @@ class TasksConfig(AppConfig):
         "tasks.task.returned": "退回任务",
         "tasks.task.reopened": "重新打开",
         "tasks.task.waived": "豁免任务",
+        "tasks.task.cancelled": "取消任务",
         "tasks.task.nudged": "催办",
         "tasks.evidence.added": "上传佐证材料",
         "tasks.comment.added": "发表评论",

@@ -75,6 +75,7 @@ def scan_deadlines(*, today: datetime.date | None = None) -> ScanResult:
             due_on__isnull=False,
             due_on__lte=horizon,
             waived=False,
+            cancelled=False,
             status__in=CHASED_STATUSES,
             plan__status__in=LIVE_PLAN_STATUSES,
         ).select_related("plan", "assignee")

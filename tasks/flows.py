@@ -10,6 +10,7 @@ transition's permission on call, so no permission is declared here on purpose.
                        └──reassign── 待办/进行中/已退回     │  ▼                 ▼
                                                       已退回 ◀────────────────┘
     waive (组长): any open state ──▶ 已完成 with waived=True
+    cancel (组长/副组长/办公室, plan 实施中): any open state ──▶ 已完成 with cancelled=True
 """
 
 from __future__ import annotations
@@ -68,3 +69,9 @@ class TaskFlow:
     )
     def waive(self) -> None:
         """The leader exempts the task with a written reason; it counts as done."""
+
+    @status.transition(
+        source=[S.UNASSIGNED, S.ASSIGNED, S.IN_PROGRESS, S.SUBMITTED, S.RETURNED], target=S.CLOSED, label="取消"
+    )
+    def cancel(self) -> None:
+        """The task is dropped with a written reason; it counts neither as done nor as due."""

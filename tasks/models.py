@@ -49,6 +49,11 @@ class Task(models.Model):
     )
     waived = models.BooleanField("已豁免", default=False)
     waive_reason = models.TextField("豁免理由", blank=True)
+    # Cancelled (已取消) is, like waived, a closed task with a flag: every gate and "open task" query
+    # that looks at the status already leaves it out, and the rollups leave it out of both the
+    # done and the due figures (it is neither). Only tasks.services.cancelling sets it.
+    cancelled = models.BooleanField("已取消", default=False)
+    cancel_reason = models.TextField("取消理由", blank=True)
     return_reason = models.TextField("退回理由", blank=True)
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
     closed_at = models.DateTimeField("完成时间", null=True, blank=True)
@@ -73,7 +78,7 @@ class Task(models.Model):
             # them without touching the table (other databases ignore the INCLUDE part).
             models.Index(
                 fields=["plan", "measure"],
-                include=["status", "waived", "weight", "due_on"],
+                include=["status", "waived", "cancelled", "weight", "due_on"],
                 name="task_rollup_idx",
             ),
         ]
@@ -86,7 +91,15 @@ class Task(models.Model):
 
     @property
     def is_done(self) -> bool:
+        """Nothing more to do: closed, waived or cancelled (the rollups count only the first two)."""
         return self.status == self.Status.CLOSED or self.waived
+
+    @property
+    def state_label(self) -> str:
+        """The status as people read it: 已取消 and 已豁免 are closed tasks with a flag."""
+        if self.cancelled:
+            return "已取消"
+        return "已豁免" if self.waived else self.get_status_display()
 
     def is_overdue_on(self, day: datetime.date) -> bool:
         return bool(self.due_on and self.due_on < day and not self.is_done)

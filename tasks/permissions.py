@@ -47,6 +47,12 @@ def can_waive_task(user: Any, task: Task) -> bool:
     return can_sign_plan_gate(user, task.plan)
 
 
+def can_cancel_task(user: Any, task: Task) -> bool:
+    """Whoever may edit the task (leader, deputy, office) may cancel it: plans.permissions
+    can_cancel_measure is the same check one level up."""
+    return can_manage_plan_tasks(user, task.plan)
+
+
 def can_add_evidence(user: Any, task: Task) -> bool:
     """The assignee, and the office side of the leading group, file evidence."""
     return is_assignee(user, task) or can_manage_plan_tasks(user, task.plan)

@@ -26,7 +26,15 @@ STAGE_ANY = "any"
 
 
 def _not_waived(task: Task) -> str | None:
+    if task.cancelled:
+        return "已取消的任务不能重新打开。"
     return "已豁免的任务不能重新打开。" if task.waived else None
+
+
+def _plan_running(task: Task) -> str | None:
+    # Rectification (整改中) is part of the acceptance: what the inspectors saw stays as it was.
+    plan = task.measure.stage.plan
+    return None if plan.status == Plan.Status.ACTIVE else f"方案{plan.get_status_display()},不能再取消任务。"
 
 
 def _has_assignee(task: Task) -> str | None:
@@ -38,10 +46,12 @@ def _not_closed(task: Task) -> str | None:
 
 
 def _not_done(task: Task) -> str | None:
-    return "已完成或已豁免的任务不能再编辑。" if task.is_done else None
+    return "已完成、已豁免或已取消的任务不能再编辑。" if task.is_done else None
 
 
 def _nudgeable(task: Task) -> str | None:
+    if task.cancelled:
+        return "任务已取消，无需催办。"
     if task.is_done:
         return "任务已完成或已豁免，无需催办。"
     if task.status == Task.Status.SUBMITTED:
@@ -88,6 +98,14 @@ RULES: dict[str, TaskRule] = {
         guards=(_not_waived, _has_assignee),
     ),
     "waive": TaskRule("豁免", perms.can_waive_task, "只有组长可以豁免任务。", transition=_fixed("waive")),
+    "cancel": TaskRule(
+        "取消",
+        perms.can_cancel_task,
+        f"{MANAGERS}可以取消任务。",
+        stage=STAGE_LIVE,
+        transition=_fixed("cancel"),
+        guards=(_plan_running,),
+    ),
     "evidence": TaskRule(
         "上传佐证材料",
         perms.can_add_evidence,
@@ -127,7 +145,7 @@ def task_action_refusal(user: Any, task: Task, action: str) -> DomainError | Not
     if message:
         return InvalidTransition(message)
     if rule.transition is not None and not getattr(TaskFlow(task), rule.transition(task)).can_proceed():
-        shown = "已豁免" if task.waived else Task.Status(task.status).label
+        shown = task.state_label
         return InvalidTransition(f"任务当前状态为“{shown}”,不能执行“{rule.label}”。")
     for guard in rule.guards:
         message = guard(task)

@@ -39,7 +39,7 @@ from tasks.models import Evidence, Task
 from tasks.rules import allowed_task_actions
 from tasks.selectors import task_for, task_reminder_context
 
-REASON_ACTIONS = {"tasks.task.returned", "tasks.task.reopened", "tasks.task.waived"}
+REASON_ACTIONS = {"tasks.task.returned", "tasks.task.reopened", "tasks.task.waived", "tasks.task.cancelled"}
 
 
 @login_required
@@ -96,6 +96,7 @@ ACTION_DONE = {
     "return": "任务已退回。",
     "reopen": "任务已重新打开。",
     "waive": "任务已豁免。",
+    "cancel": "任务已取消。",
 }
 
 
@@ -135,11 +136,21 @@ def task_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             services.task_close(task=task, actor=user, expected_version=version)
         else:
             form = ReasonForm(request.POST)
-            check = {"return": perms.can_review_task, "reopen": perms.can_reopen_task, "waive": perms.can_waive_task}
+            check = {
+                "return": perms.can_review_task,
+                "reopen": perms.can_reopen_task,
+                "waive": perms.can_waive_task,
+                "cancel": perms.can_cancel_task,
+            }
             require(check[action](user, task))
             if not form.is_valid():
                 raise DomainError(_first_error(form))
-            service = {"return": services.task_return, "reopen": services.task_reopen, "waive": services.task_waive}
+            service = {
+                "return": services.task_return,
+                "reopen": services.task_reopen,
+                "waive": services.task_waive,
+                "cancel": services.task_cancel,
+            }
             service[action](task=task, actor=user, reason=form.cleaned_data["reason"], expected_version=version)
     except StaleObject as exc:
         messages.warning(request, exc.message)

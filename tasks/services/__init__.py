@@ -6,16 +6,26 @@ caller saw), writes the audit row and the notification rows in the same transact
 the websocket push to after commit.
 """
 
+from tasks.services.cancelling import measure_cancel, task_cancel
 from tasks.services.creation import NewTask, task_assign, task_create, tasks_assign_bulk, tasks_create_bulk
 from tasks.services.discussion import comment_add, evidence_add
-from tasks.services.editing import DateShift, plan_dates_shift, plan_dates_shift_preview, task_update
+from tasks.services.editing import (
+    DateShift,
+    plan_dates_shift,
+    plan_dates_shift_preview,
+    plan_earliest_date,
+    task_update,
+)
 from tasks.services.lifecycle import task_close, task_reopen, task_return, task_start, task_submit, task_waive
 
 __all__ = [
     "DateShift",
     "plan_dates_shift",
     "plan_dates_shift_preview",
+    "plan_earliest_date",
     "task_update",
+    "measure_cancel",
+    "task_cancel",
     "NewTask",
     "comment_add",
     "evidence_add",

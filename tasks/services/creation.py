@@ -48,8 +48,14 @@ def _locked_stages(stage_ids: set[int]) -> dict[int, Stage]:
     return {stage.pk: stage for stage in stages.order_by("pk")}
 
 
-def _checked(actor: User | None, plan: Plan, stage: Stage, new: NewTask) -> Task:
-    """The guards every new task passes, single or bulk; returns the unsaved row (order unset)."""
+def _cancelled_measures(measure_ids: set[int]) -> set[int]:
+    # Read after the stages are locked: measure_cancel locks the stage too, so this is current.
+    return set(Measure.objects.filter(pk__in=measure_ids, cancelled=True).values_list("pk", flat=True))
+
+
+def _checked(actor: User | None, plan: Plan, stage: Stage, new: NewTask, cancelled: set[int]) -> Task:
+    """The guards every new task passes, single or bulk; returns the unsaved row (order unset).
+    ``cancelled``: the ids of cancelled measures among those asked for."""
     if actor is not None:
         require(perms.can_create_task(actor, plan), "只有组长、副组长或办公室主任可以新建任务。")
     title = (new.title or "").strip()
@@ -57,6 +63,8 @@ def _checked(actor: User | None, plan: Plan, stage: Stage, new: NewTask) -> Task
         raise DomainError("请填写任务名称。")
     if stage.status == Stage.Status.COMPLETED:
         raise DomainError(f"“{stage.name}”已签署完成,不能再新建任务。")
+    if new.measure.pk in cancelled:
+        raise DomainError(f"措施“{new.measure.title}”已取消,不能再新建任务。")
     if new.assignee is not None and not can_work_on_plan(new.assignee, plan):
         raise DomainError(f"{new.assignee} 不在该方案的领导小组中,不能承担任务。")
     if new.weight < 0:
@@ -109,7 +117,7 @@ def task_create(
     stage = _locked_stages({measure.stage_id})[measure.stage_id]
     measure.stage = stage
     new = NewTask(measure, title, assignee, starts_on, due_on, weight, description)
-    task = _checked(actor, stage.plan, stage, new)
+    task = _checked(actor, stage.plan, stage, new, _cancelled_measures({measure.pk}))
     task.order = (measure.tasks.order_by("-order").values_list("order", flat=True).first() or 0) + 1
     task.save()
     audit_record(**_created(actor, task))
@@ -131,9 +139,10 @@ def tasks_create_bulk(*, actor: User | None, plan: Plan, items: list[NewTask]) -
     if any(stage.plan_id != plan.pk for stage in stages.values()):
         raise DomainError("任务的措施不属于该方案。")
     next_order = _next_task_orders({item.measure.pk for item in items})
+    cancelled = _cancelled_measures({item.measure.pk for item in items})
     rows = []
     for item in items:
-        task = _checked(actor, plan, stages[item.measure.stage_id], item)
+        task = _checked(actor, plan, stages[item.measure.stage_id], item, cancelled)
         next_order[item.measure.pk] += 1
         task.order = next_order[item.measure.pk]
         rows.append(task)

@@ -80,6 +80,11 @@ def plan_dates_shift_preview(plan: Plan, days: int) -> list[DateShift]:
     return rows
 
 
+def plan_earliest_date(plan: Plan) -> datetime.date | None:
+    """The first date a shift of the plan moves (what "move to a new start date" moves)."""
+    return min((row.old for row in plan_dates_shift_preview(plan, 0) if row.old), default=None)
+
+
 def _movable_tasks(plan: Plan) -> QuerySet[Task]:
     return (
         Task.objects.filter(plan=plan, waived=False)
@@ -94,10 +99,7 @@ def plan_dates_shift(*, actor: User | None, plan: Plan, days: int) -> dict[str, 
     """Shift every date of the plan by ``days`` (a template for next year: 365): the windows of
     its open and pending stages and their measures, and the dates of its unfinished tasks. One
     audit row with the counts; all or nothing."""
-    if not days:
-        raise DomainError("请填写要调整的天数(不能为 0)。")
-    if abs(days) > 3660:
-        raise DomainError("一次最多调整 10 年。")
+    plan_services.check_shift_days(days)
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
     stages, measures = plan_services.structure_dates_shift(actor=actor, plan=plan, days=days)
     tasks = list(_movable_tasks(plan).select_for_update())

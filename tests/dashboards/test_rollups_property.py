@@ -2,7 +2,7 @@
 
 Hypothesis draws a few plans (stages with or without dates, completed or not; measures with zero or
 positive weights and own or inherited windows; tasks of every status, waived or not, weights of
-zero, due dates before, on and after today or missing). The recount below walks plain Python data
+zero, due dates before, on and after today or missing; some tasks and measures cancelled). The recount below walks plain Python data
 with exact fractions, following the rules in the rollups module docstring, and never touches SQL.
 """
 
@@ -36,6 +36,7 @@ class TaskSpec:
     waived: bool
     weight: Decimal
     due: int | None
+    cancelled: bool = False
 
 
 @dataclass
@@ -44,6 +45,7 @@ class MeasureSpec:
     start: int | None
     end: int | None
     tasks: list[TaskSpec]
+    cancelled: bool = False
 
 
 @dataclass
@@ -54,8 +56,19 @@ class StageSpec:
     measures: list[MeasureSpec]
 
 
-task_specs = st.builds(TaskSpec, st.sampled_from(Task.Status.values), st.booleans(), weights, offsets)
-measure_specs = st.builds(MeasureSpec, weights, offsets, offsets, st.lists(task_specs, max_size=5))
+# A cancelled task is stored as a closed one with the flag (tasks.services.cancelling): draw it so,
+# and the recount must neither count it as done (closed) nor as due (its date).
+task_specs = st.builds(
+    TaskSpec,
+    st.sampled_from(Task.Status.values),
+    st.booleans(),
+    weights,
+    offsets,
+    st.sampled_from([False] * 3 + [True]),
+).map(lambda t: TaskSpec(Task.Status.CLOSED, False, t.weight, t.due, True) if t.cancelled else t)
+measure_specs = st.builds(
+    MeasureSpec, weights, offsets, offsets, st.lists(task_specs, max_size=5), st.sampled_from([False, False, True])
+)
 stage_specs = st.builds(
     StageSpec, st.sampled_from(Stage.Status.values), offsets, offsets, st.lists(measure_specs, max_size=4)
 )
@@ -95,32 +108,35 @@ def recount(stages: list[StageSpec]) -> dict:
         s = {"total": 0, "done": 0, "overdue": 0, "overdue_measures": 0, "weight": Fraction(0)}
         pairs, exp_pairs, scheduled = [], [], False
         for m in stage.measures:
-            done = [t.status == Task.Status.CLOSED or t.waived for t in m.tasks]
-            total_w = sum(Fraction(t.weight) for t in m.tasks)
-            done_w = sum(Fraction(t.weight) for t, d in zip(m.tasks, done, strict=True) if d)
+            if m.cancelled:  # left out entirely, tasks and all
+                continue
+            tasks = [t for t in m.tasks if not t.cancelled]  # neither done nor due: not there
+            done = [t.status == Task.Status.CLOSED or t.waived for t in tasks]
+            total_w = sum(Fraction(t.weight) for t in tasks)
+            done_w = sum(Fraction(t.weight) for t, d in zip(tasks, done, strict=True) if d)
             if total_w > 0:
                 pct = done_w / total_w * 100
-            elif m.tasks:
-                pct = Fraction(sum(done), len(m.tasks)) * 100
+            elif tasks:
+                pct = Fraction(sum(done), len(tasks)) * 100
             else:
                 pct = Fraction(0)
-            overdue = sum(1 for t, d in zip(m.tasks, done, strict=True) if t.due is not None and t.due < 0 and not d)
+            overdue = sum(1 for t, d in zip(tasks, done, strict=True) if t.due is not None and t.due < 0 and not d)
             exp = expected(m.start if m.start is not None else stage.start, m.end if m.end is not None else stage.end)
             plan["measures"].append(
-                {"total": len(m.tasks), "done": sum(done), "overdue": overdue, "percent": pct, "expected": exp}
+                {"total": len(tasks), "done": sum(done), "overdue": overdue, "percent": pct, "expected": exp}
             )
             w = Fraction(m.weight)
             pairs.append((w, pct))
             exp_pairs.append((w, pct if exp is None else exp))
             scheduled |= exp is not None
-            s["total"] += len(m.tasks)
+            s["total"] += len(tasks)
             s["done"] += sum(done)
             s["overdue"] += overdue
             s["weight"] += w
             if stage.status != Stage.Status.COMPLETED and exp is not None and exp >= 100 and pct < 100:
                 s["overdue_measures"] += 1
         s["percent"] = Fraction(100) if stage.status == Stage.Status.COMPLETED else wmean(pairs)
-        if stage.measures:
+        if any(not m.cancelled for m in stage.measures):
             s["expected"] = wmean(exp_pairs) if scheduled else None
         else:
             s["expected"] = expected(stage.start, stage.end)
@@ -159,8 +175,10 @@ def build(school: Organisation, index: int, stages: list[StageSpec]) -> tuple[Pl
                 weight=m.weight,
                 starts_on=day(m.start),
                 ends_on=day(m.end),
+                cancelled=m.cancelled,
             )
-            measure_rows.append(measure)
+            if not m.cancelled:
+                measure_rows.append(measure)
             Task.objects.bulk_create(
                 [
                     Task(
@@ -170,6 +188,7 @@ def build(school: Organisation, index: int, stages: list[StageSpec]) -> tuple[Pl
                         title=f"任务{i}",
                         status=t.status,
                         waived=t.waived,
+                        cancelled=t.cancelled,
                         weight=t.weight,
                         due_on=day(t.due),
                     )

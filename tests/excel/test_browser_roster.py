@@ -51,8 +51,10 @@ def test_a_new_school_from_a_roster_to_a_task(browser_page, county, tmp_path):
     page.click("main button[type=submit]")
     page.wait_for_selector("#roster-confirm-form")
     _shot(page, "roster-preview")
+    page.click("#roster-confirm-form button[type=submit]")
+    page.wait_for_selector("#roster-passwords-form")  # Post/Redirect/Get: a page offers the xlsx once
     with page.expect_download() as download_info:
-        page.click("#roster-confirm-form button[type=submit]")
+        page.click("#roster-passwords-form button[type=submit]")
     sheet = tmp_path / "passwords.xlsx"
     download_info.value.save_as(sheet)
     rows = list(load_workbook(sheet, read_only=True).active.iter_rows(values_only=True))[2:]

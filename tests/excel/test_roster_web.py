@@ -24,14 +24,37 @@ def test_upload_preview_confirm_and_passwords_once(client, county):
     assert "青龙小学" in preview and "李老师" in preview and "roster-confirm-form" in preview
     assert not Organisation.objects.filter(code="ql").exists()  # a dry run
     confirm = response["Location"] + "confirm/"
-    download = client.post(confirm)
+    done = client.post(confirm)
+    # Post/Redirect/Get: the confirmation answers with a redirect to a page that offers the xlsx.
+    assert done.status_code == 302 and "/excel/roster/done/" in done["Location"]
+    page = client.get(done["Location"])
+    assert page["Cache-Control"] == "private, no-store" and "roster-passwords-form" in page.content.decode()
+    download = client.post(done["Location"] + "passwords.xlsx")
     assert download["Content-Type"].startswith("application/vnd.openxmlformats")
     rows = list(load_workbook(io.BytesIO(b"".join(download.streaming_content))).active.iter_rows(values_only=True))
     users = {r[2]: r[3] for r in rows[2:]}
     assert User.objects.get(username="ql_wang").check_password(users["ql_wang"])
+    # Refreshing the page writes nothing and no longer offers the passwords; a second download
+    # gets a message instead of the file.
+    again = client.get(done["Location"]).content.decode()
+    assert "roster-passwords-gone" in again and "roster-passwords-form" not in again
+    second = client.post(done["Location"] + "passwords.xlsx", follow=True)
+    assert "已下载过" in second.content.decode()
+    assert not second["Content-Type"].startswith("application/vnd.openxmlformats")
     # One time: the token is gone; nothing is written twice.
     assert client.post(confirm).status_code == 404
     assert User.objects.filter(organisation__code="ql").count() == 2
+
+
+def test_the_passwords_page_belongs_to_the_admins_sign_in(client, county):
+    client.force_login(county.bureau_admin)
+    done = client.post(_upload(client)["Location"] + "confirm/")["Location"]
+    client.force_login(county.other_bureau_user)  # another session, even of an admin
+    assert "roster-passwords-form" not in client.get(done).content.decode()
+    response = client.post(done + "passwords.xlsx")
+    assert not response["Content-Type"].startswith("application/vnd.openxmlformats")
+    client.force_login(county.a.leader)
+    assert client.get(done).status_code == 404
 
 
 def test_errors_show_by_row_and_block_the_confirm(client, county):

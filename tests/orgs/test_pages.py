@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from audit.models import AuditEntry
 from orgs.models import Organisation, User
 from tests.factories import PASSWORD, UserFactory
 
@@ -85,15 +86,40 @@ def test_editing_a_school(client, county):
 
 def test_adding_an_account_shows_its_password_once(client, county):
     _login(client, county.bureau_admin)
-    response = client.post(
+    posted = client.post(
         f"/orgs/{county.a.school.pk}/people/new/",
         {"full_name": "赵六", "username": "zhao6", "phone": "13512345678", "position": "教师"},
     )
+    assert posted.status_code == 302  # Post/Redirect/Get
+    response = client.get(posted["Location"])
     assert response.status_code == 200 and response["Cache-Control"] == "private, no-store"
     password = re.search(r'id="initial-password">([^<]+)<', response.content.decode()).group(1)
     user = User.objects.get(username="zhao6")
     assert user.check_password(password) and user.must_change_password and user.organisation == county.a.school
     assert password not in client.get(f"/orgs/{county.a.school.pk}/").content.decode()
+    # A refresh shows the password no more and creates nothing.
+    again = client.get(posted["Location"])
+    assert again.status_code == 410 and password not in again.content.decode()
+    assert User.objects.filter(username="zhao6").count() == 1
+
+
+def test_refreshing_a_reset_password_page_neither_resets_again_nor_shows_it(client, county):
+    _login(client, county.bureau_admin)
+    member = county.a.member
+    posted = client.post(f"/orgs/people/{member.pk}/reset-password/")
+    assert posted.status_code == 302
+    password = re.search(r'id="initial-password">([^<]+)<', client.get(posted["Location"]).content.decode()).group(1)
+    hashed = User.objects.get(pk=member.pk).password
+    resets = AuditEntry.objects.filter(action="orgs.user.password_reset").count()
+    again = client.get(posted["Location"])
+    assert (
+        again.status_code == 410 and password not in again.content.decode() and "只显示一次" in again.content.decode()
+    )
+    assert User.objects.get(pk=member.pk).password == hashed
+    assert AuditEntry.objects.filter(action="orgs.user.password_reset").count() == resets
+    # Another admin's session cannot take it either.
+    client.force_login(county.other_bureau_user)
+    assert client.get(posted["Location"]).status_code == 410
 
 
 def test_a_bad_phone_stays_on_the_form(client, county):
@@ -114,7 +140,7 @@ def test_editing_disabling_and_resetting_an_account(client, county):
         == 302
     )
     assert client.post(f"/orgs/people/{member.pk}/active/", {"active": "0"}).status_code == 302
-    response = client.post(f"/orgs/people/{member.pk}/reset-password/")
+    response = client.post(f"/orgs/people/{member.pk}/reset-password/", follow=True)
     password = re.search(r'id="initial-password">([^<]+)<', response.content.decode()).group(1)
     member.refresh_from_db()
     assert (member.full_name, member.position, member.is_active) == ("钱七", "年级组长", False)

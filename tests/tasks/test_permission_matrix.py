@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 
 from audit.models import AuditEntry
 from notifications.models import Notification
-from plans.models import Stage
+from plans.models import Measure, Stage
 from tasks import services
 from tasks.models import Comment, Evidence, Task
 from tests.workflow_helpers import pdf, to_state
@@ -79,6 +79,16 @@ ACTIONS = {
     ),
     "reopen": ("closed", lambda c, t, u: services.task_reopen(task=t, actor=u, reason="r"), {"leader"}),
     "waive": ("assigned", lambda c, t, u: services.task_waive(task=t, actor=u, reason="r"), {"leader"}),
+    "cancel": (
+        "in_progress",
+        lambda c, t, u: services.task_cancel(task=t, actor=u, reason="不再开展"),
+        {"leader", "deputy", "office"},
+    ),
+    "cancel_measure": (
+        "assigned",
+        lambda c, t, u: services.measure_cancel(measure=t.measure, actor=u, reason="不再开展"),
+        {"leader", "deputy", "office"},
+    ),
     "comment": (
         "assigned",
         lambda c, t, u: services.comment_add(task=t, actor=u, body="意见"),
@@ -100,7 +110,8 @@ ACTIONS = {
 
 def world(county):
     return (
-        list(Task.objects.order_by("pk").values_list("pk", "status", "assignee_id", "version", "waived")),
+        list(Task.objects.order_by("pk").values_list("pk", "status", "assignee_id", "version", "waived", "cancelled")),
+        list(Measure.objects.order_by("pk").values_list("pk", "cancelled")),
         list(Stage.objects.order_by("pk").values_list("pk", "status")),
         AuditEntry.objects.count(),
         Notification.objects.count(),

@@ -19,14 +19,38 @@ from tasks.models import Task
 from tasks.rules import allowed_task_actions
 from tests.workflow_helpers import fresh, pdf, to_state
 
-STATES = ["unassigned", "assigned", "in_progress", "submitted", "returned", "closed", "waived", "pending_stage"]
+STATES = [
+    "unassigned",
+    "assigned",
+    "in_progress",
+    "submitted",
+    "returned",
+    "closed",
+    "waived",
+    "cancelled",
+    "pending_stage",
+]
 ROLES = ["leader", "deputy", "office", "member", "member2", "staff"]
-ACTIONS = ["assign", "start", "submit", "close", "return", "reopen", "waive", "evidence", "comment", "nudge"]
+ACTIONS = [
+    "assign",
+    "start",
+    "submit",
+    "close",
+    "return",
+    "reopen",
+    "waive",
+    "cancel",
+    "evidence",
+    "comment",
+    "nudge",
+]
 
 
 def _task_in(a, state: str) -> Task:
     if state == "waived":
         return services.task_waive(task=a.tasks[0], actor=a.leader, reason="本校不涉及")
+    if state == "cancelled":
+        return services.task_cancel(task=a.tasks[0], actor=a.office, reason="不再开展")
     if state == "pending_stage":
         return fresh(a.tasks[3])
     return to_state(a, state)
@@ -40,7 +64,7 @@ def _attempt(a, user, task: Task, action: str) -> None:
         getattr(services, f"task_{action}")(task=task, actor=user)
     elif action == "submit":
         services.task_submit(task=task, actor=user, note="ok")
-    elif action in ("return", "reopen", "waive"):
+    elif action in ("return", "reopen", "waive", "cancel"):
         getattr(services, f"task_{action}")(task=task, actor=user, reason="理由")
     elif action == "evidence":
         services.evidence_add(task=task, actor=user, upload=pdf())
