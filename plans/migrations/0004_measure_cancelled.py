@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('plans', '0002_reading_evidence_sha256'),
+        ('plans', '0003_plan_status_accepted_label'),
     ]
 
     operations = [
