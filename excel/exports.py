@@ -257,7 +257,7 @@ def plan_progress_book(plan: Plan, today: datetime.date | None = None) -> XlsxBo
         )
         for t in tasks[m.pk]:
             overdue = t.is_overdue_on(today)
-            state = "已豁免" if t.waived else labels.get(t.status, t.status)
+            state = "已取消" if t.cancelled else "已豁免" if t.waived else labels.get(t.status, t.status)
             sheet.append(
                 [
                     m.stage.name,
@@ -408,20 +408,21 @@ def _detail_rows(plans: list[Plan], today: datetime.date) -> Iterator[tuple]:
                 "assignee__username",
                 "status",
                 "waived",
+                "cancelled",
                 "due_on",
             )
             .iterator(chunk_size=BATCH)
         )
-        for plan_id, stage, measure, title, full_name, username, status, waived, due in rows:
+        for plan_id, stage, measure, title, full_name, username, status, waived, cancelled, due in rows:
             yield (
                 *heads[plan_id],
                 stage,
                 measure,
                 title,
                 full_name or username,
-                "已豁免" if waived else labels[status],
+                "已取消" if cancelled else "已豁免" if waived else labels[status],
                 due,
-                "是" if due and due < today and not waived and status != closed else "否",
+                "是" if due and due < today and not waived and not cancelled and status != closed else "否",
             )
 
 

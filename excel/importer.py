@@ -20,7 +20,7 @@ from audit.models import AuditEntry
 from excel.models import WorkbookImport
 from excel.spec import INDICATOR_SHEET, PLAN_SHEET, Problem, Slot, WorkbookSpec
 from orgs.models import Organisation, User
-from plans.models import LeadingGroupMember, Plan, PlanTemplate
+from plans.models import LeadingGroupMember, Measure, Plan, PlanTemplate
 
 Role = LeadingGroupMember.Role
 _NAME_WITH_USERNAME = re.compile(r"^(.*?)\s*[((]\s*([\w.@+-]+)\s*[))]$")
@@ -166,7 +166,9 @@ def _check_target(result: Resolution, sha256: str) -> None:
 
 
 def _warn_existing_measures(result: Resolution) -> None:
-    existing = set(result.target.plan.stages.values_list("name", "measures__title").exclude(measures__title=None))
+    existing = set(
+        Measure.objects.filter(stage__plan=result.target.plan, cancelled=False).values_list("stage__name", "title")
+    )
     for stage in result.spec.stages:
         for measure in stage.measures:
             if (stage.name, measure.title) in existing:

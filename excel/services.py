@@ -319,7 +319,7 @@ def _write_structure(
     # Into an existing plan, a measure the stage already has (same title) takes the new tasks
     # instead of being created a second time.
     existing: dict[tuple[int, str], Measure] = {}
-    for measure in Measure.objects.filter(stage__plan=plan).order_by("order", "id"):
+    for measure in Measure.objects.filter(stage__plan=plan, cancelled=False).order_by("order", "id"):
         existing.setdefault((measure.stage_id, measure.title), measure)
     for stage_item in resolution.spec.stages:
         stage = stages[stage_item.name]
