@@ -122,10 +122,10 @@ def walk(genesis: str, workers: int = 2) -> tuple[int, str, Problem | None]:
     starts = [genesis] + [stored.get(b, "") for b in inner]
     jobs = list(zip(bounds[:-1], bounds[1:], starts, strict=True))
     if parts == 1 or not IN_THREADS:
-        found = [_segment(*job, own_connection=False) for job in jobs]
+        found = [_segment(a, b, prev, own_connection=False) for a, b, prev in jobs]
     else:
         with ThreadPoolExecutor(max_workers=parts) as pool:
-            found = list(pool.map(lambda job: _segment(*job, own_connection=True), jobs))
+            found = list(pool.map(lambda job: _segment(job[0], job[1], job[2], own_connection=True), jobs))
     problems += [p for p in found if p is not None]
     if not problems:
         return top, stored[top], None

@@ -8,7 +8,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery
 from django.http import Http404, QueryDict
 from django.utils import timezone
 
@@ -95,7 +95,12 @@ def _day_start(day: datetime.date) -> datetime.datetime:
 
 
 def filtered(entries: QuerySet[AuditEntry], f: HistoryFilters, plan_ids: Any) -> QuerySet[AuditEntry]:
-    """Apply the filters; stage, measure and task values outside ``plan_ids`` match nothing."""
+    """Apply the filters; stage, measure and task values outside ``plan_ids`` match nothing.
+
+    A date range also becomes a range of sequence numbers, so that the page walks the ``seq``
+    indexes from the range's end instead of sorting every entry of the range: entries are numbered
+    and timed under the chain's lock (audit.chain), so times never run backwards along the
+    sequence, and the first and last entry of the range by time (``created_at`` index) bound it."""
     entries = entries.filter(seq__isnull=False)
     if f.task is not None:
         entries = entries.filter(target_type="tasks.task", target_id=f.task)
@@ -117,9 +122,15 @@ def filtered(entries: QuerySet[AuditEntry], f: HistoryFilters, plan_ids: Any) ->
     if f.action:
         entries = entries.filter(action=f.action)
     if f.date_from:
-        entries = entries.filter(created_at__gte=_day_start(f.date_from))
+        start = _day_start(f.date_from)
+        entries = entries.filter(created_at__gte=start)
+        first = AuditEntry.objects.filter(created_at__gte=start).order_by("created_at", "seq").values("seq")[:1]
+        entries = entries.filter(seq__gte=Subquery(first))
     if f.date_to:
-        entries = entries.filter(created_at__lt=_day_start(f.date_to + datetime.timedelta(days=1)))
+        end = _day_start(f.date_to + datetime.timedelta(days=1))
+        entries = entries.filter(created_at__lt=end)
+        last = AuditEntry.objects.filter(created_at__lt=end).order_by("-created_at", "-seq").values("seq")[:1]
+        entries = entries.filter(seq__lte=Subquery(last))
     return entries
 
 

@@ -7,7 +7,7 @@ the websocket push to after commit.
 """
 
 from tasks.services.creation import NewTask, task_assign, task_create, tasks_assign_bulk, tasks_create_bulk
-from tasks.services.discussion import comment_add, evidence_add
+from tasks.services.discussion import comment_add, comment_withdraw, evidence_add
 from tasks.services.editing import DateShift, plan_dates_shift, plan_dates_shift_preview, task_update
 from tasks.services.lifecycle import task_close, task_reopen, task_return, task_start, task_submit, task_waive
 
@@ -18,6 +18,7 @@ __all__ = [
     "task_update",
     "NewTask",
     "comment_add",
+    "comment_withdraw",
     "evidence_add",
     "task_assign",
     "task_close",

@@ -155,15 +155,6 @@ def test_indicator_table_across_schools(client, county):
     assert got == {("a学校", "生均图书"): (25, 26.5, "达标"), ("b学校", "生均图书"): (25, 20, "未达标")}
 
 
-def test_history_export_uses_the_action_labels(client, county):
-    wb = fetch(login(client, county.a.member), reverse("excel:plan_history", args=[county.a.plan.pk]))
-    header, *rows = values(wb.worksheets[0])
-    assert header[:3] == ("时间", "操作人", "动作")
-    actions = [r[2] for r in rows]
-    assert "创建方案" in actions and "新增任务" in actions
-    assert isinstance(rows[0][0], datetime.datetime)
-
-
 def test_evidence_catalogue(client, county):
     task = county.a.tasks[0]
     Evidence.objects.create(
