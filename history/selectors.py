@@ -8,7 +8,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet, Subquery
+from django.db.models import Q, QuerySet
 from django.http import Http404, QueryDict
 from django.utils import timezone
 
@@ -123,15 +123,24 @@ def filtered(entries: QuerySet[AuditEntry], f: HistoryFilters, plan_ids: Any) ->
         entries = entries.filter(action=f.action)
     if f.date_from:
         start = _day_start(f.date_from)
-        entries = entries.filter(created_at__gte=start)
-        first = AuditEntry.objects.filter(created_at__gte=start).order_by("created_at", "seq").values("seq")[:1]
-        entries = entries.filter(seq__gte=Subquery(first))
+        first = AuditEntry.objects.filter(created_at__gte=start).order_by("created_at", "seq").values_list("seq", flat=True)
+        entries = entries.filter(created_at__gte=start, seq__gte=_bound(first, none=NO_SEQ_ABOVE))
     if f.date_to:
         end = _day_start(f.date_to + datetime.timedelta(days=1))
-        entries = entries.filter(created_at__lt=end)
-        last = AuditEntry.objects.filter(created_at__lt=end).order_by("-created_at", "-seq").values("seq")[:1]
-        entries = entries.filter(seq__lte=Subquery(last))
+        last = AuditEntry.objects.filter(created_at__lt=end).order_by("-created_at", "-seq").values_list("seq", flat=True)
+        entries = entries.filter(created_at__lt=end, seq__lte=_bound(last, none=0))
     return entries
+
+
+NO_SEQ_ABOVE = 2**63 - 1
+
+
+def _bound(seqs: QuerySet[AuditEntry, int | None], none: int) -> int:
+    """The first sequence number of an ordered query, as a number (one indexed lookup): as a literal
+    the planner sees how many entries the range holds; as a subquery it guessed a handful and
+    sorted every match. ``none`` when no entry is in the range (a bound nothing passes)."""
+    value = seqs.first()
+    return value if value is not None else none
 
 
 def plan_entries(plan: Plan, f: HistoryFilters) -> QuerySet[AuditEntry]:
