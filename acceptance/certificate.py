@@ -4,14 +4,17 @@ and no font file is shipped)."""
 
 from __future__ import annotations
 
+import datetime
 import io
 
+from django.utils import timezone
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
 from acceptance.models import Application
+from audit.models import AuditCheckpoint
 
 FONT = "STSong-Light"
 
@@ -20,6 +23,20 @@ def _font() -> str:
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
     return FONT
+
+
+def checkpoint_line() -> str | None:
+    """The latest signed checkpoint of the history (audit.chain), for the certificate to print: the
+    bureau can later check the history against it (``verify_audit``). None before the first one."""
+    checkpoint = AuditCheckpoint.objects.order_by("-seq").first()
+    if checkpoint is None:
+        return None
+    try:
+        signed = datetime.datetime.fromisoformat(checkpoint.signed_at)
+        at = timezone.localtime(signed).strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        at = checkpoint.signed_at
+    return f"操作记录检查点:第 {checkpoint.seq} 条  链头哈希 {checkpoint.head_hash[:16]}…  签署于 {at}"
 
 
 def certificate_pdf(application: Application, bureau_name: str, team: list[str]) -> bytes:
@@ -59,6 +76,11 @@ def certificate_pdf(application: Application, bureau_name: str, team: list[str])
     for line in details:
         pdf.drawString(90, y, line)
         y -= 24
+    checkpoint = checkpoint_line()
+    if checkpoint:
+        pdf.setFont(font, 9)
+        pdf.drawString(90, 52, checkpoint)
+        pdf.setFont(font, 13)
     pdf.setFont(font, 18)
     pdf.drawRightString(width - 90, 110, bureau_name)
     pdf.drawRightString(width - 90, 80, accepted)

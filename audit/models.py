@@ -50,6 +50,8 @@ class AuditEntry(models.Model):
             models.Index(fields=["plan_id", "-seq"], name="audit_plan_seq_idx"),
             models.Index(fields=["action", "-seq"], name="audit_action_seq_idx"),
             models.Index(fields=["actor", "-seq"], name="audit_actor_seq_idx"),
+            # The plan page's "people" filter: who acted in a plan, from the index alone.
+            models.Index(fields=["plan_id", "actor"], name="audit_plan_actor_idx"),
         ]
 
     def __str__(self) -> str:

@@ -187,6 +187,7 @@ def _open_work(plan: Plan, progress: PlanProgress, today: datetime.date) -> tupl
 
 
 READING_FIELDS = model_fields(IndicatorReading, {f.attname for f in IndicatorReading._meta.concrete_fields})
+VOIDED_AT = READING_FIELDS.index("voided_at")
 INDICATOR_FIELDS = model_fields(Indicator, {f.attname for f in Indicator._meta.concrete_fields})
 
 
@@ -205,7 +206,7 @@ def plan_indicator_statuses(plan: Plan) -> list[IndicatorStatus]:
     for row in rows:
         if row[0] not in indicators:
             indicators[row[0]] = Indicator.from_db(Indicator.objects.db, indicator_fields, row[:n])
-        if row[n] is not None:
+        if row[n] is not None and row[n + VOIDED_AT] is None:  # a voided reading does not count
             readings[row[0]].append(IndicatorReading.from_db(IndicatorReading.objects.db, READING_FIELDS, row[n:]))
     return [indicator_status(ind, readings[pk]) for pk, ind in indicators.items()]
 

@@ -1,4 +1,5 @@
-"""Writes of the dashboards app: indicator readings (上报指标), the one write of the indicator pages.
+"""Writes of the dashboards app: indicator readings (上报指标) and their voiding (作废), the writes
+of the indicator pages.
 
 Readings are plan data (plans.models.IndicatorReading); the service lives here, above
 notifications, because a report refreshes every open dashboard of the plan after commit.
@@ -11,14 +12,17 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from audit.services import audit_record
-from core.errors import DomainError, NotAllowed
+from core.errors import DomainError, InvalidTransition, NotAllowed
 from core.uploads import StagedFile, staged_uploads
 from notifications import push
+from notifications.models import Notification
+from notifications.services import notify
 from plans.models import Indicator, IndicatorReading, Plan
-from plans.permissions import can_work_on_plan
+from plans.permissions import can_void_reading, can_work_on_plan
 
 VALUE_QUANTUM = Decimal("0.0001")  # IndicatorReading.value has four decimal places
 VALUE_LIMIT = Decimal("10") ** 10  # and at most ten digits before the point
@@ -124,3 +128,44 @@ def _indicator_report(
     )
     transaction.on_commit(lambda: push.plan_changed(plan.pk))
     return reading
+
+
+@transaction.atomic
+def reading_void(*, actor: Any, reading: IndicatorReading | int, reason: str) -> IndicatorReading:
+    """Void a reading with a reason (plans.permissions.can_void_reading). It stops counting in the
+    indicator's values and every rollup (IndicatorReading.objects leaves it out), the indicator page
+    shows it as 已作废 with the reason, and the row and its audit entries stay. The reporter is told
+    when someone else voided it; open dashboards refresh after commit. A second void is refused."""
+    pk = reading.pk if isinstance(reading, IndicatorReading) else reading
+    locked = (
+        IndicatorReading.all_objects.select_for_update(of=("self",))
+        .select_related("indicator__plan", "reported_by").filter(pk=pk).first()
+    )
+    if locked is None:
+        raise DomainError("没有找到该读数。")
+    if locked.voided_at is not None:
+        raise InvalidTransition("该读数已作废。")
+    if not can_void_reading(actor, locked):
+        raise NotAllowed("只有上报人或方案的组长、副组长、办公室可以作废读数,且方案须仍在实施中。")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("请填写作废原因。")
+    if len(reason) > 200:
+        raise DomainError("作废原因不能超过 200 字。")
+    locked.voided_at, locked.voided_by, locked.void_reason = timezone.now(), actor, reason
+    locked.save(update_fields=["voided_at", "voided_by", "void_reason"])
+    indicator, plan = locked.indicator, locked.indicator.plan
+    audit_record(
+        actor=actor, action="plans.indicator.voided", target=locked, plan=plan, old=f"{locked.value:f}",
+        reason=reason,
+        data={"indicator": indicator.pk, "name": indicator.name, "value": f"{locked.value:f}",
+              "measured_on": locked.measured_on.isoformat(), "reported_by": locked.reported_by_id},
+    )
+    if locked.reported_by is not None and locked.reported_by_id != actor.pk:
+        notify(
+            recipients=[locked.reported_by], kind=Notification.Kind.COMMENT,
+            text=f"{actor} 作废了您上报的“{indicator.name}”读数 {locked.value.normalize():f}:{reason}",
+            url=reverse("dashboards:indicator", args=[indicator.pk]), plan=plan, exclude=actor,
+        )
+    transaction.on_commit(lambda: push.plan_changed(plan.pk))
+    return locked

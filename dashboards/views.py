@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from acceptance.states import label_plans
 from core.errors import DomainError
@@ -30,10 +30,11 @@ from dashboards.indicators import indicator_status
 from dashboards.rollups import behind_margin
 from dashboards.selectors import county_dashboard, parse_county_filters, school_dashboard
 from dashboards.services import indicator_report
+from dashboards.services import reading_void as reading_void_service
 from orgs.permissions import is_overseer
 from plans import selectors
 from plans.models import Indicator, IndicatorReading, LeadingGroupMember, Plan
-from plans.permissions import can_manage_plan_tasks, can_report_indicator, can_report_on_plan
+from plans.permissions import can_manage_plan_tasks, can_report_indicator, can_report_on_plan, can_void_reading
 
 COUNTY_COLUMNS = [
     # key, label, numeric (first click sorts descending)
@@ -289,10 +290,13 @@ def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, f"已上报“{indicator.name}”的实际值。")
                 return redirect("dashboards:indicator", pk=indicator.pk)
-    readings = list(indicator.readings.select_related("reported_by"))
+    # Every reading, voided ones too (shown as 已作废); only the counting ones make the status.
+    readings = list(IndicatorReading.all_objects.filter(indicator=indicator).select_related("reported_by", "voided_by"))
     for reading in readings:
         reading.met = indicator.is_met_by(reading.value)
-    status = indicator_status(indicator, readings)
+        reading.indicator = indicator
+        reading.may_void = can_void_reading(request.user, reading)
+    status = indicator_status(indicator, [r for r in readings if r.voided_at is None])
     return render(
         request,
         "dashboards/indicator.html",
@@ -302,17 +306,37 @@ def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "status": status,
             "form": form,
             "may_report": may_report,
-            "history": list(reversed(status.readings)),
+            "history": sorted(readings, key=lambda r: (r.measured_on, r.pk), reverse=True),
         },
         status=400 if request.method == "POST" else 200,
     )
 
 
 @login_required
+@require_POST
+def reading_void(request: HttpRequest, pk: int) -> HttpResponse:
+    """Void a reading of an indicator the viewer may see (404 otherwise) with a reason."""
+    reading = (
+        IndicatorReading.all_objects.filter(pk=pk, indicator__plan__in=selectors.visible_plans(request.user))
+        .select_related("indicator")
+        .first()
+    )
+    if reading is None:
+        raise Http404("读数不存在或您无权查看。")
+    try:
+        reading_void_service(actor=request.user, reading=reading, reason=request.POST.get("reason", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已作废“{reading.indicator.name}”的一次读数。")
+    return redirect("dashboards:indicator", pk=reading.indicator_id)
+
+
+@login_required
 def reading_evidence(request: HttpRequest, pk: int) -> FileResponse:
     """Download a reading's evidence file, for anyone who may see the plan (404 otherwise)."""
-    reading = (
-        IndicatorReading.objects.filter(pk=pk, indicator__plan__in=selectors.visible_plans(request.user))
+    reading = (  # a voided reading's evidence stays downloadable: it is part of the history
+        IndicatorReading.all_objects.filter(pk=pk, indicator__plan__in=selectors.visible_plans(request.user))
         .select_related("indicator")
         .first()
     )

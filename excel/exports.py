@@ -9,20 +9,16 @@ Large exports stream rows from ``.values_list(...).iterator()`` straight into a 
 from __future__ import annotations
 
 import datetime
-import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.apps import apps
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from acceptance.models import Application
 from acceptance.states import label_plans
-from audit.labels import action_label
-from audit.models import AuditEntry
 from dashboards.rollups import plan_progress
 from excel.cells import ROLE_LABELS
 from excel.reader import NO_CATEGORY
@@ -41,7 +37,7 @@ from excel.spec import (
 from excel.writer import Column, XlsxBook
 from orgs.models import Organisation, User
 from orgs.selectors import visible_schools
-from plans.models import Indicator, IndicatorReading, LeadingGroupMember, Measure, Plan, Stage, indicator_met
+from plans.models import Indicator, IndicatorReading, Measure, Plan, indicator_met
 from plans.selectors import visible_plans
 from tasks.models import Evidence, Task
 
@@ -521,62 +517,7 @@ def _normal(value: Decimal | None) -> Decimal | None:
     return value.normalize() if value is not None else None
 
 
-# --- history and evidence ------------------------------------------------------------------------
-
-HISTORY_COLUMNS = [
-    Column("时间", 19),
-    Column("操作人", 12),
-    Column("动作", 16),
-    Column("对象", 12),
-    Column("对象编号", 10),
-    Column("原状态", 10),
-    Column("新状态", 10),
-    Column("原因", 30),
-    Column("详情", 50),
-]
-
-
-def _state_labels() -> dict[str, dict[str, str]]:
-    return {
-        "tasks.task": _status_labels(),
-        "plans.plan": dict(Plan.Status.choices),
-        "plans.stage": dict(Stage.Status.choices),
-        "plans.leadinggroupmember": dict(LeadingGroupMember.Role.choices),
-    }
-
-
-def _model_label(label: str, cache: dict[str, str]) -> str:
-    if label not in cache:
-        try:
-            cache[label] = str(apps.get_model(label)._meta.verbose_name)
-        except (LookupError, ValueError):
-            cache[label] = label
-    return cache[label]
-
-
-def history_book(plan: Plan) -> XlsxBook:
-    """The plan's audit trail, oldest first, with the same action labels as the pages."""
-    book = XlsxBook()
-    sheet = book.sheet("操作记录", HISTORY_COLUMNS)
-    states, names = _state_labels(), {}
-    rows = AuditEntry.objects.filter(plan_id=plan.pk).select_related("actor").order_by("created_at", "id")
-    for entry in rows.iterator(chunk_size=BATCH):
-        labels = states.get(entry.target_type, {})
-        sheet.append(
-            [
-                entry.created_at,
-                _name(entry.actor) or "系统",
-                action_label(entry.action),
-                _model_label(entry.target_type, names),
-                entry.target_id,
-                labels.get(entry.from_state, entry.from_state),
-                labels.get(entry.to_state, entry.to_state),
-                entry.reason,
-                json.dumps(entry.data, ensure_ascii=False) if entry.data else None,
-            ]
-        )
-    return book
-
+# --- evidence (the plan's history export lives in history.exports) -------------------------------
 
 EVIDENCE_COLUMNS = [
     Column("序号", 6),

@@ -14,7 +14,6 @@ urlpatterns = [
     path("example.xlsx", views.example, name="example"),
     path("plans/<int:pk>/workbook.xlsx", views.export_plan_workbook, name="plan_workbook"),
     path("plans/<int:pk>/progress.xlsx", views.export_plan_progress, name="plan_progress"),
-    path("plans/<int:pk>/history.xlsx", views.export_plan_history, name="plan_history"),
     path("plans/<int:pk>/evidence.xlsx", views.export_plan_evidence, name="plan_evidence"),
     path("county/summary.xlsx", views.export_county_summary, name="county_summary"),
     path("roster/", roster_views.roster_upload, name="roster_upload"),

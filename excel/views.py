@@ -292,13 +292,6 @@ def export_plan_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def export_plan_history(request: HttpRequest, pk: int) -> HttpResponse:
-    plan = _plan_for_export(request, pk)
-    return _xlsx(exports.history_book(plan), _plan_filename(plan, "操作记录"))
-
-
-@login_required
-@require_GET
 def export_plan_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _plan_for_export(request, pk)
     return _xlsx(exports.evidence_book(plan), _plan_filename(plan, "佐证材料目录"))

@@ -95,7 +95,12 @@ def _day_start(day: datetime.date) -> datetime.datetime:
 
 
 def filtered(entries: QuerySet[AuditEntry], f: HistoryFilters, plan_ids: Any) -> QuerySet[AuditEntry]:
-    """Apply the filters; stage, measure and task values outside ``plan_ids`` match nothing."""
+    """Apply the filters; stage, measure and task values outside ``plan_ids`` match nothing.
+
+    A date range also becomes a range of sequence numbers, so that the page walks the ``seq``
+    indexes from the range's end instead of sorting every entry of the range: entries are numbered
+    and timed under the chain's lock (audit.chain), so times never run backwards along the
+    sequence, and the first and last entry of the range by time (``created_at`` index) bound it."""
     entries = entries.filter(seq__isnull=False)
     if f.task is not None:
         entries = entries.filter(target_type="tasks.task", target_id=f.task)
@@ -117,10 +122,25 @@ def filtered(entries: QuerySet[AuditEntry], f: HistoryFilters, plan_ids: Any) ->
     if f.action:
         entries = entries.filter(action=f.action)
     if f.date_from:
-        entries = entries.filter(created_at__gte=_day_start(f.date_from))
+        start = _day_start(f.date_from)
+        first = AuditEntry.objects.filter(created_at__gte=start).order_by("created_at", "seq").values_list("seq", flat=True)
+        entries = entries.filter(created_at__gte=start, seq__gte=_bound(first, none=NO_SEQ_ABOVE))
     if f.date_to:
-        entries = entries.filter(created_at__lt=_day_start(f.date_to + datetime.timedelta(days=1)))
+        end = _day_start(f.date_to + datetime.timedelta(days=1))
+        last = AuditEntry.objects.filter(created_at__lt=end).order_by("-created_at", "-seq").values_list("seq", flat=True)
+        entries = entries.filter(created_at__lt=end, seq__lte=_bound(last, none=0))
     return entries
+
+
+NO_SEQ_ABOVE = 2**63 - 1
+
+
+def _bound(seqs: QuerySet[AuditEntry, int | None], none: int) -> int:
+    """The first sequence number of an ordered query, as a number (one indexed lookup): as a literal
+    the planner sees how many entries the range holds; as a subquery it guessed a handful and
+    sorted every match. ``none`` when no entry is in the range (a bound nothing passes)."""
+    value = seqs.first()
+    return value if value is not None else none
 
 
 def plan_entries(plan: Plan, f: HistoryFilters) -> QuerySet[AuditEntry]:

@@ -13,6 +13,9 @@ from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
+from django.utils.text import Truncator
 from django.views.decorators.http import require_GET
 
 from audit.chain import checkpoint_lines, public_key_text
@@ -20,7 +23,7 @@ from audit.labels import action_labels
 from audit.models import AuditCheckpoint, AuditEntry
 from history import selectors
 from history.exports import history_book
-from history.sentences import describe
+from history.sentences import describe, line_html
 from orgs.permissions import is_bureau_user, is_overseer
 from plans.selectors import plan_for
 
@@ -33,18 +36,48 @@ def _render(request: HttpRequest, f: selectors.HistoryFilters, entries: QuerySet
     rows, next_cursor = ([], None) if f.errors else selectors.page(entries, f.before)
     schools = selectors.school_names({e.plan_id for e in rows if e.plan_id}) if county else None
     params = f.params()
+    options = _options(context.pop("choices", None), f)
     context.update(
         {
             "filters": f,
-            "lines": describe(rows, schools),
+            "lines": [line_html(line, county) for line in describe(rows, schools)],
+            "options": options,
             "next_url": "?" + urlencode({**params, "before": next_cursor}) if next_cursor else "",
             "first_url": "?" + urlencode(params) if f.before else "",
             "export_url": "?" + urlencode({**params, "format": "xlsx"}),
-            "actions": sorted(action_labels().items(), key=lambda kv: kv[0]),
             "county": county,
         }
     )
     return render(request, "history/history.html", context, status=400 if f.errors else 200)
+
+
+def _option_tags(pairs: Any, selected: Any, truncate: int = 0) -> SafeString:
+    """``<option>`` tags for a filter's choices, built in Python: a county's hundreds of schools as
+    template loop nodes cost more than the page's queries."""
+    return format_html_join(
+        "", '<option value="{}"{}>{}</option>',
+        ((value, " selected" if value == selected else "", Truncator(label).chars(truncate) if truncate else label)
+         for value, label in pairs),
+    )
+
+
+def _options(choices: dict[str, Any] | None, f: selectors.HistoryFilters) -> dict[str, SafeString]:
+    options = {"actions": _option_tags(sorted(action_labels().items()), f.action)}
+    if choices is None:
+        return options
+    if "stages" in choices:
+        options |= {
+            "stages": _option_tags(choices["stages"], f.stage),
+            "measures": _option_tags(choices["measures"], f.measure, 24),
+            "tasks": _option_tags(choices["tasks"], f.task, 24),
+            "people": _option_tags(choices["people"], f.person),
+        }
+    else:
+        options |= {
+            "townships": _option_tags(((t, t) for t in choices["townships"]), f.township),
+            "schools": _option_tags(choices["schools"], f.school),
+        }
+    return options
 
 
 def _export(entries: QuerySet[AuditEntry], name: str, county: bool) -> FileResponse:

@@ -143,7 +143,10 @@ class IndicatorAdmin(admin.ModelAdmin):
 
 @admin.register(IndicatorReading)
 class IndicatorReadingAdmin(ReadOnlyAdmin):
-    list_display = ("indicator", "value", "measured_on", "reported_by", "evidence_sha256")
+    list_display = ("indicator", "value", "measured_on", "reported_by", "voided_at", "evidence_sha256")
+
+    def get_queryset(self, request):
+        return IndicatorReading.all_objects.all()  # voided readings too: they stay in the history
 
 
 # --- templates ----------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ class PlansConfig(AppConfig):
         "plans.measure.created": "新增措施",
         "plans.indicator.created": "新增指标",
         "plans.indicator.reported": "上报指标",
+        "plans.indicator.voided": "作废指标读数",
         "plans.template.created": "导入方案模板",
         "plans.template.issued": "下发方案模板",
         "plans.template.dates_shifted": "整体调整模板日期",

@@ -221,8 +221,18 @@ def indicator_met(direction: str, target: Decimal, value: Decimal) -> bool:
     return value >= target if direction == Indicator.Direction.AT_LEAST else value <= target
 
 
+class CountingReadings(models.Manager["IndicatorReading"]):
+    """The readings that count: a voided reading drops out of every value, rollup, export and choice
+    that reads through ``IndicatorReading.objects`` or ``indicator.readings``. The indicator page and
+    the admin read ``IndicatorReading.all_objects`` to show voided ones as 已作废."""
+
+    def get_queryset(self) -> models.QuerySet[IndicatorReading]:
+        return super().get_queryset().filter(voided_at__isnull=True)
+
+
 class IndicatorReading(models.Model):
-    """A dated actual value of an indicator, reported by someone."""
+    """A dated actual value of an indicator, reported by someone. Never edited or deleted: a wrong
+    reading is voided with a reason (dashboards.services.reading_void) and stays in the history."""
 
     indicator = models.ForeignKey(Indicator, verbose_name="指标", on_delete=models.CASCADE, related_name="readings")
     value = models.DecimalField("实际值", max_digits=14, decimal_places=4)
@@ -234,10 +244,21 @@ class IndicatorReading(models.Model):
     evidence = models.FileField("佐证材料", upload_to="indicator-evidence/%Y/%m/", blank=True)
     evidence_sha256 = models.CharField("佐证材料 SHA-256", max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField("上报时间", auto_now_add=True)
+    voided_at = models.DateTimeField("作废时间", null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="作废人", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    void_reason = models.CharField("作废原因", max_length=200, blank=True)
+
+    objects = CountingReadings()
+    all_objects = models.Manager()  # noqa: DJ012 - a manager, not a field
 
     class Meta:
         verbose_name = "指标读数"
         verbose_name_plural = "指标读数"
+        # Relations followed from elsewhere (a self-rating's linked readings) still reach voided ones.
+        base_manager_name = "all_objects"
         ordering = ["indicator", "-measured_on", "-id"]
         indexes = [models.Index(fields=["indicator", "-measured_on", "-id"], name="reading_latest_idx")]
 

@@ -13,7 +13,7 @@ from orgs.permissions import (
     is_active_user,
     permission_cache,
 )
-from plans.models import Indicator, LeadingGroupMember, Measure, Plan, PlanTemplate
+from plans.models import Indicator, IndicatorReading, LeadingGroupMember, Measure, Plan, PlanTemplate
 
 
 def can_view_plan(user: Any, plan: Plan) -> bool:
@@ -75,6 +75,17 @@ def can_report_on_plan(user: Any, plan: Plan) -> bool:
 
 def can_report_indicator(user: Any, indicator: Indicator) -> bool:
     return can_report_on_plan(user, indicator.plan)
+
+
+def can_void_reading(user: Any, reading: IndicatorReading) -> bool:
+    """While the plan takes readings (can_report_on_plan): the reading's reporter, and the plan's
+    leader, deputy and office for anyone's reading. A voided reading stays voided."""
+    if reading.voided_at is not None:
+        return False
+    plan = reading.indicator.plan
+    if not can_report_on_plan(user, plan):
+        return False
+    return reading.reported_by_id == getattr(user, "pk", None) or can_manage_plan_tasks(user, plan)
 
 
 def plan_role(user: Any, plan: Plan) -> str | None:

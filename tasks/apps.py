@@ -19,4 +19,5 @@ class TasksConfig(AppConfig):
         "tasks.task.nudged": "催办",
         "tasks.evidence.added": "上传佐证材料",
         "tasks.comment.added": "发表评论",
+        "tasks.comment.withdrawn": "撤回评论",
     }

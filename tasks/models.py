@@ -145,7 +145,9 @@ class Evidence(models.Model):
 
 
 class Comment(models.Model):
-    """A message in a task's comment thread."""
+    """A message in a task's comment thread. Never edited or deleted: its author (or the plan's
+    office) may withdraw it (tasks.services.comment_withdraw); the page then shows 已撤回 and the
+    text stays in the row and in the audit trail."""
 
     task = models.ForeignKey(Task, verbose_name="任务", on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(
@@ -153,6 +155,11 @@ class Comment(models.Model):
     )
     body = models.TextField("内容", max_length=5000)
     created_at = models.DateTimeField("时间", auto_now_add=True)
+    withdrawn_at = models.DateTimeField("撤回时间", null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="撤回人", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = "评论"

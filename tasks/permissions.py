@@ -3,10 +3,13 @@ guards into one rule per action, which pages and services both ask."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
+from django.utils import timezone
+
 from plans.permissions import can_manage_plan_tasks, can_sign_plan_gate, can_view_plan, can_work_on_plan
-from tasks.models import Task
+from tasks.models import Comment, Task
 
 
 def can_view_task(user: Any, task: Task) -> bool:
@@ -61,6 +64,27 @@ def can_add_evidence(user: Any, task: Task) -> bool:
 def can_comment_task(user: Any, task: Task) -> bool:
     """Members of the plan's leading group take part in the thread."""
     return can_work_on_plan(user, task.plan)
+
+
+COMMENT_WITHDRAW_HOURS = 24
+
+
+def comment_withdraw_window_open(comment: Comment, now: datetime.datetime | None = None) -> bool:
+    """Its author may withdraw a comment for COMMENT_WITHDRAW_HOURS after posting it."""
+    return (now or timezone.now()) - comment.created_at <= datetime.timedelta(hours=COMMENT_WITHDRAW_HOURS)
+
+
+def can_withdraw_comment(user: Any, comment: Comment) -> bool:
+    """The author, still on the plan's leading group and within COMMENT_WITHDRAW_HOURS of posting;
+    the plan's leader, deputy and office, at any time. A withdrawn comment stays withdrawn."""
+    if comment.withdrawn_at is not None:
+        return False
+    plan = comment.task.plan
+    if can_manage_plan_tasks(user, plan):
+        return True
+    return comment.author_id == getattr(user, "pk", None) and can_work_on_plan(user, plan) and (
+        comment_withdraw_window_open(comment)
+    )
 
 
 def can_nudge_task(user: Any, task: Task) -> bool:

@@ -6,6 +6,8 @@ request to one service, and turn a refused action into a clear message on the pa
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -35,7 +37,7 @@ from tasks.forms import (
     TaskForm,
     seat_choices,
 )
-from tasks.models import Evidence, Task
+from tasks.models import Comment, Evidence, Task
 from tasks.rules import allowed_task_actions
 from tasks.selectors import task_for, task_reminder_context
 
@@ -63,7 +65,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "history": history,
             "actions": actions,
             "evidence": list(task.evidence.select_related("uploaded_by")),
-            "comments": list(task.comments.select_related("author")),
+            "comments": _comments(request.user, task),
             "assignees": seat_choices(task.plan) if "assign" in actions else [],
             "accept": ACCEPT,
             "stage": task.measure.stage,
@@ -194,6 +196,29 @@ def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+def _comments(user: Any, task: Task) -> list[Comment]:
+    """The thread; each comment knows whether this viewer may withdraw it (one predicate, twice)."""
+    comments = list(task.comments.select_related("author", "task__plan"))
+    for c in comments:
+        c.may_withdraw = perms.can_withdraw_comment(user, c)
+    return comments
+
+
+@login_required
+@require_POST
+def comment_withdraw(request: HttpRequest, pk: int, comment_pk: int) -> HttpResponse:
+    """Withdraw a comment of a task the viewer may see (404 otherwise, and for another task's id)."""
+    task = task_for(request.user, pk)
+    comment = get_object_or_404(Comment, pk=comment_pk, task=task)
+    try:
+        services.comment_withdraw(comment=comment, actor=request.user, reason=request.POST.get("reason", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "评论已撤回。")
+    return redirect(reverse("tasks:task_detail", args=[task.pk]) + "#comments")
 
 
 @login_required

@@ -8,7 +8,7 @@ the websocket push to after commit.
 
 from tasks.services.cancelling import measure_cancel, task_cancel
 from tasks.services.creation import NewTask, task_assign, task_create, tasks_assign_bulk, tasks_create_bulk
-from tasks.services.discussion import comment_add, evidence_add
+from tasks.services.discussion import comment_add, comment_withdraw, evidence_add
 from tasks.services.editing import (
     DateShift,
     plan_dates_shift,
@@ -28,6 +28,7 @@ __all__ = [
     "task_cancel",
     "NewTask",
     "comment_add",
+    "comment_withdraw",
     "evidence_add",
     "task_assign",
     "task_close",

@@ -7,15 +7,17 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from audit.models import AuditEntry
 from audit.services import audit_record
-from core.errors import DomainError
+from core.errors import DomainError, InvalidTransition, NotAllowed
 from core.uploads import CheckedFile, StagedFile, staged_uploads
 from notifications.models import Notification
 from notifications.services import notify
 from orgs.models import User
 from tasks.models import Comment, Evidence, Task, evidence_upload_to
+from tasks.permissions import COMMENT_WITHDRAW_HOURS, can_withdraw_comment, comment_withdraw_window_open
 from tasks.rules import check_task_action
 from tasks.services._steps import _locked, _plan_changed, _task_url
 
@@ -91,7 +93,8 @@ def comment_add(*, task: Task | int, actor: User, body: str) -> Comment:
         raise DomainError("评论内容不能超过 5000 字。")
     comment = Comment.objects.create(task=task, author=actor, body=body)
     audit_record(
-        actor=actor, action="tasks.comment.added", target=task, plan=task.plan_id, data={"comment": comment.pk}
+        actor=actor, action="tasks.comment.added", target=task, plan=task.plan_id,
+        data={"comment": comment.pk, "body": body},
     )
     notify(
         recipients=_participants(task),
@@ -102,6 +105,44 @@ def comment_add(*, task: Task | int, actor: User, body: str) -> Comment:
         exclude=actor,
     )
     return comment
+
+
+@transaction.atomic
+def comment_withdraw(*, comment: Comment | int, actor: User, reason: str = "") -> Comment:
+    """Withdraw a comment (tasks.permissions.can_withdraw_comment): the task page shows 已撤回, the
+    row keeps its text and the audit entry records it. The author is told when someone else
+    withdrew it. A second withdrawal (double submit) is refused and changes nothing."""
+    pk = comment.pk if isinstance(comment, Comment) else comment
+    locked = Comment.objects.select_for_update(of=("self",)).select_related("task__plan").filter(pk=pk).first()
+    if locked is None:
+        raise DomainError("没有找到该评论。")
+    if locked.withdrawn_at is not None:
+        raise InvalidTransition("该评论已撤回。")
+    if not can_withdraw_comment(actor, locked):
+        raise NotAllowed(_withdraw_refusal(actor, locked))
+    reason = (reason or "").strip()
+    if len(reason) > 200:
+        raise DomainError("撤回原因不能超过 200 字。")
+    locked.withdrawn_at, locked.withdrawn_by = timezone.now(), actor
+    locked.save(update_fields=["withdrawn_at", "withdrawn_by"])
+    task = locked.task
+    audit_record(
+        actor=actor, action="tasks.comment.withdrawn", target=task, plan=task.plan_id, reason=reason,
+        data={"comment": locked.pk, "author": locked.author_id, "body": locked.body},
+    )
+    if locked.author_id != actor.pk:
+        notify(
+            recipients=[locked.author], kind=Notification.Kind.COMMENT,
+            text=f"{actor} 撤回了您在任务“{task.title}”下的评论" + (f":{reason}" if reason else "。"),
+            url=_task_url(task), plan=task.plan, exclude=actor,
+        )
+    return locked
+
+
+def _withdraw_refusal(actor: User, comment: Comment) -> str:
+    if comment.author_id == actor.pk and not comment_withdraw_window_open(comment):
+        return f"评论发表已超过 {COMMENT_WITHDRAW_HOURS} 小时,只能由方案的组长、副组长或办公室撤回。"
+    return "只有评论的作者或方案的组长、副组长、办公室可以撤回评论。"
 
 
 def _participants(task: Task) -> list[User]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+from urllib.parse import urlencode
 
 import pytest
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -133,3 +135,47 @@ def test_bureau_downloads_signed_checkpoints_that_verify(client, county, tmp_pat
     call_command("verify_audit", "--checkpoints", str(path), stdout=out)
     assert "intact" in out.getvalue()
     assert get(client, county.centre_head, reverse("history:checkpoints")).status_code == 403
+
+
+def test_the_old_excel_history_export_is_gone(client, county):
+    """history.exports replaced excel's plan_history export: the route is gone and nothing links to it."""
+    from django.urls import NoReverseMatch
+
+    with pytest.raises(NoReverseMatch):
+        reverse("excel:plan_history", args=[county.a.plan.pk])
+    client.force_login(county.a.leader)
+    assert client.get(f"/excel/plans/{county.a.plan.pk}/history.xlsx").status_code == 404
+
+
+def test_a_date_range_shows_exactly_the_entries_of_those_days(county):
+    """The date filter narrows by time and by the sequence numbers that bound those times."""
+    import datetime
+
+    from audit.services import audit_record
+    from history import selectors
+    from tests.audit.test_chain import drop_triggers, raw
+
+    days = [timezone.localdate() - datetime.timedelta(days=n) for n in (5, 3, 3, 1)]
+    entries = [audit_record(actor=county.a.leader, action="tasks.task.closed", target=county.a.tasks[0],
+                            plan=county.a.plan, reason=f"d{n}") for n in range(4)]
+    drop_triggers()  # give the entries the times of earlier days, in sequence order
+    for entry, day in zip(entries, days, strict=True):
+        moment = timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
+        raw("UPDATE audit_auditentry SET created_at = %s WHERE id = %s", [moment, entry.pk])
+    earlier = AuditEntry.objects.filter(seq__lt=entries[0].seq)
+    raw("UPDATE audit_auditentry SET created_at = %s WHERE id IN (SELECT id FROM audit_auditentry WHERE seq < %s)",
+        [timezone.now() - datetime.timedelta(days=30), entries[0].seq])
+    assert earlier.exists()
+
+    def reasons(**params):
+        f = selectors.parse_filters(QueryDict(urlencode(params)))
+        rows, _ = selectors.page(selectors.plan_entries(county.a.plan, f), None)
+        return [e.reason for e in rows]
+
+    three = days[1].isoformat()
+    assert reasons(**{"from": three, "to": three}) == ["d2", "d1"]
+    assert reasons(**{"from": days[0].isoformat(), "to": three}) == ["d2", "d1", "d0"]
+    assert reasons(**{"from": days[3].isoformat()}) == ["d3"]
+    assert "d0" not in reasons(**{"to": (days[0] - datetime.timedelta(days=1)).isoformat()})
+    future = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    assert reasons(**{"from": future}) == []
