@@ -22,8 +22,16 @@ from tasks.models import Task
 
 WAIVED = "已豁免"
 # Actions whose text is a reason (退回, 重新打开, 豁免 ...); for the others it is a note (提交说明, 审核意见).
-REASON_ACTIONS = {"tasks.task.returned", "tasks.task.reopened", "tasks.task.waived", "tasks.comment.withdrawn",
-                  "plans.indicator.voided"}
+CANCELLED = "已取消"
+REASON_ACTIONS = {
+    "tasks.task.returned",
+    "tasks.task.reopened",
+    "tasks.task.waived",
+    "tasks.task.cancelled",
+    "tasks.comment.withdrawn",
+    "plans.indicator.voided",
+    "plans.measure.cancelled",
+}
 READING_ACTIONS = {"plans.indicator.reported", "plans.indicator.voided"}
 
 
@@ -184,6 +192,8 @@ def describe(entries: list[AuditEntry], schools: dict[int, str] | None = None) -
         to_label = labels.get(e.to_state, e.to_state) if e.target_type in states else ""
         if e.action == "tasks.task.waived":
             to_label = WAIVED
+        elif e.action == "tasks.task.cancelled":
+            to_label = CANCELLED
         if e.action in READING_ACTIONS:
             from_label = to_label = ""
         url = ""
