@@ -125,3 +125,16 @@ def test_the_scan_command_reports_acceptance_reminders(county):
     out = io.StringIO()
     call_command("scan_deadlines", "--today", today.isoformat(), stdout=out)
     assert "rectification.due_soon 1" in out.getvalue()
+
+
+def test_the_scan_reminds_the_team_before_the_inspection_date_once(county):
+    a = county.a
+    today = timezone.localdate()
+    _, application = applied(a)
+    inspection_team_set(actor=county.bureau_admin, application=application, leader=county.inspector,
+                        inspection_date=today + datetime.timedelta(days=5))
+    assert scan_deadlines(today=today).sent.get("inspection.reminder", 0) == 0  # not within two days yet
+    day_before = today + datetime.timedelta(days=4)
+    assert scan_deadlines(today=day_before).sent["inspection.reminder"] == 1
+    assert scan_deadlines(today=day_before).sent.get("inspection.reminder", 0) == 0
+    assert Notification.objects.filter(recipient=county.inspector, text__contains="评估验收定于").count() == 1
