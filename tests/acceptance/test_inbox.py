@@ -48,6 +48,8 @@ def test_the_team_sees_the_inspection_and_nobody_else(client, county):
         body = client.get(reverse("inbox")).content.decode()
         assert 'id="inspections"' in body and link in body and badge in body and "a学校" in body
         assert inbox_counts(user) == 1
+        # Bureau staff reach 我的待办 from the header once something waits for them, with its count.
+        assert 'id="inbox-count">1<' in client.get(reverse("acceptance:overview")).content.decode()
         client.logout()
 
     for user in (outsider, county.other_bureau_user, county.a.leader):
@@ -55,6 +57,8 @@ def test_the_team_sees_the_inspection_and_nobody_else(client, county):
         body = client.get(reverse("inbox")).content.decode()
         assert link not in body and 'id="inspections"' not in body
         client.logout()
+    login(client, outsider)
+    assert "我的待办" not in client.get(reverse("acceptance:overview")).content.decode()
     assert inbox_counts(outsider) == 0
 
 
