@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from acceptance.models import Application, RectificationItem
+from orgs.permissions import is_bureau_user
 from plans.models import Plan
 from plans.selectors import visible_plans
 from tasks.selectors import work_grants
@@ -44,13 +45,18 @@ def items_to_handle(user: Any) -> QuerySet[RectificationItem]:
 
 
 def inbox_count(user: Any) -> int:
-    """One query: the three lists counted together (their rows never overlap)."""
+    """One query (the header shows it on every page). Inspection teams are bureau staff and
+    rectification items belong to school seats (acceptance.services refuse anyone else), so a
+    bureau user is asked only about inspections, anyone else only about items: the item lists
+    counted together (their rows never overlap)."""
+    if is_bureau_user(user):
+        return inspections_waiting(user).count()
     # order_by(): the models' default ordering is not allowed inside a UNION's parts.
-    parts = [qs.order_by().values_list("pk") for qs in (inspections_waiting(user), items_owned(user))]
+    owned = items_owned(user).order_by().values_list("pk")
     handled = items_to_handle(user)
-    if not handled.query.is_empty():
-        parts.append(handled.order_by().values_list("pk"))
-    return parts[0].union(*parts[1:], all=True).count()
+    if handled.query.is_empty():
+        return owned.count()
+    return owned.union(handled.order_by().values_list("pk"), all=True).count()
 
 
 def _item_url(item: RectificationItem) -> str:
