@@ -1,9 +1,9 @@
 """Sections of 我的待办 contributed by apps above workflows (acceptance's inspections and
 rectification items), gathered as audit.labels gathers audit labels.
 
-An app declares ``inbox_sources = ("app.module", ...)`` on its AppConfig. Each named module has ``inbox_sections(user) -> list[InboxSection]`` for the page and
-``inbox_count(user) -> int`` for the number beside 我的待办 in the header (a few small queries,
-no rows). Both return only what the user may see and act on; a source with nothing for the user
+An app declares ``inbox_sources = ("app.module", ...)`` on its AppConfig. Each named module has
+``inbox_sections(user) -> list[InboxSection]`` for the page and ``inbox_count(user) -> int`` for
+the number beside 我的待办 in the header (shown on every page: one small query, no rows). Both return only what the user may see and act on; a source with nothing for the user
 returns no section (the page shows no empty card for work a user never has).
 """
 
@@ -57,4 +57,5 @@ def contributed_sections(user: Any) -> list[InboxSection]:
 
 
 def contributed_count(user: Any) -> int:
+    """What the contributed sections hold for ``user``, counted (the header's share of them)."""
     return sum(source.inbox_count(user) for source in inbox_sources())
