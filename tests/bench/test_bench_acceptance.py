@@ -39,3 +39,25 @@ def test_bench_acceptance_prints_the_agreed_json():
         Application.Status.values
     )
     assert RectificationItem.objects.filter(plan__in=plans, status=RectificationItem.Status.ASSIGNED).exists()
+
+
+def test_the_manage_py_command_prints_one_json_object():
+    """The real command line, in a child process on this test's database (bench.settings)."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    from bench.harness import database_env
+
+    env = {**os.environ, **database_env(), "DEBUG": "1", "DJANGO_SETTINGS_MODULE": "bench.settings"}
+    done = subprocess.run(
+        [sys.executable, "manage.py", "bench", "acceptance", "--schools", "3", "--criteria", "4", "--form-criteria",
+         "5", "--tasks-per-school", "2", "--repeat", "1", "--prefix", "bc", "--json"],
+        cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["schools"] == 3 and result["form"]["criteria"] == 5
+    assert result["overview"]["queries"] > 0 and result["form"]["queries"] > 0
