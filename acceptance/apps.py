@@ -21,4 +21,12 @@ class AcceptanceConfig(AppConfig):
         "acceptance.rectification.submit": "提交整改",
         "acceptance.rectification.close": "确认整改完成",
         "acceptance.rectification.return": "退回整改项",
+        "acceptance.rectification.reminded": "整改项到期提醒",
     }
+    # Called by tasks.deadlines.scan_deadlines after the tasks' own scan (tasks sits below us).
+    deadline_sources = (
+        "acceptance.deadlines.rectification_deadlines",
+        "acceptance.deadlines.inspection_deadlines",
+    )
+    # Sections of 我的待办 (workflows.inbox): inspections for the team, rectification for the school.
+    inbox_sources = ("acceptance.inbox",)

@@ -266,6 +266,9 @@ class RectificationItem(models.Model):
     evidence = models.FileField("整改佐证", upload_to="rectification/%Y/%m/", blank=True)
     evidence_name = models.CharField("佐证文件名", max_length=200, blank=True)
     closed_at = models.DateTimeField("完成时间", null=True, blank=True)
+    # The deadline engine's reminders already sent ("<due date>/<kind>/<step>", as tasks.Reminder's
+    # unique key): a changed due date re-arms them; a second scan sends nothing new.
+    reminders_sent = models.JSONField("已发送的提醒", default=list, blank=True, editable=False)
 
     class Meta:
         verbose_name = "整改项"

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Count, DecimalField, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 
 from acceptance.models import Application, RectificationItem
@@ -46,10 +47,23 @@ class OverviewRow:
     final_score: Decimal | None
     open_items: int
     overdue_items: int
+    # Filled in by acceptance_overview: what the page prints, computed once per row in Python
+    # rather than by a {% url %} and two floatformat filters per row in the template.
+    url: str = ""
+    self_text: str = "—"
+    final_text: str = "—"
 
     @property
     def state_label(self) -> str:
         return STATES[self.state]
+
+
+def score_text(score: Decimal | None) -> str:
+    """A score as the page prints it: two decimals, none for a whole number ("—" for no score)."""
+    if score is None:
+        return "—"
+    text = f"{score:.2f}"
+    return text[:-3] if text.endswith(".00") else text
 
 
 def _count(queryset: Any) -> Coalesce:
@@ -82,8 +96,13 @@ def acceptance_overview(user: Any, state: str = "", township: str = "", q: str =
         plans = plans.filter(school__township=township)
     if q:
         plans = plans.filter(Q(school__name__icontains=q) | Q(title__icontains=q))
+    # One reverse() for the whole page: every row's link differs only by the plan id.
+    url = reverse("acceptance:plan_acceptance", args=[0]).replace("/0/", "/{}/")
     rows = [
-        OverviewRow(pk, school, town, title, status or NOT_APPLIED, rnd, self_score, final, open_n, overdue_n)
+        OverviewRow(
+            pk, school, town, title, status or NOT_APPLIED, rnd, self_score, final, open_n, overdue_n,
+            url.format(pk), score_text(self_score), score_text(final),
+        )
         for pk, school, town, title, status, rnd, self_score, final, open_n, overdue_n in plans
     ]
     if state in STATES:

@@ -176,13 +176,21 @@ def final_result(application: Application) -> tuple[Result, dict[int, FinalRatin
     (or the form's own) leaving the line out. Returns the result and the finals by criterion id."""
     rules = form_rules(application.plan)
     finals = {f.criterion_id: f for f in FinalRating.objects.filter(application=application)}
-    lines = []
-    for criterion, points in criterion_lines(application.plan, rules):
+    return _settled(criterion_lines(application.plan, rules), finals, rules), finals
+
+
+def _settled(
+    lines: list[tuple[AcceptanceCriterion, tuple[Decimal, Decimal, Decimal, Decimal]]],
+    finals: dict[int, FinalRating],
+    rules: FormRules,
+) -> Result:
+    scored = []
+    for criterion, points in lines:
         final = finals.get(criterion.pk)
         confirmed = final is not None and final.claim == FinalRating.Claim.CONFIRMED
         tier = final.tier if final is not None else None
-        lines.append(Line(tier_points=points, tier=tier, applicable=criterion.applicable and not confirmed))
-    return score(lines, rules.rule), finals
+        scored.append(Line(tier_points=points, tier=tier, applicable=criterion.applicable and not confirmed))
+    return score(scored, rules.rule)
 
 
 def open_rectification(plan: Plan) -> int:
@@ -220,11 +228,14 @@ def inspection_board(application: Application, user: Any) -> Board:
     ratings: dict[tuple[int, int], InspectorRating] = {
         (r.criterion_id, r.inspector_id): r for r in InspectorRating.objects.filter(application=application)
     }
-    result, finals = final_result(application)
+    # The form's rules and criteria are read once, for the score and for the rows alike.
     rules = form_rules(application.plan)
+    lines = criterion_lines(application.plan, rules)
+    finals = {f.criterion_id: f for f in FinalRating.objects.filter(application=application)}
+    result = _settled(lines, finals, rules)
     selfs = {s.criterion_id: s for s in SelfRating.objects.filter(criterion__plan_id=application.plan_id)}
     rows = []
-    for criterion, points in criterion_lines(application.plan, rules):
+    for criterion, points in lines:
         rows.append(
             BoardRow(
                 criterion=criterion,

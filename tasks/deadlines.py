@@ -3,6 +3,11 @@
 Every reminder is a Reminder row (shown on the task) plus notifications. The engine is idempotent
 by construction: the row's unique constraint admits one reminder per (task, kind, step, due date),
 and the notification is only written in the same savepoint as a row that was actually inserted.
+
+Apps above tasks that keep deadlines of their own (acceptance's rectification items) declare a
+scan on their AppConfig, ``deadline_sources = ("app.module.function", ...)``: each is called as
+``function(today=date)`` after the tasks' scan, returns the reminders it sent by kind, and follows
+the same rule (``deadline_steps``) and the same promise (a second scan sends nothing new).
 """
 
 from __future__ import annotations
@@ -10,12 +15,16 @@ from __future__ import annotations
 import datetime
 import logging
 from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from audit.services import audit_record
 from core.errors import DomainError
@@ -56,20 +65,65 @@ class DueReminder:
 class ScanResult:
     today: datetime.date
     tasks_checked: int = 0
-    sent: Counter = field(default_factory=Counter)
+    sent: Counter[str] = field(default_factory=Counter)
+    failed: list[str] = field(default_factory=list)  # the deadline sources that raised
 
     @property
     def total(self) -> int:
         return sum(self.sent.values())
 
 
-def scan_deadlines(*, today: datetime.date | None = None) -> ScanResult:
-    """Send every reminder due by ``today`` (local date) that was not sent before; returns counts.
+DeadlineSource = Callable[..., Mapping[str, int]]
 
-    Safe to run at any time, twice, or in two processes at once: nothing is sent twice.
+
+@cache
+def deadline_sources() -> tuple[tuple[str, DeadlineSource], ...]:
+    """The scans declared by installed apps (``AppConfig.deadline_sources``), by dotted path."""
+    return tuple(
+        (path, import_string(path))
+        for config in apps.get_app_configs()
+        for path in getattr(config, "deadline_sources", ())
+    )
+
+
+def scan_deadlines(*, today: datetime.date | None = None) -> ScanResult:
+    """Send every reminder due by ``today`` (local date) that was not sent before, for tasks and
+    for every registered deadline source; returns counts.
+
+    Safe to run at any time, twice, or in two processes at once: nothing is sent twice. A source
+    that fails is logged and named in ``failed``; the others still run (each commits on its own).
     """
     today = today or timezone.localdate()
-    horizon = today + datetime.timedelta(days=max(settings.DEADLINE_REMIND_DAYS))
+    result = _scan_tasks(today)
+    for path, source in deadline_sources():
+        try:
+            result.sent.update(source(today=today))
+        except Exception:
+            logger.exception("deadline source %s failed", path)
+            result.failed.append(path)
+    return result
+
+
+def deadline_steps(due_on: datetime.date, today: datetime.date, *, owned: bool) -> list[tuple[str, int]]:
+    """The reminders (Reminder.Kind, step) a deadline deserves on ``today``: one due-soon step
+    (the nearest of DEADLINE_REMIND_DAYS reached), or once late the overdue reminder and the
+    escalations (to the office only when someone else owns the work). Pure: the one rule for
+    tasks and every deadline source."""
+    days_left = (due_on - today).days
+    if days_left >= 0:
+        step = min((d for d in settings.DEADLINE_REMIND_DAYS if days_left <= d), default=None)
+        return [] if step is None else [(Reminder.Kind.DUE_SOON, step)]
+    late = -days_left
+    steps: list[tuple[str, int]] = [(Reminder.Kind.OVERDUE, 0)]
+    if late >= max(1, settings.DEADLINE_ESCALATE_OFFICE_DAYS) and owned:
+        steps.append((Reminder.Kind.ESCALATED_OFFICE, 0))
+    if late >= max(1, settings.DEADLINE_ESCALATE_LEADER_DAYS):
+        steps.append((Reminder.Kind.ESCALATED_LEADER, 0))
+    return steps
+
+
+def _scan_tasks(today: datetime.date) -> ScanResult:
+    horizon = deadline_horizon(today)
     tasks = list(
         Task.objects.filter(
             due_on__isnull=False,
@@ -88,7 +142,7 @@ def scan_deadlines(*, today: datetime.date | None = None) -> ScanResult:
         .exclude(kind=Reminder.Kind.MANUAL)
         .values_list("task_id", "kind", "step", "due_on")
     )
-    seats = _seats_by_plan({t.plan_id for t in tasks})
+    seats = seats_by_plan({t.plan_id for t in tasks})
     for task in tasks:
         for due in reminders_due(task, today, seats.get(task.plan_id, {})):
             if due.key not in sent_before and _record(due):
@@ -96,46 +150,43 @@ def scan_deadlines(*, today: datetime.date | None = None) -> ScanResult:
     return result
 
 
+def deadline_horizon(today: datetime.date) -> datetime.date:
+    """The latest due date that may owe a reminder on ``today``."""
+    return today + datetime.timedelta(days=max(settings.DEADLINE_REMIND_DAYS))
+
+
 def reminders_due(task: Task, today: datetime.date, seats: dict[str, list[Any]]) -> list[DueReminder]:
     """The reminders a task deserves on ``today`` (pure: no queries). ``seats`` maps a leading-group
-    role to its users."""
+    role to its users. The caller passes a task with a due date."""
+    assert task.due_on is not None
     office, leader = tuple(seats.get(Role.OFFICE, [])), tuple(seats.get(Role.LEADER, []))
     owner = (task.assignee,) if task.assignee_id else office
     who = str(task.assignee) if task.assignee_id else "未分派"
     due_text = f"{task.due_on:%Y-%m-%d}"
     days_left = (task.due_on - today).days
-    if days_left >= 0:
-        step = min((d for d in settings.DEADLINE_REMIND_DAYS if days_left <= d), default=None)
-        if step is None:
-            return []
-        when = "今天到期" if days_left == 0 else f"还有{days_left}天到期"
-        text = f"任务“{task.title}”{when}（截止{due_text}），请抓紧办理。"
-        return [DueReminder(task, Reminder.Kind.DUE_SOON, step, owner, Notification.Kind.DUE_SOON, text)]
     late = -days_left
-    due = [
-        DueReminder(
-            task,
-            Reminder.Kind.OVERDUE,
-            0,
+    escalation = f"{who}的任务“{task.title}”已逾期{late}天（截止{due_text}），请督促办理。"
+    when = "今天到期" if days_left == 0 else f"还有{days_left}天到期"
+    # An unassigned task already goes to the office as its owner: no second message to it
+    # (deadline_steps escalates to the office only when owned).
+    shapes: dict[str, tuple[tuple[Any, ...], str, str]] = {
+        Reminder.Kind.DUE_SOON: (owner, Notification.Kind.DUE_SOON, f"任务“{task.title}”{when}（截止{due_text}），请抓紧办理。"),
+        Reminder.Kind.OVERDUE: (
             owner,
             Notification.Kind.OVERDUE,
             f"任务“{task.title}”已逾期{late}天（截止{due_text}），请尽快办理。",
-        )
+        ),
+        Reminder.Kind.ESCALATED_OFFICE: (office, Notification.Kind.ESCALATION, escalation),
+        Reminder.Kind.ESCALATED_LEADER: (leader, Notification.Kind.ESCALATION, escalation),
+    }
+    return [
+        DueReminder(task, kind, step, *shapes[kind])
+        for kind, step in deadline_steps(task.due_on, today, owned=bool(task.assignee_id))
     ]
-    escalation = f"{who}的任务“{task.title}”已逾期{late}天（截止{due_text}），请督促办理。"
-    # An unassigned task already goes to the office as its owner: no second message to it.
-    if late >= max(1, settings.DEADLINE_ESCALATE_OFFICE_DAYS) and task.assignee_id:
-        due.append(
-            DueReminder(task, Reminder.Kind.ESCALATED_OFFICE, 0, office, Notification.Kind.ESCALATION, escalation)
-        )
-    if late >= max(1, settings.DEADLINE_ESCALATE_LEADER_DAYS):
-        due.append(
-            DueReminder(task, Reminder.Kind.ESCALATED_LEADER, 0, leader, Notification.Kind.ESCALATION, escalation)
-        )
-    return due
 
 
-def _seats_by_plan(plan_ids: set[int]) -> dict[int, dict[str, list[Any]]]:
+def seats_by_plan(plan_ids: set[int]) -> dict[int, dict[str, list[Any]]]:
+    """The office and leader seats of each plan, by role (who overdue work escalates to)."""
     seats: dict[int, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
     rows = LeadingGroupMember.objects.filter(plan_id__in=plan_ids, role__in=[Role.OFFICE, Role.LEADER])
     for seat in rows.select_related("user").order_by("id"):
@@ -180,6 +231,7 @@ def task_nudge(*, actor: Any, task: Task, note: str = "") -> Reminder:
     task.measure = Measure.objects.select_related("stage").get(pk=task.measure_id)
     check_task_action(actor, task, "nudge")
     _guard_nudge(actor, task)
+    assert task.assignee is not None  # the rule refuses an unassigned task
     note = " ".join((note or "").split())[:200]
     reminder = Reminder.objects.create(task=task, kind=Reminder.Kind.MANUAL, due_on=task.due_on, actor=actor, note=note)
     reminder.recipients.set([task.assignee])

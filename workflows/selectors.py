@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from plans.models import Plan, Stage
 from tasks.models import Task
 from tasks.selectors import tasks_to_do, tasks_to_review, work_grants
+from workflows.inbox import contributed_count
 from workflows.rules import gate_blockers
 
 
@@ -57,11 +58,12 @@ def gates_awaiting(user: Any) -> QuerySet[Stage]:
 
 
 def inbox_counts(user: Any) -> int:
-    """The number shown beside 我的待办 in the header: a few small queries on the user's own plans."""
+    """The number shown beside 我的待办 in the header: a few small queries on the user's own plans,
+    plus what the apps above contribute (workflows.inbox: inspections, rectification items)."""
     grants = work_grants(user)
     total = tasks_to_do(user).count()
     if grants["manage_plan_tasks"]:
         total += tasks_to_review(user).count()
     if grants["sign_plan_gate"]:
         total += gates_awaiting(user).count()
-    return total
+    return total + contributed_count(user)

@@ -14,6 +14,7 @@ from core.errors import DomainError
 from plans.models import Stage
 from plans.selectors import visible_plans
 from tasks.selectors import tasks_to_do, tasks_to_review, work_grants
+from workflows.inbox import contributed_sections
 from workflows.permissions import can_sign_stage
 from workflows.selectors import gate_status, gates_awaiting
 from workflows.services import stage_complete
@@ -57,7 +58,8 @@ def stage_sign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    """我的待办: tasks to do, tasks to review and gates to sign, overdue and soonest due first."""
+    """我的待办: tasks to do, tasks to review and gates to sign, overdue and soonest due first, then
+    the sections the apps above contribute (workflows.inbox)."""
     to_do = list(tasks_to_do(request.user))
     to_do.sort(key=lambda t: (not t.is_overdue, t.due_on is None, t.due_on or t.created_at.date(), t.pk))
     to_review = list(tasks_to_review(request.user))
@@ -72,5 +74,6 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "gates": list(gates_awaiting(request.user)),
             "reviews_any": bool(grants["manage_plan_tasks"]),
             "leads_any": bool(grants["sign_plan_gate"]),
+            "sections": contributed_sections(request.user),
         },
     )

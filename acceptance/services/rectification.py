@@ -1,10 +1,15 @@
 """Rectification items (整改项): assigned by the office, done by their owner with evidence, closed by
 the office; each move through acceptance.flows.RectificationFlow. The plan's lock is taken first,
-as in every acceptance service, so a 复验 application never races an item's closing."""
+as in every acceptance service, so a 复验 application never races an item's closing.
+
+The deadline engine chases them as it chases tasks (``rectification_reminders_send``, a deadline
+source of tasks.deadlines): the same steps, the owner reminded, the office and the 组长 told
+when an item is late."""
 
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from typing import Any
 
 from django.db import transaction
@@ -21,8 +26,10 @@ from core.uploads import CheckedFile, StagedFile, staged_uploads
 from notifications.models import Notification
 from notifications.services import notify
 from orgs.models import User
-from plans.models import Plan
+from plans.models import LeadingGroupMember, Plan
 from plans.permissions import plan_role
+from tasks.deadlines import deadline_horizon, deadline_steps, seats_by_plan
+from tasks.models import Reminder
 
 
 def _locked(item: RectificationItem | int) -> RectificationItem:
@@ -147,3 +154,103 @@ def rectification_return(*, actor: User, item: RectificationItem | int, reason: 
         exclude=actor,
     )
     return item
+
+
+# --- the deadline engine ----------------------------------------------------------------------
+
+RS = RectificationItem.Status
+NOTIFICATION_KIND: dict[str, str] = {
+    Reminder.Kind.DUE_SOON: Notification.Kind.DUE_SOON,
+    Reminder.Kind.OVERDUE: Notification.Kind.OVERDUE,
+    Reminder.Kind.ESCALATED_OFFICE: Notification.Kind.ESCALATION,
+    Reminder.Kind.ESCALATED_LEADER: Notification.Kind.ESCALATION,
+}
+
+
+def _reminder_key(due_on: datetime.date, kind: str, step: int) -> str:
+    return f"{due_on.isoformat()}/{kind}/{step}"
+
+
+def _owed(item_due: datetime.date, sent: list[str], today: datetime.date) -> list[tuple[str, int]]:
+    steps = deadline_steps(item_due, today, owned=True)
+    return [(kind, step) for kind, step in steps if _reminder_key(item_due, kind, step) not in sent]
+
+
+def rectification_reminders_send(*, today: datetime.date | None = None) -> Counter[str]:
+    """Remind owners of rectification items due soon or overdue and escalate late ones to the
+    office and the 组长, by tasks.deadlines.deadline_steps (registered in acceptance.apps as a
+    deadline source). Only items being worked on (整改中) of plans in 整改中 are chased; a
+    submitted item is with the office. Idempotent: each (due date, kind, step) is sent once per
+    item, recorded on the item under its lock; a re-assigned due date re-arms the reminders.
+    Returns the reminders sent by kind ("rectification.<kind>")."""
+    today = today or timezone.localdate()
+    candidates = RectificationItem.objects.filter(
+        status=RS.ASSIGNED,
+        plan__status=Plan.Status.RECTIFYING,
+        due_on__isnull=False,
+        due_on__lte=deadline_horizon(today),
+    ).values_list("pk", "due_on", "reminders_sent")
+    sent: Counter[str] = Counter()
+    for pk, due_on, done in list(candidates):
+        if due_on is not None and _owed(due_on, done, today):  # the cheap pre-check; _remind_item decides under the lock
+            sent.update(_remind_item(pk, today))
+    return sent
+
+
+@transaction.atomic
+def _remind_item(pk: int, today: datetime.date) -> Counter[str]:
+    plan_id = RectificationItem.objects.values_list("plan_id", flat=True).get(pk=pk)
+    Plan.objects.select_for_update(of=("self",)).get(pk=plan_id)
+    item = (
+        RectificationItem.objects.select_for_update(of=("self",))
+        .select_related("plan", "criterion", "owner")
+        .get(pk=pk)
+    )
+    if item.status != RS.ASSIGNED or item.plan.status != Plan.Status.RECTIFYING or item.due_on is None:
+        return Counter()  # closed, submitted or frozen since the pre-check
+    owed = _owed(item.due_on, item.reminders_sent, today)
+    seats = seats_by_plan({item.plan_id}).get(item.plan_id, {})
+    sent: Counter[str] = Counter()
+    for kind, step in owed:
+        recipients = [u for u in _reminded(kind, item, seats) if u is not None and u.is_active]
+        if not recipients:
+            continue  # nobody to tell yet (an empty seat): not marked, so the next scan retries
+        notify(
+            recipients=recipients,
+            kind=NOTIFICATION_KIND[kind],
+            text=_reminder_text(kind, item, today),
+            url=_url(item),
+            plan=item.plan,
+        )
+        item.reminders_sent = [*item.reminders_sent, _reminder_key(item.due_on, kind, step)]
+        sent[f"rectification.{kind}"] += 1
+    if sent:
+        item.save(update_fields=["reminders_sent"])
+        audit_record(
+            actor=None,
+            action="acceptance.rectification.reminded",
+            target=item,
+            plan=item.plan_id,
+            data={"due_on": item.due_on.isoformat(), "kinds": sorted(k.split(".", 1)[1] for k in sent)},
+        )
+    return sent
+
+
+def _reminded(kind: str, item: RectificationItem, seats: dict[str, list[Any]]) -> list[Any]:
+    if kind == Reminder.Kind.ESCALATED_OFFICE:
+        return list(seats.get(LeadingGroupMember.Role.OFFICE, []))
+    if kind == Reminder.Kind.ESCALATED_LEADER:
+        return list(seats.get(LeadingGroupMember.Role.LEADER, []))
+    return [item.owner]
+
+
+def _reminder_text(kind: str, item: RectificationItem, today: datetime.date) -> str:
+    assert item.due_on is not None
+    point, due = item.criterion.point[:40], f"{item.due_on:%Y-%m-%d}"
+    days_left = (item.due_on - today).days
+    if kind == Reminder.Kind.DUE_SOON:
+        when = "今天到期" if days_left == 0 else f"还有{days_left}天到期"
+        return f"整改项“{point}”{when}(截止{due}),请抓紧整改。"
+    if kind == Reminder.Kind.OVERDUE:
+        return f"整改项“{point}”已逾期{-days_left}天(截止{due}),请尽快整改。"
+    return f"{item.owner}的整改项“{point}”已逾期{-days_left}天(截止{due}),请督促整改。"

@@ -6,12 +6,15 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from acceptance.overview import acceptance_overview
 from acceptance.services import final_rating_set, inspection_result_record, inspection_team_set
+from orgs.grants import org_group_name
+from orgs.models import Organisation, User
 from tests.acceptance.helpers import applied
 from tests.factories import PASSWORD, build_school
 
@@ -67,6 +70,34 @@ def test_query_count_does_not_grow_with_schools(county, client):
         response = client.get(url)
     assert response.content.decode().count("<tr class") == 7
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_query_count_is_the_same_for_5_and_120_schools_in_every_state(county, client):
+    """The overview's queries do not grow with the county (5 → 120 schools, every acceptance state,
+    rectification items): one query for the rows whatever their number, and a paged table."""
+    from bench.acceptance import build_acceptance
+    from bench.scale import build_scale
+
+    build_scale(schools=5, tasks_per_school=1, prefix="qa")
+    build_acceptance(prefix="qa", criteria=4, form_criteria=4)
+    admin = User.objects.get(username="qa_admin")
+    client.force_login(admin)
+    url = reverse("acceptance:overview")
+    with CaptureQueriesContext(connection) as five:
+        body = client.get(url).content.decode()
+    assert body.count('<tr class="') == 5 and "整改中" in body and "已验收" in body
+    build_scale(schools=115, tasks_per_school=1, prefix="qb")
+    build_acceptance(prefix="qb", criteria=4, form_criteria=4)
+    # qb is another synthetic bureau: let qa's admin see its schools too, as one county of 120.
+    admin.groups.add(Group.objects.get(name=org_group_name(Organisation.objects.get(code="qb-jyj"))))
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url)
+    body = response.content.decode()
+    assert "共 120 所" in body and body.count('<tr class="') == 100  # the first page of two
+    assert len(five.captured_queries) > 0
+    assert len(many.captured_queries) == len(five.captured_queries)
+    second = client.get(url + "?sort=open&page=2").content.decode()
+    assert second.count('<tr class="') == 20 and "第 2 / 2 页" in second
 
 
 def test_the_results_export_lists_recorded_rounds(client, county):

@@ -1,6 +1,8 @@
-"""`manage.py scan_deadlines [--loop SECONDS]`: send due-soon, overdue and escalation reminders.
+"""`manage.py scan_deadlines [--loop SECONDS]`: send due-soon, overdue and escalation reminders,
+for tasks and for every deadline source an app registers (tasks.deadlines.deadline_sources, e.g.
+acceptance's rectification items and inspection dates).
 
-Idempotent (see notifications.deadlines): run it from cron, from `make run` (``--loop``), or both.
+Idempotent (see tasks.deadlines): run it from cron, from `make run` (``--loop``), or both.
 """
 
 from __future__ import annotations
@@ -63,3 +65,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{result.today}: {result.tasks_checked} tasks checked, {result.total} reminders sent ({detail})."
         )
+        for path in result.failed:
+            self.stderr.write(f"{result.today}: deadline source {path} failed (see the log); retried next scan.")
