@@ -135,7 +135,7 @@ class Filing(models.Model):
         RECTIFICATION = "rectification", "整改佐证"
 
     plan = models.ForeignKey(Plan, verbose_name="方案", on_delete=models.CASCADE, related_name="archive_filings")
-    item = models.ForeignKey(RequiredItem, verbose_name="条目", on_delete=models.PROTECT, related_name="filings")
+    item = models.ForeignKey(RequiredItem, verbose_name="条目", on_delete=models.RESTRICT, related_name="filings")
     source = models.CharField("来源", max_length=16, choices=Source.choices)
     evidence = models.ForeignKey(
         Evidence, verbose_name="任务佐证", null=True, blank=True, on_delete=models.CASCADE, related_name="+"

@@ -102,7 +102,7 @@ class Migration(migrations.Migration):
                 ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='archive_filings', to='plans.plan', verbose_name='方案')),
                 ('reading', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='plans.indicatorreading', verbose_name='指标读数')),
                 ('rectification', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='acceptance.rectificationitem', verbose_name='整改项')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='filings', to='archives.requireditem', verbose_name='条目')),
+                ('item', models.ForeignKey(on_delete=django.db.models.deletion.RESTRICT, related_name='filings', to='archives.requireditem', verbose_name='条目')),
             ],
             options={
                 'verbose_name': '归档文件',

@@ -18,6 +18,7 @@ TARGETS = {
     "excel": "bench.excel",
     "history": "bench.history",
     "people": "bench.people",
+    "archive": "bench.archive",
 }
 
 
