@@ -1,9 +1,23 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
 class ArchivesConfig(AppConfig):
+    """Besides its labels, the app offers lower apps (acceptance's overview and rating board) a
+    badge of each plan's archive completeness through the app registry, as audit reads
+    ``audit_actions``: ``plan_badge`` = (template to include, ``summaries(user, plan_ids)`` giving
+    ``{plan_id: ArchiveSummary}`` for plans the user may see). Lower apps look it up with
+    ``getattr(app_config, "plan_badge", None)`` and never import ``archives``."""
+
     name = "archives"
     verbose_name = "均衡发展档案"
+    plan_badge: tuple[str, Any] | None = None
+
+    def ready(self) -> None:
+        from archives.selectors import archive_summaries
+
+        self.plan_badge = ("archives/_completeness.html", archive_summaries)
     audit_actions = {
         "archives.scheme.installed": "安装默认档案方案",
         "archives.scheme.copied": "复制档案方案",

@@ -210,3 +210,29 @@ def test_an_item_with_filings_cannot_be_deleted(county):
     empty = item(scheme, "学校平面图")
     services.item_delete(actor=county.bureau_admin, item=empty)
     assert not ArchiveScheme.objects.get(pk=scheme.pk).items.filter(pk=empty.pk).exists()
+
+
+def test_lower_apps_find_the_completeness_badge_through_the_app_registry(county):
+    """What acceptance's overview would do, without importing archives."""
+    from django.apps import apps
+    from django.template.loader import render_to_string
+
+    a = county.a
+    scheme, (e1, _) = opened(a)
+    file(a, scheme, e1, "逐项自评表")
+    badges = [c.plan_badge for c in apps.get_app_configs() if getattr(c, "plan_badge", None)]
+    assert len(badges) == 1
+    template, summaries = badges[0]
+    found = summaries(county.bureau_admin, [a.plan.pk, county.c.plan.pk])
+    assert set(found) == {a.plan.pk}
+    html = render_to_string(template, {"archive": found[a.plan.pk]})
+    assert "已齐全 1/20" in html and "缺失 19" in html
+    assert summaries(county.other_bureau_user, [a.plan.pk]) == {}
+
+
+def test_deleting_a_plan_deletes_its_archive(county):
+    a = county.a
+    scheme, (e1, _) = opened(a)
+    file(a, scheme, e1, "逐项自评表")
+    Plan.objects.filter(pk=a.plan.pk).delete()
+    assert not Filing.objects.exists() and not ArchiveScheme.objects.filter(pk=scheme.pk).exists()
