@@ -236,3 +236,27 @@ def test_deleting_a_plan_deletes_its_archive(county):
     file(a, scheme, e1, "逐项自评表")
     Plan.objects.filter(pk=a.plan.pk).delete()
     assert not Filing.objects.exists() and not ArchiveScheme.objects.filter(pk=scheme.pk).exists()
+
+
+def test_summaries_and_the_tree_take_a_fixed_number_of_queries(county):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    a, b = county.a, county.b
+    scheme, files = opened(a)
+    opened(b)
+    file(a, scheme, files[0], "逐项自评表")
+    archive_summaries(county.bureau_admin, [])  # the user's grants are read once per request
+    with CaptureQueriesContext(connection) as one:
+        archive_summaries(county.bureau_admin, [a.plan.pk])
+    with CaptureQueriesContext(connection) as two:
+        archive_summaries(county.bureau_admin, [a.plan.pk, b.plan.pk])
+    assert 0 < len(one) == len(two)
+    plan = Plan.objects.select_related("school").get(pk=a.plan.pk)
+    with CaptureQueriesContext(connection) as small:
+        archive_tree(plan)
+    file(a, scheme, files[1], "逐项自评表")
+    file(a, scheme, files[1], "学校平面图")
+    with CaptureQueriesContext(connection) as larger:
+        archive_tree(plan)
+    assert 0 < len(small) == len(larger)
