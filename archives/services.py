@@ -139,7 +139,7 @@ def scheme_copy(
             raise DomainError(FROZEN)
         if ArchiveScheme.objects.filter(plan=plan).exists():
             raise DomainError("该方案已有档案方案,请直接修改它。")
-        owner.update(plan=plan, bureau=plan.school.parent if plan.school.parent else None)
+        owner.update(plan=plan, bureau=source.bureau)
     elif template is not None:
         if actor is not None:
             require(can_set_template_scheme(actor, template), "只有教育局管理员可以为模板指定档案方案。")

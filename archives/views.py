@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from archives import services
@@ -94,7 +95,7 @@ def archive_page(request: HttpRequest, pk: int) -> HttpResponse:
         "scheme_choices": visible_schemes(request.user) if not tree.opened else [],
         "unfiled": unfiled_sources(plan),
         "sources": plan_sources(plan) if can_file else [],
-        "today": datetime.date.today().isoformat(),
+        "today": timezone.localdate().isoformat(),
         "scheme_editable": tree.opened and tree.scheme is not None
         and scheme_edit_refusal(request.user, tree.scheme) is None,
     }

@@ -260,3 +260,36 @@ def test_summaries_and_the_tree_take_a_fixed_number_of_queries(county):
     with CaptureQueriesContext(connection) as larger:
         archive_tree(plan)
     assert 0 < len(small) == len(larger)
+
+
+def test_indicator_and_rectification_evidence_can_be_filed_too(county):
+    from django.core.files.base import ContentFile
+
+    from acceptance.models import Application, RectificationItem
+    from acceptance.services import criterion_create
+    from archives.selectors import plan_sources
+    from plans.models import IndicatorReading
+
+    a = county.a
+    scheme, _ = opened(a)
+    reading = IndicatorReading(indicator=a.indicator, value=30, measured_on=days_ago(10), reported_by=a.member)
+    reading.evidence.save("生均图书台账.pdf", ContentFile(b"%PDF-1.4 reading"), save=False)
+    reading.save()
+    kinds = {s.kind for s in plan_sources(a.plan)}
+    assert "reading" in kinds
+    f = services.filing_create(actor=a.office, plan=a.plan, item=item(scheme, "图书目录"), source="reading",
+                               source_id=reading.pk, document_date=days_ago(10))
+    assert f.reading_id == reading.pk and f.title.startswith("生均图书台账")
+    criterion = criterion_create(actor=None, plan=a.plan, category="办学条件", point="图书", max_score=10)
+    application = Application.objects.create(plan=a.plan, applied_by=a.leader)
+    fix = RectificationItem(plan=a.plan, application=application, criterion=criterion, evidence_name="整改报告.pdf")
+    fix.evidence.save("r.pdf", ContentFile(b"%PDF-1.4 fix"), save=False)
+    fix.save()
+    g = services.filing_create(actor=a.office, plan=a.plan, item=item(scheme, "图书目录"), source="rectification",
+                               source_id=fix.pk, document_date=days_ago(1))
+    assert g.title == "整改报告" and g.order == 2
+    # plan b's files are not plan a's
+    _, (b1, _) = opened(county.b)
+    with pytest.raises(DomainError, match="不属于本方案"):
+        services.filing_create(actor=a.office, plan=a.plan, item=item(scheme, "图书目录"), source="task",
+                               source_id=b1.pk, document_date=days_ago(1))
