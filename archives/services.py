@@ -166,7 +166,7 @@ def scheme_copy(
 def archive_open(*, actor: Any, plan: Plan) -> ArchiveScheme:
     """Give the plan its own copy of the scheme it follows (the template's, else the default) so
     the office can file: 建立档案. Idempotent: a plan that has its scheme gets it back."""
-    plan = Plan.objects.select_for_update().select_related("school").get(pk=plan.pk)
+    plan = Plan.objects.select_for_update(of=("self",)).select_related("school").get(pk=plan.pk)
     if actor is not None:
         require(can_file_archive(actor, plan) or can_set_plan_scheme(actor, plan), NOT_OFFICE)
     if archive_frozen(plan):
@@ -186,7 +186,7 @@ def archive_open(*, actor: Any, plan: Plan) -> ArchiveScheme:
 
 
 def _locked_scheme(actor: Any, scheme: ArchiveScheme) -> ArchiveScheme:
-    scheme = ArchiveScheme.objects.select_for_update().select_related("plan", "template").get(pk=scheme.pk)
+    scheme = ArchiveScheme.objects.select_for_update(of=("self",)).select_related("plan", "template").get(pk=scheme.pk)
     if scheme.is_default:
         raise DomainError("系统默认档案方案不能直接修改,请先复制。")
     if actor is not None:
@@ -328,7 +328,7 @@ def item_delete(*, actor: Any, item: RequiredItem) -> None:
 def _locked_plan(actor: Any, plan: Plan) -> Plan:
     # The plan row is locked: acceptance moves the plan under the same lock, so no filing slips in
     # after the plan was accepted, and item positions (件号) are allocated one at a time.
-    plan = Plan.objects.select_for_update().select_related("school").get(pk=plan.pk)
+    plan = Plan.objects.select_for_update(of=("self",)).select_related("school").get(pk=plan.pk)
     if actor is not None:
         require(can_file_archive(actor, plan), NOT_OFFICE)
     if archive_frozen(plan):
