@@ -5,6 +5,10 @@ end of the zip (and in the catalogue inside it).
 
 The standard library's zipfile writes to an unseekable stream (data descriptors, zip64 when
 needed), which is all a streamed response needs; no extra dependency.
+
+Under ASGI (daphne) Django buffers a *synchronous* streaming iterator whole before sending it
+(StreamingHttpResponse.__aiter__ consumes it with ``list``): the view hands ASGI requests
+``archive_zip_async``, which steps the same generator one chunk at a time in a worker thread.
 """
 
 from __future__ import annotations
@@ -12,8 +16,9 @@ from __future__ import annotations
 import os
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
+from asgiref.sync import sync_to_async
 from django.core.files.storage import default_storage
 
 from archives.catalogues import catalogue_xlsx
@@ -89,3 +94,15 @@ def archive_zip(tree: ArchiveTree) -> Iterator[bytes]:
             text = "以下文件在服务器上缺失,未能打包(请联系管理员核查):\r\n" + "\r\n".join(missing) + "\r\n"
             zf.writestr(f"{root}/{MISSING_NAME}", text.encode("utf-8"))
     yield pipe.take()
+
+
+def _next(chunks: Iterator[bytes]) -> bytes | None:
+    return next(chunks, None)
+
+
+async def archive_zip_async(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
+    """The same chunks for an ASGI response, one at a time (never the whole zip in memory). The
+    generator reads files only (the tree is built before), so any worker thread may step it."""
+    step = sync_to_async(_next, thread_sensitive=False)
+    while (chunk := await step(chunks)) is not None:
+        yield chunk

@@ -12,13 +12,14 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.handlers.asgi import ASGIRequest
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from archives import services
-from archives.bundle import archive_zip, zip_name
+from archives.bundle import archive_zip, archive_zip_async, zip_name
 from archives.catalogues import FONT, catalogue_pdf, catalogue_xlsx
 from archives.models import ArchiveCategory, ArchiveScheme, ArchiveVolume, Filing, RequiredItem
 from archives.permissions import (
@@ -120,7 +121,7 @@ def plan_scheme_set(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _item_of(plan: Plan, raw: str | None) -> RequiredItem:
-    item = RequiredItem.objects.select_related("scheme").filter(pk=_int(raw)).first()
+    item = RequiredItem.objects.select_related("scheme").filter(pk=int(raw) if (raw or "").isdigit() else 0).first()
     if item is None:
         raise DomainError("请选择档案条目。")
     return item  # the service refuses an item of another scheme with a clear message
@@ -132,13 +133,15 @@ def filing_create(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _plan(request, pk)
     kind, _, source_id = (request.POST.get("source") or "").partition(":")
     try:
+        if not source_id.isdigit():
+            raise DomainError("请选择要归档的文件。")
         item = _item_of(plan, request.POST.get("item"))
         date = _date(request.POST.get("document_date"))
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("archives:archive", pk=plan.pk)
     _run(request, "已归档。", services.filing_create, plan=plan, item=item, source=kind,
-         source_id=_int(source_id), title=request.POST.get("title", ""), document_date=date)
+         source_id=int(source_id), title=request.POST.get("title", ""), document_date=date)
     return redirect("archives:archive", pk=plan.pk)
 
 
@@ -193,7 +196,10 @@ def catalogue_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 def archive_download(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     plan = _plan(request, pk)
     tree = archive_tree(plan)
-    response = StreamingHttpResponse(archive_zip(tree), content_type="application/zip")
+    chunks = archive_zip(tree)
+    # An ASGI server must get an async iterator, or Django buffers the whole zip (archives.bundle).
+    content = archive_zip_async(chunks) if isinstance(request, ASGIRequest) else chunks
+    response = StreamingHttpResponse(content, content_type="application/zip")
     _attachment(response, zip_name(tree))
     return response
 
