@@ -29,4 +29,5 @@ class ArchivesConfig(AppConfig):
         "archives.filing.created": "归档文件",
         "archives.filing.updated": "修改归档信息",
         "archives.filing.removed": "撤销归档",
+        "archives.gaps.reminded": "提醒补齐档案",
     }

@@ -177,3 +177,26 @@ class Filing(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class GapReminder(models.Model):
+    """A reminder sent to the office that the archive still has gaps before an inspection date.
+    Unique per (plan, inspection date): that constraint, not a check in Python, makes a second scan
+    send nothing new; a changed inspection date may be reminded again."""
+
+    plan = models.ForeignKey(Plan, verbose_name="方案", on_delete=models.CASCADE, related_name="+")
+    inspection_date = models.DateField("验收日期")
+    missing = models.PositiveIntegerField("缺失条目")
+    partial = models.PositiveIntegerField("不全条目")
+    sent_at = models.DateTimeField("提醒时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "档案缺项提醒"
+        verbose_name_plural = "档案缺项提醒"
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "inspection_date"], name="gap_reminder_once_per_date")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} · {self.inspection_date}"

@@ -349,7 +349,12 @@ def archive_summary(user: Any, plan: Plan) -> ArchiveSummary | None:
 def archive_summaries(user: Any, plan_ids: Iterable[int]) -> dict[int, ArchiveSummary]:
     """Completeness of many plans' archives in a fixed number of queries (for the acceptance
     overview): plans the user may not see are left out."""
-    plans = list(visible_plans(user).filter(pk__in=list(plan_ids)).select_related("school"))
+    return plan_summaries(list(visible_plans(user).filter(pk__in=list(plan_ids)).select_related("school")))
+
+
+def plan_summaries(plans: list[Plan]) -> dict[int, ArchiveSummary]:
+    """Completeness of these plans' archives (``school`` loaded), unscoped: for system jobs and for
+    callers that scoped the plans already."""
     if not plans:
         return {}
     ids = [p.pk for p in plans]
