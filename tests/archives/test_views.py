@@ -177,3 +177,15 @@ def test_under_asgi_the_zip_streams_from_an_async_iterator(county):
 
     body = asyncio.run(drain())
     assert zipfile.ZipFile(io.BytesIO(body)).testzip() is None
+
+
+def test_archive_rows_render_read_only_in_the_admin(county, client):
+    from django.contrib.auth import get_user_model
+
+    filed(county)
+    root = get_user_model().objects.create_superuser(username="root", password="x", email="")
+    client.force_login(root)
+    for model in ("archivescheme", "archivecategory", "archivevolume", "requireditem", "filing", "gapreminder"):
+        assert client.get(f"/admin/archives/{model}/").status_code == 200, model
+    first = Filing.objects.first()
+    assert client.get(f"/admin/archives/filing/{first.pk}/change/").status_code == 200
