@@ -1,17 +1,15 @@
-"""Writes of the archive: installing and copying schemes, editing their categories, volumes and
-items, and filing evidence under items. One service per action: each re-reads under a lock, asks
-its rule (archives.rules), validates, writes the change and its audit row in one transaction."""
+"""Writes of archive schemes: installing the shipped default, copying a scheme for a bureau, a
+template or a plan (建立档案), and editing categories, volumes and items. Each service re-reads
+under a lock, asks its permission predicate and state guard, validates, writes the change and its
+audit row in one transaction."""
 
 from __future__ import annotations
 
-import datetime
 import json
 from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
-from django.utils import timezone
 
 from archives.models import (
     DEFAULT_BOX_LABEL,
@@ -31,13 +29,13 @@ from archives.permissions import (
     can_view_scheme,
 )
 from archives.rules import FROZEN, NOT_OFFICE, archive_frozen
-from archives.selectors import SourceFile, effective_scheme, plan_source
+from archives.selectors import effective_scheme
 from audit.services import audit_record
 from core.errors import DomainError, require
 from orgs.models import Organisation
 from plans.models import Plan, PlanTemplate
 
-DEFAULT_SCHEME_FILE = Path(__file__).resolve().parent / "data" / "default_scheme.json"
+DEFAULT_SCHEME_FILE = Path(__file__).resolve().parent.parent / "data" / "default_scheme.json"
 
 
 def default_scheme_data() -> dict[str, Any]:
@@ -196,7 +194,7 @@ def _locked_scheme(actor: Any, scheme: ArchiveScheme) -> ArchiveScheme:
     return scheme
 
 
-def _title(raw: str, label: str, limit: int) -> str:
+def required_text(raw: str, label: str, limit: int) -> str:
     text = (raw or "").strip()
     if not text:
         raise DomainError(f"请填写{label}。")
@@ -230,8 +228,8 @@ def scheme_update(*, actor: Any, scheme: ArchiveScheme, title: str, box_label: s
     """Rename a scheme and its box label (档案盒标签)."""
     scheme = _locked_scheme(actor, scheme)
     old = f"{scheme.title} / {scheme.box_label}"
-    scheme.title = _title(title, "档案方案名称", 200)
-    scheme.box_label = _title(box_label, "档案盒标签", 50)
+    scheme.title = required_text(title, "档案方案名称", 200)
+    scheme.box_label = required_text(box_label, "档案盒标签", 50)
     scheme.save(update_fields=["title", "box_label"])
     audit_record(
         actor=actor, action="archives.scheme.updated", target=scheme, plan=scheme.plan_id, old=old,
@@ -249,7 +247,7 @@ def category_save(
     if category is not None and category.scheme_id != scheme.pk:
         raise DomainError("该分类不属于此档案方案。")
     row = category or ArchiveCategory(scheme=scheme)
-    row.order, row.title = _order(order), _title(title, "分类名称", 200)
+    row.order, row.title = _order(order), required_text(title, "分类名称", 200)
     row.save()
     audit_record(actor=actor, action="archives.category.saved", target=row, plan=scheme.plan_id, new=row.title)
     return row
@@ -277,7 +275,7 @@ def volume_save(
     if not 1 <= box_count <= 50:
         raise DomainError("盒数必须是 1 到 50 之间的整数。")
     row = volume or ArchiveVolume(scheme=scheme)
-    row.category, row.order, row.title, row.boxes = category, _order(order), _title(title, "分卷名称", 100), box_count
+    row.category, row.order, row.title, row.boxes = category, _order(order), required_text(title, "分卷名称", 100), box_count
     row.save()
     audit_record(actor=actor, action="archives.volume.saved", target=row, plan=scheme.plan_id, new=row.title)
     return row
@@ -302,7 +300,7 @@ def item_save(
         raise DomainError("该条目或分卷不属于此档案方案。")
     row = item or RequiredItem(scheme=scheme)
     row.volume, row.order = volume, _order(order)
-    row.title, row.note = _title(title, "条目名称", 500), (note or "").strip()[:500]
+    row.title, row.note = required_text(title, "条目名称", 500), (note or "").strip()[:500]
     row.primary_years = _years(primary_years, "小学年限")
     row.junior_years = _years(junior_years, "初中年限")
     row.save()
@@ -320,110 +318,3 @@ def item_delete(*, actor: Any, item: RequiredItem) -> None:
         raise DomainError("该条目下已有归档文件,请先撤销归档再删除。")
     audit_record(actor=actor, action="archives.item.deleted", target=item, plan=scheme.plan_id, old=item.title)
     item.delete()
-
-
-# --- filing -------------------------------------------------------------------------------------
-
-
-def _locked_plan(actor: Any, plan: Plan) -> Plan:
-    # The plan row is locked: acceptance moves the plan under the same lock, so no filing slips in
-    # after the plan was accepted, and item positions (件号) are allocated one at a time.
-    plan = Plan.objects.select_for_update(of=("self",)).select_related("school").get(pk=plan.pk)
-    if actor is not None:
-        require(can_file_archive(actor, plan), NOT_OFFICE)
-    if archive_frozen(plan):
-        raise DomainError(FROZEN)
-    return plan
-
-
-def _document_date(value: datetime.date | None) -> datetime.date:
-    if value is None:
-        raise DomainError("请填写文件的成文日期。")
-    if value > timezone.localdate():
-        raise DomainError("成文日期不能晚于今天。")
-    if value.year < 1950:
-        raise DomainError("成文日期不正确。")
-    return value
-
-
-@transaction.atomic
-def filing_create(
-    *,
-    actor: Any,
-    plan: Plan,
-    item: RequiredItem,
-    source: str,
-    source_id: int,
-    title: str = "",
-    document_date: datetime.date | None,
-) -> Filing:
-    """File one evidence file of the plan under a required item of the plan's own scheme, at the end
-    of the item (件号 = last + 1). The file is not copied: the filing points at its source row."""
-    plan = _locked_plan(actor, plan)
-    if item.scheme.plan_id != plan.pk:
-        raise DomainError("该条目不属于本方案的档案方案。")
-    found: SourceFile | None = plan_source(plan, source, source_id)
-    if found is None:
-        raise DomainError("文件不存在或不属于本方案。")
-    date = _document_date(document_date)
-    text = (title or "").strip() or found.stem
-    if len(text) > 200:
-        raise DomainError("文件题名不能超过 200 个字。")
-    if Filing.objects.filter(item=item, **{found.field: source_id}).exists():
-        raise DomainError("该文件已归入此条目。")
-    last = Filing.objects.filter(item=item).aggregate(m=Max("order"))["m"] or 0
-    filing = Filing.objects.create(
-        plan=plan,
-        item=item,
-        source=found.kind,
-        order=last + 1,
-        title=text,
-        document_date=date,
-        sha256=found.sha256,
-        filed_by=actor if getattr(actor, "pk", None) else None,
-        **{found.field: source_id},
-    )
-    audit_record(
-        actor=actor,
-        action="archives.filing.created",
-        target=filing,
-        plan=plan,
-        new=item.title[:60],
-        data={"item": item.pk, "source": found.kind, "source_id": source_id, "title": text, "date": date.isoformat()},
-    )
-    return filing
-
-
-def _locked_filing(actor: Any, filing: Filing) -> Filing:
-    plan = _locked_plan(actor, filing.plan)
-    locked = Filing.objects.filter(pk=filing.pk, plan=plan).select_related("item").first()
-    if locked is None:
-        raise DomainError("该归档记录已被撤销。")
-    return locked
-
-
-@transaction.atomic
-def filing_update(*, actor: Any, filing: Filing, title: str, document_date: datetime.date | None) -> Filing:
-    """Change a filing's title and document date (its件号 stays)."""
-    filing = _locked_filing(actor, filing)
-    old = f"{filing.title} {filing.document_date.isoformat()}"
-    filing.title = _title(title, "文件题名", 200)
-    filing.document_date = _document_date(document_date)
-    filing.save(update_fields=["title", "document_date"])
-    audit_record(
-        actor=actor, action="archives.filing.updated", target=filing, plan=filing.plan_id, old=old,
-        new=f"{filing.title} {filing.document_date.isoformat()}",
-    )
-    return filing
-
-
-@transaction.atomic
-def filing_remove(*, actor: Any, filing: Filing) -> None:
-    """Take a file out of an item (the source file stays). Later files keep their件号 until the
-    catalogue is printed: numbers are ranks of ``order``, so no gap shows."""
-    filing = _locked_filing(actor, filing)
-    audit_record(
-        actor=actor, action="archives.filing.removed", target=filing, plan=filing.plan_id, old=filing.title,
-        data={"item": filing.item_id},
-    )
-    filing.delete()
