@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "tasks",
     "workflows",
     "acceptance",
+    "archives",
     "dashboards",
     "excel",
     "history",

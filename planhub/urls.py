@@ -21,6 +21,7 @@ urlpatterns = [
     path("tasks/", include("tasks.urls")),
     path("workflows/", include("workflows.urls")),
     path("acceptance/", include("acceptance.urls")),
+    path("archives/", include("archives.urls")),
     path("notifications/", include("notifications.urls")),
     path("dashboards/", include("dashboards.urls")),
     path("excel/", include("excel.urls")),

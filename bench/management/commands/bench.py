@@ -19,6 +19,7 @@ TARGETS = {
     "history": "bench.history",
     "people": "bench.people",
     "acceptance": "bench.acceptance",
+    "archive": "bench.archive",
 }
 
 
