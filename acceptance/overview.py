@@ -4,7 +4,7 @@ whatever the number of schools (one query with subqueries, one for the inspector
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +17,7 @@ from acceptance.models import Application, RectificationItem
 from plans.selectors import visible_plans
 
 NOT_APPLIED = "none"
+OVERVIEW_PAGE_SIZE = 100  # rows a page; a county has hundreds of schools
 SCORE = DecimalField(max_digits=6, decimal_places=2)
 STATES = {
     NOT_APPLIED: "未申请",
@@ -52,6 +53,8 @@ class OverviewRow:
     url: str = ""
     self_text: str = "—"
     final_text: str = "—"
+    # Set by the view for the rows of the page: (template, value) offered by apps above.
+    badges: list[tuple[str, Any]] = field(default_factory=list)
 
     @property
     def state_label(self) -> str:

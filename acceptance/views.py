@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,7 +21,8 @@ from django.views.decorators.http import require_POST
 from acceptance import services
 from acceptance.certificate import certificate_pdf
 from acceptance.models import TIERS, AcceptanceCriterion, Application, RectificationItem
-from acceptance.overview import STATES, acceptance_overview, my_inspections, townships
+from acceptance.extensions import plan_badges
+from acceptance.overview import OVERVIEW_PAGE_SIZE, STATES, acceptance_overview, my_inspections, townships
 from acceptance.permissions import (
     can_apply_for_acceptance,
     can_form_inspection_team,
@@ -494,11 +496,18 @@ def overview(request: HttpRequest) -> HttpResponse:
     """评估验收总览: every school's acceptance state the user may see, filters and sort in the URL."""
     params = {key: request.GET.get(key, "").strip()[:50] for key in ("state", "township", "q", "sort")}
     rows = acceptance_overview(request.user, **{k: v for k, v in params.items() if v})
+    # Filters and sorting cover the whole county; the page shows OVERVIEW_PAGE_SIZE rows of it,
+    # and only those rows ask the apps above for their badges (archive completeness).
+    page = Paginator(rows, OVERVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
+    badges = plan_badges(request.user, [row.plan_id for row in page])
+    for row in page:
+        row.badges = [(template, values.get(row.plan_id)) for template, values in badges]
     return render(
         request,
         "acceptance/overview.html",
         {
             "rows": rows,
+            "page": page,
             "params": params,
             "states": STATES,
             "townships": townships(request.user),
