@@ -20,8 +20,8 @@ from django.views.decorators.http import require_POST
 
 from acceptance import services
 from acceptance.certificate import certificate_pdf
-from acceptance.models import TIERS, AcceptanceCriterion, Application, RectificationItem
 from acceptance.extensions import plan_badges
+from acceptance.models import TIERS, AcceptanceCriterion, Application, RectificationItem
 from acceptance.overview import OVERVIEW_PAGE_SIZE, STATES, acceptance_overview, my_inspections, townships
 from acceptance.permissions import (
     can_apply_for_acceptance,
