@@ -13,6 +13,8 @@ class ArchivesConfig(AppConfig):
     name = "archives"
     verbose_name = "均衡发展档案"
     plan_badge: tuple[str, Any] | None = None
+    # Run by tasks.deadlines.scan_deadlines (the serve loop), like acceptance's deadline sources.
+    deadline_sources = ("archives.reminders.archive_gap_deadlines",)
 
     def ready(self) -> None:
         from archives.selectors import archive_summaries

@@ -1,6 +1,7 @@
-"""Reminding the office of archive gaps before the inspection: run daily (``manage.py
-archive_reminders``). A system job: no actor; each reminder is an audit row and a notification to
-the plan's 组长 and 办公室主任."""
+"""Reminding the office of archive gaps before the inspection: run by the deadline engine's scan
+(``scan_deadlines``, and so by the serve loop) or alone by ``manage.py archive_reminders``. A
+system job: no actor; each reminder is an audit row and a notification to the plan's 组长 and
+办公室主任."""
 
 from __future__ import annotations
 
@@ -38,6 +39,12 @@ def archive_gaps_remind(*, today: datetime.date | None = None) -> int:
         if summary.missing or summary.partial:
             sent += _remind(plans[plan_id], dates[plan_id], summary)
     return sent
+
+
+def archive_gap_deadlines(*, today: datetime.date) -> dict[str, int]:
+    """The deadline engine's entry (AppConfig.deadline_sources): idempotent, once per plan and date."""
+    sent = archive_gaps_remind(today=today)
+    return {"archive.gaps": sent} if sent else {}
 
 
 def _remind(plan: Plan, date: datetime.date, summary: ArchiveSummary) -> int:

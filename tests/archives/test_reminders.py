@@ -47,3 +47,16 @@ def test_no_reminder_far_from_the_date_after_it_or_once_accepted(county):
     Application.objects.filter(pk=application.pk).update(inspection_date=TODAY, status=Application.Status.ACCEPTED)
     assert archive_gaps_remind(today=TODAY) == 0
     assert not GapReminder.objects.exists() and not Notification.objects.filter(text__contains="档案尚有").exists()
+
+
+def test_the_deadline_scan_runs_the_archive_reminders(county, django_capture_on_commit_callbacks):
+    """The serve loop runs scan_deadlines, not archive_reminders: the archive app is a deadline source."""
+    from tasks.deadlines import deadline_sources, scan_deadlines
+
+    assert "archives.reminders.archive_gap_deadlines" in [path for path, _ in deadline_sources()]
+    opened(county.a)
+    inspection(county.a, 10)
+    with django_capture_on_commit_callbacks(execute=True):
+        result = scan_deadlines(today=TODAY)
+    assert result.sent["archive.gaps"] == 1 and not result.failed
+    assert scan_deadlines(today=TODAY).sent["archive.gaps"] == 0
