@@ -10,6 +10,8 @@ from plans.models import Plan, Stage
 from workflows.permissions import can_sign_stage
 
 NOT_LEADER = "只有领导小组组长可以签署阶段关口。"
+# The longest 签署意见 a signature keeps (refused beyond, never cut).
+OPINION_MAX = Stage._meta.get_field("completion_opinion").max_length or 1000
 
 
 def _state_refusal(stage: Stage, open_tasks: int | None) -> InvalidTransition | None:

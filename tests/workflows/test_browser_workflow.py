@@ -68,6 +68,7 @@ def test_submit_return_resubmit_close_and_sign(browser_page, county):
     page.goto("/tasks/inbox/")
     page.click("#gates a")
     assert page.is_enabled("#sign-gate")
+    page.once("dialog", lambda dialog: dialog.accept())  # signing asks first (data-confirm)
     page.click("#sign-gate")
     page.wait_for_selector(".message-success")
     assert "已签署" in page.inner_text(".messages")
