@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from acceptance import services as acceptance_services
 from dashboards.services import indicator_report
-from excel.example_plan import INDICATORS, STAGES
+from excel.example_plan import STAGES
 from orgs import services as org_services
 from orgs.models import Organisation, User
 from plans import services
@@ -37,12 +37,13 @@ ORGANISATIONS = [
     ("qsz-zx", "青石镇中学", Organisation.Kind.SCHOOL, "qsz-zxx", "青石镇"),
 ]
 
+# Every demo person is plainly invented: no real public figure's name (tests/demo/test_demo_content.py).
 OVERSEERS = [
     # username, full name, org code, position, bureau role, superuser (the Django admin)
     ("sysadmin", "系统管理员", "sfx-jyj", "平台运维", "", True),
-    ("jyj_admin", "王建国", "sfx-jyj", "教育局信息中心主任", User.BureauRole.ADMIN, False),
-    ("dd_inspector", "李督学", "sfx-dds", "责任督学", User.BureauRole.INSPECTOR, False),
-    ("qsz_centre", "周立新", "qsz-zxx", "中心学校校长", "", False),
+    ("jyj_admin", "闻礼和", "sfx-jyj", "教育局信息中心主任", User.BureauRole.ADMIN, False),
+    ("dd_inspector", "蓝启正", "sfx-dds", "责任督学", User.BureauRole.INSPECTOR, False),
+    ("qsz_centre", "池远澄", "qsz-zxx", "中心学校校长", "", False),
 ]
 
 # Seats of every school's leading group: suffix, full-name pattern, position, role, working group.
@@ -59,9 +60,9 @@ SEATS = [
 ]
 
 SCHOOL_STAFF = {
-    "sfx-yz": ("yz", ["张明远", "刘海涛", "陈志强", "赵丽华", "孙建平", "周晓燕", "吴国庆", "郑敏", "何静"]),
-    "sfx-syxx": ("syxx", ["黄文博", "林春梅", "杨光辉", "徐慧", "马永刚", "朱红霞", "胡晓东", "高雪", "罗丹"]),
-    "qsz-zx": ("qszx", ["梁志诚", "宋玉兰", "唐振华", "韩冬梅", "冯立军", "邓小平", "曹晓光", "彭丽", "曾凡"]),
+    "sfx-yz": ("yz", ["甘若衡", "蒲念禾", "柏思源", "殷晓岚", "储文澜", "樊可钧", "芮景行", "凌书苒", "詹禾青"]),
+    "sfx-syxx": ("syxx", ["沈予安", "阮清越", "贝承泽", "卜语桐", "汤卓尔", "邵沐晴", "梅庭舟", "祁雨棠", "鲍启帆"]),
+    "qsz-zx": ("qszx", ["葛云岫", "房以宁", "单景澄", "谷怀瑾", "裴知远", "费听澜", "巫书衡", "管乐遥", "俞晴川"]),
 }
 
 
@@ -220,12 +221,24 @@ def _play_history(plan: Plan, staff: dict[str, User], progress: tuple[float, boo
         task_services.comment_add(task=impl[0], actor=staff["principal"], body="做得扎实,注意把过程材料归档。")
 
 
+# The demo plan's indicators are the seed documents' own (shared seed 001, 柳湾煤矿中学's plan:
+# 办学条件, 教师队伍, 普及程度, 素质教育), none invented: (name, unit, direction, target, the seed's words).
+INDICATORS = [
+    ("生均校舍面积", "平方米", "ge", Decimal("14"), "每名学生平均校舍面积到达14平方米"),
+    ("生均图书", "册", "ge", Decimal("25"), "图书配备生平均到达25册"),
+    ("教师专科以上学历比例", "%", "ge", Decimal("95"), "全校教师专科以上学历要到达95%以上"),
+    ("初中升学率", "%", "ge", Decimal("44.8"), "我校初中生升学率到达44.8%"),
+    ("初中辍学率", "%", "le", Decimal("2"), "初中生辍学率控制在2%以内"),
+    ("学生体质健康合格率", "%", "ge", Decimal("95"), "学生体质健康合格率到达95%以上"),
+]
+
 # Readings per school: indicator name → (value two months ago, value last week).
 READINGS = {
     "sfx-yz": {
         "生均校舍面积": ("13.2", "14.6"),
         "生均图书": ("22", "26.5"),
         "教师专科以上学历比例": ("93.5", "96.1"),
+        "初中升学率": ("42.5", "45.3"),
         "初中辍学率": ("1.2", "0.8"),
         "学生体质健康合格率": ("92", "94.3"),
     },
@@ -235,7 +248,7 @@ READINGS = {
         "教师专科以上学历比例": ("97", "97.5"),
         "学生体质健康合格率": ("95.5", "96"),
     },
-    "qsz-zx": {"生均图书": ("18", "19.5"), "初中辍学率": ("2.6", "2.3")},
+    "qsz-zx": {"生均图书": ("18", "19.5"), "初中升学率": ("40.2", "43.6"), "初中辍学率": ("2.6", "2.3")},
 }
 
 
@@ -396,10 +409,11 @@ def _build_plan(school: Organisation, staff: dict[str, User], today: datetime.da
         "生均校舍面积": "资源配置优化",
         "生均图书": "资源配置优化",
         "教师专科以上学历比例": "师资队伍建设",
+        "初中升学率": "教育质量提升",
         "初中辍学率": "控辍保学",
         "学生体质健康合格率": "学生体质健康促进",
     }
-    for name, unit, direction, target in INDICATORS:
+    for name, unit, direction, target, _words in INDICATORS:
         services.indicator_create(
             actor=None,
             plan=plan,
