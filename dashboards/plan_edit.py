@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
+from core.text import BoundedCharField
 from orgs.models import User
 from plans import selectors, services
 from plans.models import Measure, Plan, Stage
@@ -21,7 +22,7 @@ from tasks.services import plan_dates_shift, plan_dates_shift_preview
 
 
 class PlanForm(forms.Form):
-    title = forms.CharField(label="方案名称", max_length=200)
+    title = BoundedCharField(label="方案名称", max_length=200)
     summary = forms.CharField(label="工作目标", required=False, widget=forms.Textarea(attrs={"rows": 4}))
 
 
@@ -37,7 +38,7 @@ class StageAddForm(forms.Form):
 
 
 class MeasureForm(forms.Form):
-    title = forms.CharField(label="措施名称", max_length=200)
+    title = BoundedCharField(label="措施名称", max_length=200)
     owner = forms.ModelChoiceField(label="责任人", queryset=User.objects.none(), required=False, empty_label="—")
     responsible_units = forms.CharField(label="责任单位", max_length=200, required=False)
     starts_on = forms.DateField(label="开始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))

@@ -14,11 +14,13 @@ from django.utils import timezone
 from accounts.sockets import sockets_recheck
 from audit.services import audit_record
 from core.errors import DomainError, require
+from core.text import bounded
 from orgs.models import Organisation, User
 from orgs.permissions import forget_permissions
 from plans import grants
 from plans.models import Indicator, LeadingGroupMember, Measure, Plan, Stage, WorkingGroup
 from plans.permissions import can_create_plan, can_edit_leading_group, can_edit_plan, can_manage_plan_tasks
+from plans.selectors import seat_rank
 
 DEFAULT_STAGE_NAMES = ("准备阶段", "实施阶段", "验收阶段")
 
@@ -45,9 +47,12 @@ def plan_create(
         require(can_create_plan(actor, school))
     if school.kind != Organisation.Kind.SCHOOL:
         raise DomainError("实施方案只能属于学校。")
+    title = bounded(title, Plan, "title")
     if Plan.objects.filter(school=school, title=title, year=year).exists():
         raise DomainError(f"{school.name} 已有 {year} 年度的“{title}”。")
     specs = stages or [StageSpec(name) for name in DEFAULT_STAGE_NAMES]
+    for spec in specs:
+        bounded(spec.name, Stage, "name")
     plan = Plan.objects.create(school=school, title=title, year=year, summary=summary, status=Plan.Status.ACTIVE)
     now = timezone.now()
     Stage.objects.bulk_create(
@@ -86,7 +91,7 @@ def _require_group_editor(actor: User | None, plan: Plan) -> None:
 def working_group_create(*, actor: User | None, plan: Plan, name: str) -> WorkingGroup:
     """Add a working group (专业工作组) to the plan's leading group; an existing name is returned as is."""
     _require_group_editor(actor, plan)
-    name = (name or "").strip()
+    name = bounded(name, WorkingGroup, "name", "专业工作组名称")
     if not name:
         raise DomainError("请填写专业工作组名称。")
     group, created = WorkingGroup.objects.get_or_create(plan=plan, name=name)
@@ -182,6 +187,8 @@ def measure_create(
         raise DomainError("截止日期不能早于开始日期。")
     if weight < 0:
         raise DomainError("权重不能为负数。")
+    title = bounded(title, Measure, "title", "措施名称")
+    responsible_units = bounded(responsible_units, Measure, "responsible_units")
     order = (stage.measures.order_by("-order").values_list("order", flat=True).first() or 0) + 1
     measure = Measure.objects.create(
         stage=stage,
@@ -214,6 +221,8 @@ def indicator_create(
     require(actor is None or can_manage_plan_tasks(actor, plan))
     if direction not in Indicator.Direction.values:
         raise DomainError("指标方向只能是 ≥ 或 ≤。")
+    name = bounded(name, Indicator, "name", "指标名称")
+    unit = bounded(unit, Indicator, "unit", "指标单位")
     order = (plan.indicators.order_by("-order").values_list("order", flat=True).first() or 0) + 1
     indicator = Indicator.objects.create(
         plan=plan, measure=measure, order=order, name=name, unit=unit, direction=direction, target=target
@@ -232,7 +241,7 @@ def leading_group_copy(*, actor: User | None, plan: Plan, source: Plan) -> int:
     _require_group_editor(actor, plan)
     if source.pk == plan.pk or source.school_id != plan.school_id:
         raise DomainError("只能从本校的其他方案复制领导小组。")
-    source_seats = list(source.leading_group.select_related("user", "working_group").order_by("role", "id"))
+    source_seats = list(source.leading_group.select_related("user", "working_group").order_by(seat_rank(), "id"))
     if not source_seats:
         raise DomainError(f"“{source.title}”还没有领导小组。")
     source_leader = next((s.user for s in source_seats if s.role == LeadingGroupMember.Role.LEADER), None)
@@ -294,7 +303,8 @@ def plan_update(*, actor: User | None, plan: Plan, title: str, summary: str = ""
         raise DomainError("方案名称不能为空。")
     if Plan.objects.filter(school=plan.school, title=title, year=plan.year).exclude(pk=plan.pk).exists():
         raise DomainError(f"{plan.school.name} 已有 {plan.year} 年度的“{title}”。")
-    changes = _apply(plan, {"title": title[:200], "summary": summary or ""})
+    title = bounded(title, Plan, "title")
+    changes = _apply(plan, {"title": title, "summary": summary or ""})
     if changes:
         plan.save()
         audit_record(actor=actor, action="plans.plan.updated", target=plan, plan=plan, data={"changes": changes})
@@ -350,11 +360,11 @@ def measure_update(
     changes = _apply(
         measure,
         {
-            "title": title.strip()[:200],
+            "title": bounded(title, Measure, "title", "措施名称"),
             "starts_on": starts_on,
             "ends_on": ends_on,
             "owner": owner,
-            "responsible_units": responsible_units.strip()[:200],
+            "responsible_units": bounded(responsible_units, Measure, "responsible_units"),
             "weight": weight,
         },
     )
@@ -414,7 +424,7 @@ def stage_add(
     opened: a plan that has reached acceptance keeps its steps."""
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
     _require_plan_editor(actor, plan)
-    name = (name or "").strip()[:50]
+    name = bounded(name, Stage, "name")
     if not name:
         raise DomainError("请填写阶段名称。")
     stages = list(plan.stages.select_for_update().order_by("order"))

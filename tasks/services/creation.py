@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from audit.services import audit_entry, audit_record, audit_record_many
 from core.errors import DomainError, InvalidTransition, require
+from core.text import bounded
 from notifications.models import Notification
 from notifications.services import notify
 from orgs.models import User
@@ -52,7 +53,7 @@ def _checked(actor: User | None, plan: Plan, stage: Stage, new: NewTask) -> Task
     """The guards every new task passes, single or bulk; returns the unsaved row (order unset)."""
     if actor is not None:
         require(perms.can_create_task(actor, plan), "只有组长、副组长或办公室主任可以新建任务。")
-    title = (new.title or "").strip()
+    title = bounded(new.title, Task, "title", "任务名称")
     if not title:
         raise DomainError("请填写任务名称。")
     if stage.status == Stage.Status.COMPLETED:
