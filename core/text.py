@@ -16,7 +16,7 @@ def max_length_of(model: type[models.Model], field: str) -> int:
 
 
 def too_long_message(label: str, limit: int, length: int) -> str:
-    return f"{label}最多 {limit} 个字,现有 {length} 个字,请缩短。"
+    return f"{label}最多 {limit} 个字，现有 {length} 个字，请缩短。"
 
 
 def bounded(value: str | None, model: type[models.Model], field: str, label: str = "") -> str:

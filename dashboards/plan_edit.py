@@ -54,7 +54,7 @@ class MeasureForm(forms.Form):
 
 class ShiftForm(forms.Form):
     days = forms.IntegerField(
-        label="整体调整天数", min_value=-3660, max_value=3660, help_text="正数推后,负数提前;如下一年度填 365。"
+        label="整体调整天数", min_value=-3660, max_value=3660, help_text="正数推后，负数提前；如下一年度填 365。"
     )
 
 
@@ -129,7 +129,7 @@ def dates_shift(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            f"已将日期整体调整 {counts['days']} 天:阶段 {counts['stages']} 个,措施 {counts['measures']} 项,任务 {counts['tasks']} 项。",
+            f"已将日期整体调整 {counts['days']} 天：阶段 {counts['stages']} 个，措施 {counts['measures']} 项，任务 {counts['tasks']} 项。",
         )
     return redirect("plans:plan_edit", plan.pk)
 

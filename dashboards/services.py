@@ -36,7 +36,7 @@ def _clean_value(value: Any) -> Decimal:
         raise DomainError("实际值不能为负数。")
     number = number.quantize(VALUE_QUANTUM, rounding=ROUND_HALF_UP)
     if number >= VALUE_LIMIT:
-        raise DomainError("实际值过大,请检查单位。")
+        raise DomainError("实际值过大，请检查单位。")
     return number
 
 
@@ -46,7 +46,7 @@ def _clean_date(measured_on: Any) -> datetime.date:
     if measured_on > timezone.localdate():
         raise DomainError("测量日期不能晚于今天。")
     if measured_on < EARLIEST_READING:
-        raise DomainError("测量日期过早,请检查。")
+        raise DomainError("测量日期过早，请检查。")
     return measured_on
 
 
@@ -90,7 +90,7 @@ def _indicator_report(
     if actor is not None and not can_work_on_plan(actor, plan):
         raise NotAllowed("只有该方案领导小组的成员可以上报指标。")
     if plan.status == Plan.Status.COMPLETED:
-        raise DomainError("方案已完成,不能再上报指标。")
+        raise DomainError("方案已完成，不能再上报指标。")
     number = _clean_value(value)
     day = _clean_date(measured_on)
     note = (note or "").strip()

@@ -126,7 +126,7 @@ def demo_logins() -> list[tuple[str, str, str]]:
     """(username, role, organisation) of every demo login, for the README and `make run`."""
     bureau_roles = {User.BureauRole.ADMIN: "局管理员", User.BureauRole.INSPECTOR: "督导员"}
     rows = [
-        (u, f"{pos} · {'系统管理员(管理后台)' if su else bureau_roles.get(role, '只读查看辖区学校')}", code)
+        (u, f"{pos} · {'系统管理员（管理后台）' if su else bureau_roles.get(role, '只读查看辖区学校')}", code)
         for u, _, code, pos, role, su in OVERSEERS
     ]
     names = {code: name for code, name, *_ in ORGANISATIONS}
@@ -170,16 +170,16 @@ def seed_demo(today: datetime.date | None = None) -> dict[str, int]:
 # The acceptance form (评估表) of every demo plan: category, point, points, evidence expected (sums to 100).
 CRITERIA = [
     ("办学条件", "生均教学及辅助用房面积、体育运动场馆面积达到省定标准", "10", "校舍平面图、面积统计表"),
-    ("办学条件", "生均图书达到标准,图书室(馆)正常开放并有借阅记录", "10", "图书登记簿、借阅记录"),
+    ("办学条件", "生均图书达到标准，图书室（馆）正常开放并有借阅记录", "10", "图书登记簿、借阅记录"),
     ("办学条件", "实验室、功能室按标准配备并有使用记录", "10", "仪器设备台账、使用记录"),
     ("办学条件", "学生食堂与宿舍符合安全卫生标准", "5", "食品经营许可证、宿舍管理制度"),
-    ("师资队伍", "教师学历达标,专科以上学历比例达到要求", "10", "教师花名册、学历证书复印件"),
-    ("师资队伍", "教师培训学时达标,校本研修制度健全", "10", "培训记录、研修计划与总结"),
-    ("教育质量", "严格执行课程计划,开齐开足国家课程", "10", "总课程表、作息时间表"),
-    ("教育质量", "控辍保学责任落实,辍学率控制在规定范围内", "10", "学籍变动登记、控辍台账"),
+    ("师资队伍", "教师学历达标，专科以上学历比例达到要求", "10", "教师花名册、学历证书复印件"),
+    ("师资队伍", "教师培训学时达标，校本研修制度健全", "10", "培训记录、研修计划与总结"),
+    ("教育质量", "严格执行课程计划，开齐开足国家课程", "10", "总课程表、作息时间表"),
+    ("教育质量", "控辍保学责任落实，辍学率控制在规定范围内", "10", "学籍变动登记、控辍台账"),
     ("教育质量", "学生体质健康合格率达到要求", "10", "体质健康测试数据"),
-    ("学校管理", "领导小组健全,实施方案按阶段落实并有督查记录", "10", "领导小组文件、督查记录"),
-    ("学校管理", "档案资料分类齐全,目录清楚", "5", "档案总目录、分卷目录"),
+    ("学校管理", "领导小组健全，实施方案按阶段落实并有督查记录", "10", "领导小组文件、督查记录"),
+    ("学校管理", "档案资料分类齐全，目录清楚", "5", "档案总目录、分卷目录"),
 ]
 
 # Schools whose plan has reached the bureau's acceptance: one accepted (with its certificate), one
@@ -211,14 +211,14 @@ def _play_history(plan: Plan, staff: dict[str, User], progress: tuple[float, boo
         if i < n_closed:
             _close(task, staff["office"])
         elif i == n_closed:
-            task_services.task_submit(task=task, actor=task.assignee, note="已完成,请审核。")
+            task_services.task_submit(task=task, actor=task.assignee, note="已完成，请审核。")
             task_services.task_return(task=task, actor=staff["deputy"], reason="请补充活动照片和签到表。")
         elif i < n_closed + 3:
-            task_services.task_submit(task=task, actor=task.assignee, note="已完成,请审核。")
+            task_services.task_submit(task=task, actor=task.assignee, note="已完成，请审核。")
         elif i < n_closed + 7:
             task_services.task_start(task=task, actor=task.assignee)
     if impl:
-        task_services.comment_add(task=impl[0], actor=staff["principal"], body="做得扎实,注意把过程材料归档。")
+        task_services.comment_add(task=impl[0], actor=staff["principal"], body="做得扎实，注意把过程材料归档。")
 
 
 # The demo plan's indicators are the seed documents' own (shared seed 001, 柳湾煤矿中学's plan:
@@ -286,7 +286,7 @@ def _self_assess(plan: Plan, staff: dict[str, User], partial: bool = False) -> N
         if "食堂" in criterion.point and not partial:
             acceptance_services.self_rating_set(
                 actor=staff["office"], criterion=criterion, tier=None, not_applicable=True,
-                na_reason="本校无寄宿生,未设食堂和宿舍。",
+                na_reason="本校无寄宿生，未设食堂和宿舍。",
             )
             continue
         acceptance_services.self_rating_set(
@@ -312,7 +312,7 @@ def _play_acceptance(
     _finish_stages(plan, staff)
     _self_assess(plan, staff)
     application = acceptance_services.application_submit(
-        actor=staff["principal"], plan=plan, note="各项工作已按方案完成,自评合格,申请县教育局评估验收。"
+        actor=staff["principal"], plan=plan, note="各项工作已按方案完成，自评合格，申请县教育局评估验收。"
     )
     inspector = User.objects.get(username="dd_inspector")
     admin = User.objects.get(username="jyj_admin")
@@ -334,8 +334,8 @@ def _play_acceptance(
             criterion=criterion,
             tier=4 if short else 1,
             rectify=short,
-            remark="生均图书不足且借阅记录缺失,须补充。" if "图书" in criterion.point and short else
-            ("培训学时不足,须补齐并完善研修记录。" if short else ""),
+            remark="生均图书不足且借阅记录缺失，须补充。" if "图书" in criterion.point and short else
+            ("培训学时不足，须补齐并完善研修记录。" if short else ""),
         )
     if failing:
         # Two items of 20 points at 4档 and one more at 2档 leave the score under 85.
@@ -369,7 +369,7 @@ def _build_plan(school: Organisation, staff: dict[str, User], today: datetime.da
         school=school,
         title=PLAN_TITLE,
         year=today.year,
-        summary="以办学条件、师资队伍、教育质量均衡为重点,力争到年底全面达到县域义务教育优质均衡发展评估标准。",
+        summary="以办学条件、师资队伍、教育质量均衡为重点，力争到年底全面达到县域义务教育优质均衡发展评估标准。",
         stages=[
             services.StageSpec(name, w.starts_on, w.ends_on) for (name, _), w in zip(STAGES, windows, strict=False)
         ],

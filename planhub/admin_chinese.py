@@ -65,18 +65,18 @@ TEXT = {
     "throttling failure timestamp": "最近一次验证失败时间",
     "throttling failure count": "连续失败次数",
     "device": "设备",
-    "the human-readable name of this device.": "设备名称,便于识别。",
+    "the human-readable name of this device.": "设备名称，便于识别。",
     "is this device ready for use?": "设备是否已可使用。",
     "the user that this device belongs to.": "设备所属用户。",
-    "a hex-encoded secret key of up to 40 bytes.": "十六进制编码的密钥,最多 40 字节。",
-    "the time step in seconds.": "时间步长(秒)。",
+    "a hex-encoded secret key of up to 40 bytes.": "十六进制编码的密钥，最多 40 字节。",
+    "the time step in seconds.": "时间步长（秒）。",
     "the unix time at which to begin counting steps.": "开始计步的 Unix 时间。",
     "the number of digits to expect in a token.": "验证码位数。",
     "the number of time steps in the past or future to allow.": "允许前后偏差的时间步数。",
     "the number of time steps the prover is known to deviate from our clock.": "设备时钟与服务器相差的时间步数。",
     "the last time step we verified.": "上次验证的时间步。",
     "a timestamp of the last failed verification attempt. null if last attempt succeeded.": (
-        "最近一次验证失败的时间;最近一次成功则为空。"
+        "最近一次验证失败的时间；最近一次成功则为空。"
     ),
     "number of successive failed attempts.": "连续验证失败的次数。",
     "the date and time when this device was initially created in the system.": "设备创建的日期和时间。",
@@ -97,7 +97,7 @@ TEXT = {
     "object pk": "对象编号",
     "plan": "方案",
     "organisation": "单位",
-    "content object:": "对象:",
+    "content object:": "对象：",
 }
 
 

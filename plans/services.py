@@ -118,13 +118,13 @@ def seat_set(
     if role not in LeadingGroupMember.Role.values:
         raise DomainError("未知的领导小组角色。")
     if user.organisation_id != plan.school_id:
-        raise DomainError(f"{user} 不属于 {plan.school.name},不能加入该校领导小组。")
+        raise DomainError(f"{user} 不属于 {plan.school.name}，不能加入该校领导小组。")
     if working_group is not None and working_group.plan_id != plan.pk:
         raise DomainError("专业工作组不属于该方案。")
     if role == LeadingGroupMember.Role.LEADER:
         other_leader = plan.leading_group.select_for_update().filter(role=role).exclude(user=user).first()
         if other_leader is not None:
-            raise DomainError(f"该方案已有组长({other_leader.user}),请先调整其角色。")
+            raise DomainError(f"该方案已有组长（{other_leader.user}），请先调整其角色。")
     seat = plan.leading_group.select_for_update().filter(user=user).first()
     old_role = seat.role if seat else ""
     if seat is None:
@@ -248,7 +248,7 @@ def leading_group_copy(*, actor: User | None, plan: Plan, source: Plan) -> int:
     own_leader = plan.leading_group.filter(role=LeadingGroupMember.Role.LEADER).select_related("user").first()
     if source_leader is not None and own_leader is not None and own_leader.user_id != source_leader.pk:
         raise DomainError(
-            f"本方案的组长是 {own_leader.user},来源方案的组长是 {source_leader};请先调整本方案的组长再复制。"
+            f"本方案的组长是 {own_leader.user}，来源方案的组长是 {source_leader}；请先调整本方案的组长再复制。"
         )
     groups = {g.name: working_group_create(actor=actor, plan=plan, name=g.name) for g in source.working_groups.all()}
     existing = {s.user_id: (s.role, s.working_group_id, s.duty) for s in plan.leading_group.all()}
@@ -279,7 +279,7 @@ def leading_group_copy(*, actor: User | None, plan: Plan, source: Plan) -> int:
 def _require_plan_editor(actor: User | None, plan: Plan) -> None:
     require(actor is None or can_edit_plan(actor, plan))
     if plan.status == Plan.Status.COMPLETED:
-        raise DomainError("方案已完成,不能再修改。")
+        raise DomainError("方案已完成，不能再修改。")
 
 
 def _apply(obj: object, values: dict[str, object]) -> dict[str, list[str]]:
@@ -319,7 +319,7 @@ def stage_window_set(
     stage = Stage.objects.select_for_update().select_related("plan").get(pk=stage.pk)
     _require_plan_editor(actor, stage.plan)
     if stage.status == Stage.Status.COMPLETED:
-        raise DomainError(f"“{stage.name}”已签署完成,不能再修改。")
+        raise DomainError(f"“{stage.name}”已签署完成，不能再修改。")
     if starts_on and ends_on and ends_on < starts_on:
         raise DomainError("结束日期不能早于开始日期。")
     changes = _apply(stage, {"starts_on": starts_on, "ends_on": ends_on})
@@ -348,7 +348,7 @@ def measure_update(
     plan = measure.stage.plan
     require(actor is None or can_manage_plan_tasks(actor, plan))
     if plan.status == Plan.Status.COMPLETED or measure.stage.status == Stage.Status.COMPLETED:
-        raise DomainError("该措施所在阶段已签署完成,不能再修改。")
+        raise DomainError("该措施所在阶段已签署完成，不能再修改。")
     if not (title or "").strip():
         raise DomainError("措施名称不能为空。")
     if starts_on and ends_on and ends_on < starts_on:
@@ -429,7 +429,7 @@ def stage_add(
         raise DomainError("请填写阶段名称。")
     stages = list(plan.stages.select_for_update().order_by("order"))
     if not stages or stages[-1].status != Stage.Status.PENDING:
-        raise DomainError("方案已进入最后阶段,不能再添加阶段。")
+        raise DomainError("方案已进入最后阶段，不能再添加阶段。")
     if any(s.name == name for s in stages):
         raise DomainError(f"方案中已有“{name}”。")
     if starts_on and ends_on and ends_on < starts_on:

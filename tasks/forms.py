@@ -57,14 +57,14 @@ class BulkAssignForm(forms.Form):
     def __init__(self, *args, plan: Plan, task_choices, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["tasks"].choices = task_choices
-        groups = [(f"group:{g.pk}", f"专业工作组:{g.name}(轮流分派)") for g in WorkingGroup.objects.filter(plan=plan)]
+        groups = [(f"group:{g.pk}", f"专业工作组：{g.name}（轮流分派）") for g in WorkingGroup.objects.filter(plan=plan)]
         people = [(f"user:{pk}", label) for pk, label in seat_choices(plan)]
         self.fields["target"].choices = [("", "请选择…")] + people + groups
 
 
 class SubmitForm(forms.Form):
     note = forms.CharField(label="提交说明", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000)
-    files = MultipleFileField(label=f"佐证材料(可多选;{ALLOWED_LABEL})", required=False)
+    files = MultipleFileField(label=f"佐证材料（可多选；{ALLOWED_LABEL}）", required=False)
 
 
 class ReasonForm(forms.Form):

@@ -311,7 +311,7 @@ def bulk_assign(request: HttpRequest, measure_pk: int) -> HttpResponse:
     try:
         done = services.tasks_assign_bulk(actor=request.user, tasks=form.cleaned_data["tasks"], **target)
     except DomainError as exc:
-        messages.error(request, f"批量分派未执行:{exc.message}")
+        messages.error(request, f"批量分派未执行：{exc.message}")
     else:
         messages.success(request, f"已分派 {len(done)} 项任务。")
     return back

@@ -33,7 +33,7 @@ def stage_complete(*, stage: Stage | int, actor: User, opinion: str = "") -> Sta
     """
     opinion = (opinion or "").strip()
     if len(opinion) > OPINION_MAX:
-        raise DomainError(f"签署意见最多 {OPINION_MAX} 字(现有 {len(opinion)} 字)。")
+        raise DomainError(f"签署意见最多 {OPINION_MAX} 字（现有 {len(opinion)} 字）。")
     pk = stage.pk if isinstance(stage, Stage) else stage
     stage = Stage.objects.select_for_update(of=("self",)).select_related("plan").get(pk=pk)
     refusal = gate_refusal(actor, stage, None)
@@ -91,7 +91,7 @@ def _open(stage: Stage, actor: User) -> None:
     notify(
         recipients=[seat.user for seat in stage.plan.leading_group.select_related("user")],
         kind=Notification.Kind.STAGE_OPENED,
-        text=f"“{stage.plan.title}”进入{stage.name},本阶段任务现在可以办理。",
+        text=f"“{stage.plan.title}”进入{stage.name}，本阶段任务现在可以办理。",
         url=reverse("plans:plan_detail", args=[stage.plan_id]),
         plan=stage.plan,
         exclude=actor,

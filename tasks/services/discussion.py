@@ -96,7 +96,7 @@ def comment_add(*, task: Task | int, actor: User, body: str) -> Comment:
     notify(
         recipients=_participants(task),
         kind=Notification.Kind.COMMENT,
-        text=f"{actor} 评论了任务“{task.title}”:{body[:60]}",
+        text=f"{actor} 评论了任务“{task.title}”：{body[:60]}",
         url=_task_url(task),
         plan=task.plan,
         exclude=actor,

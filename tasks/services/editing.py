@@ -96,7 +96,7 @@ def plan_dates_shift(*, actor: User | None, plan: Plan, days: int) -> dict[str, 
     its open and pending stages and their measures, and the dates of its unfinished tasks. One
     audit row with the counts; all or nothing."""
     if not days:
-        raise DomainError("请填写要调整的天数(不能为 0)。")
+        raise DomainError("请填写要调整的天数（不能为 0）。")
     if abs(days) > 3660:
         raise DomainError("一次最多调整 10 年。")
     plan = Plan.objects.select_for_update().get(pk=plan.pk)

@@ -25,7 +25,7 @@ LONG = "很长的任务名称" * 29  # 203 characters
 def test_task_paths_refuse_a_long_title_and_change_nothing(county):
     a = county.a
     before = Task.objects.count()
-    with pytest.raises(DomainError, match="任务名称最多 200 个字,现有 203 个字"):
+    with pytest.raises(DomainError, match="任务名称最多 200 个字，现有 203 个字"):
         task_services.task_create(actor=a.leader, measure=a.measure, title=LONG)
     with pytest.raises(DomainError, match="任务名称最多 200 个字"):
         task_services.tasks_create_bulk(
@@ -61,7 +61,7 @@ def test_plan_measure_and_indicator_paths_refuse_long_names(county):
 def test_the_task_form_refuses_with_a_message_and_lets_the_browser_keep_the_paste(county):
     form = TaskForm({"title": LONG, "weight": "1"}, plan=county.a.plan)
     assert not form.is_valid()
-    assert form.errors["title"] == ["任务名称最多 200 个字,现有 203 个字,请缩短。"]
+    assert form.errors["title"] == ["任务名称最多 200 个字，现有 203 个字，请缩短。"]
     # No maxlength attribute: the browser would cut a pasted title without a word.
     assert "maxlength" not in str(form["title"])
 
@@ -76,7 +76,7 @@ def test_excel_import_reports_long_cells_by_sheet_row_and_column():
     )
     result = read_workbook(io.BytesIO(data))
     problems = {(p.sheet, p.row, p.column[:1]): p.message for p in result.problems if p.is_error}
-    assert problems[("方案", 2, "C")].startswith("任务名称最多 200 个字,现有 203 个字")
-    assert problems[("方案", 3, "B")].startswith("措施名称最多 200 个字,现有 201 个字")
+    assert problems[("方案", 2, "C")].startswith("任务名称最多 200 个字，现有 203 个字")
+    assert problems[("方案", 3, "B")].startswith("措施名称最多 200 个字，现有 201 个字")
     assert problems[("指标", 2, "B")].startswith("单位最多 20 个字")
     assert not result.ok

@@ -17,7 +17,7 @@ def test_submission_refused_for_its_file_keeps_the_note(client, county):
     a = county.a
     task = a.tasks[0]
     assert client.login(username=a.member.username, password=PASSWORD)
-    note = "文件已印发,盖章页在第二页。"
+    note = "文件已印发，盖章页在第二页。"
     response = client.post(
         reverse("tasks:task_act", args=[task.pk, "submit"]),
         {"note": note, "version": task.version, "files": [SimpleUploadedFile("empty.pdf", b"")]},

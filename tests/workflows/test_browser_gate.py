@@ -38,7 +38,7 @@ def test_signing_asks_first_and_keeps_the_opinion(browser_page, county):
     browser_login(page, a.leader.username, PASSWORD)
     page.goto(f"/workflows/stages/{stage.pk}/")
     assert "已豁免" in page.inner_text("#gate-waived")
-    page.fill("#id_opinion", "准备充分,同意进入实施阶段。")
+    page.fill("#id_opinion", "准备充分，同意进入实施阶段。")
     questions = []
 
     def dismiss(dialog):
@@ -57,4 +57,4 @@ def test_signing_asks_first_and_keeps_the_opinion(browser_page, county):
     page.wait_for_selector(".message-success")
     stage.refresh_from_db()
     assert stage.status == Stage.Status.COMPLETED
-    assert stage.completion_opinion == "准备充分,同意进入实施阶段。"
+    assert stage.completion_opinion == "准备充分，同意进入实施阶段。"

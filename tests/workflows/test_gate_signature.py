@@ -30,12 +30,12 @@ def test_opinion_is_kept_on_the_stage_in_the_audit_row_and_the_history_sentence(
     a = county.a
     finish_stage_one(a)
     stage = a.plan.stages.get(order=1)
-    stage_complete(stage=stage, actor=a.leader, opinion="  准备工作扎实,同意进入实施阶段。 ")
+    stage_complete(stage=stage, actor=a.leader, opinion="  准备工作扎实，同意进入实施阶段。 ")
     stage.refresh_from_db()
-    assert stage.completion_opinion == "准备工作扎实,同意进入实施阶段。"
+    assert stage.completion_opinion == "准备工作扎实，同意进入实施阶段。"
     entry = AuditEntry.objects.select_related("actor").get(action="plans.stage.completed", target_id=stage.pk)
-    assert entry.data == {"opinion": "准备工作扎实,同意进入实施阶段。"}
-    assert entry.reason == "准备工作扎实,同意进入实施阶段。"
+    assert entry.data == {"opinion": "准备工作扎实，同意进入实施阶段。"}
+    assert entry.reason == "准备工作扎实，同意进入实施阶段。"
     sentence = describe([entry])[0].sentence
     assert "签署意见" in sentence and "准备工作扎实" in sentence
 
