@@ -34,7 +34,7 @@
   // Anchors land below the sticky top bar, whose height changes as it wraps (app.css reads
   // --topbar-h in scroll-margin-top). A page opened at an anchor after an action (bulk assignment
   // goes back to its measure) shows the action's message there, where the user lands, instead
-  // of at the top of the page, out of sight.
+  // of at the top of the page, out of sight (blocks marked data-anchor-messages).
   function fitTopbar() {
     var bar = document.querySelector(".topbar");
     if (bar) document.documentElement.style.setProperty("--topbar-h", bar.offsetHeight + 8 + "px");
@@ -44,7 +44,9 @@
     var messages = document.querySelector(".page > .messages");
     var id = decodeURIComponent(window.location.hash.slice(1));
     var target = id && document.getElementById(id);
-    if (!messages || !target || target.contains(messages)) return;
+    // Only blocks that ask for it (data-anchor-messages): a table row or a closed <details>
+    // would hide the message instead.
+    if (!messages || !target || !target.hasAttribute("data-anchor-messages") || target.contains(messages)) return;
     target.insertBefore(messages, target.firstChild);
     messages.classList.add("messages-at-anchor");
     target.scrollIntoView();
