@@ -40,7 +40,7 @@ class BoundedCharField(forms.CharField):
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
         name = str(self.label or "内容").replace("%", "%%")
-        self.error_messages["max_length"] = f"{name}最多 %(limit_value)d 个字,现有 %(show_value)d 个字,请缩短。"
+        self.error_messages["max_length"] = f"{name}最多 %(limit_value)d 个字，现有 %(show_value)d 个字，请缩短。"
 
     def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
         attrs = super().widget_attrs(widget)

@@ -13,5 +13,5 @@ class StageSignForm(forms.Form):
         required=False,
         max_length=OPINION_MAX,
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": "如：本阶段任务均已落实，材料齐全。"}),
-        error_messages={"max_length": "签署意见最多 %(limit_value)d 字(现有 %(show_value)d 字)。"},
+        error_messages={"max_length": "签署意见最多 %(limit_value)d 字（现有 %(show_value)d 字）。"},
     )

@@ -70,8 +70,8 @@ def fix_text(text: str) -> str:
 
 
 def _chinese(literal: str) -> bool:
-    """More Chinese characters than Latin letters, outside f-string {expressions}."""
-    words = re.sub(r"\{[^{}]*\}", "", literal)
+    """More Chinese characters than Latin letters, outside {expressions} and %(name)s placeholders."""
+    words = re.sub(r"\{[^{}]*\}|%\([a-z_]+\)[sd]", "", literal)
     return len(CJK.findall(words)) > len(re.findall(r"[A-Za-z]", words[1:]))
 
 
