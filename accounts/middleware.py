@@ -24,7 +24,7 @@ from accounts.models import UserSession
 from accounts.permissions import must_use_two_factor
 from accounts.sessions import SECOND_FACTOR_PENDING, SEEN_KEY, SEEN_RESOLUTION, is_idle
 
-IDLE_MESSAGE = "您已较长时间未操作,为保护账号安全已自动退出,请重新登录。"
+IDLE_MESSAGE = "您已较长时间未操作，为保护账号安全已自动退出，请重新登录。"
 
 
 class IdleTimeoutMiddleware:

@@ -72,7 +72,7 @@ def totp_confirm(*, user: Any, device: TOTPDevice, token: str) -> list[str]:
     if device.confirmed:
         raise DomainError("该验证器已启用。")
     if not device.verify_token(token.strip().replace(" ", "")):
-        raise DomainError("验证码不正确或已过期,请查看手机上的最新验证码后重试。")
+        raise DomainError("验证码不正确或已过期，请查看手机上的最新验证码后重试。")
     TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])

@@ -95,7 +95,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         device = two_factor.second_factor_verify(user=user, token=request.POST.get("token", ""))
         if device is None:
-            error = "验证码不正确或已过期。连续输错会被暂时锁定,请稍候再试。"
+            error = "验证码不正确或已过期。连续输错会被暂时锁定，请稍候再试。"
         else:
             otp_login(request, device)
             request.session.pop(SECOND_FACTOR_PENDING, None)

@@ -91,7 +91,7 @@ def archive_zip(tree: ArchiveTree) -> Iterator[bytes]:
                             yield pipe.take()
                     yield pipe.take()
         if missing:
-            text = "以下文件在服务器上缺失,未能打包(请联系管理员核查):\r\n" + "\r\n".join(missing) + "\r\n"
+            text = "以下文件在服务器上缺失，未能打包（请联系管理员核查）：\r\n" + "\r\n".join(missing) + "\r\n"
             zf.writestr(f"{root}/{MISSING_NAME}", text.encode("utf-8"))
     yield pipe.take()
 

@@ -40,16 +40,16 @@ def _cell(value: object) -> object:
 def checkpoint_line(tree: ArchiveTree) -> str:
     cp = tree.checkpoint
     if cp is None:
-        return "操作记录检查点:暂无"
-    return f"操作记录检查点:#{cp.seq} {cp.head_hash} (签署于 {cp.signed_at} UTC)"
+        return "操作记录检查点：暂无"
+    return f"操作记录检查点：#{cp.seq} {cp.head_hash} （签署于 {cp.signed_at} UTC）"
 
 
 def heading_lines(tree: ArchiveTree) -> list[str]:
     plan = tree.plan
     state = "已随方案验收冻结" if plan.status == "completed" else "整理中"
     return [
-        f"{plan.school.name} · {plan.title}({plan.year} 年度)",
-        f"档案方案:{tree.scheme.title if tree.scheme else '—'} · 状态:{state}",
+        f"{plan.school.name} · {plan.title}（{plan.year} 年度）",
+        f"档案方案：{tree.scheme.title if tree.scheme else '—'} · 状态：{state}",
         checkpoint_line(tree),
     ]
 
@@ -131,7 +131,7 @@ class _Pages:
 
     def row(self, cells: list[tuple[float, str]], size: int = 9) -> None:
         if self.y < 60:
-            self.page(self.title + "(续)")
+            self.page(self.title + "（续）")
         self.pdf.setFont(self.font, size)
         for x, text in cells:
             self.pdf.drawString(x, self.y, text)

@@ -62,7 +62,7 @@ def _remind(plan: Plan, date: datetime.date, summary: ArchiveSummary) -> int:
             notify(
                 recipients=[seat.user for seat in office],
                 kind=Notification.Kind.ACCEPTANCE,
-                text=f"验收日期 {date:%Y-%m-%d} 前档案尚有 {summary.missing} 项缺失、{summary.partial} 项不全,请尽快补齐。",
+                text=f"验收日期 {date:%Y-%m-%d} 前档案尚有 {summary.missing} 项缺失、{summary.partial} 项不全，请尽快补齐。",
                 url=f"/archives/plans/{plan_id}/",
                 plan=plan,
             )

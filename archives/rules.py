@@ -10,7 +10,7 @@ from archives.models import ArchiveScheme
 from archives.permissions import can_edit_scheme, can_file_archive, can_set_plan_scheme
 from plans.models import Plan
 
-FROZEN = "方案已通过评估验收,档案已随方案冻结:不能再归档、调整件号或修改档案方案。"
+FROZEN = "方案已通过评估验收，档案已随方案冻结：不能再归档、调整件号或修改档案方案。"
 NOT_OFFICE = "只有领导小组组长和办公室主任可以整理本校档案。"
 
 
@@ -40,7 +40,7 @@ def open_refusal(user: Any, plan: Plan) -> str | None:
 def scheme_edit_refusal(user: Any, scheme: ArchiveScheme) -> str | None:
     """May the user change the scheme's categories, volumes and items?"""
     if scheme.is_default:
-        return "系统默认档案方案不能直接修改,请先复制。"
+        return "系统默认档案方案不能直接修改，请先复制。"
     if not can_edit_scheme(user, scheme):
         return "只有教育局管理员可以修改档案方案。"
     if scheme.plan_id is not None and archive_frozen(scheme.plan):  # type: ignore[arg-type]

@@ -91,7 +91,7 @@ def _rectification_files(plan: Plan, pk: int | None = None) -> list[SourceFile]:
     return [
         SourceFile(
             "rectification", r["pk"], r["evidence_name"] or os.path.basename(r["evidence"]), r["evidence"], "",
-            r["closed_at"], f"整改:{r['criterion__point'][:40]}",
+            r["closed_at"], f"整改：{r['criterion__point'][:40]}",
         )
         for r in rows.order_by("id").values("pk", "evidence", "evidence_name", "closed_at", "criterion__point")
     ]

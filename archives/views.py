@@ -62,7 +62,7 @@ def _date(raw: str | None) -> datetime.date | None:
     try:
         return datetime.date.fromisoformat((raw or "").strip())
     except ValueError:
-        raise DomainError("请填写有效的成文日期(年-月-日)。") from None
+        raise DomainError("请填写有效的成文日期（年-月-日）。") from None
 
 
 def _int(raw: str | None) -> int:
@@ -107,7 +107,7 @@ def archive_page(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def archive_open(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _plan(request, pk)
-    _run(request, "档案已建立,可以开始归档。", services.archive_open, plan=plan)
+    _run(request, "档案已建立，可以开始归档。", services.archive_open, plan=plan)
     return redirect("archives:archive", pk=plan.pk)
 
 
@@ -171,7 +171,7 @@ def filing_update(request: HttpRequest, pk: int, filing_pk: int) -> HttpResponse
 @require_POST
 def filing_remove(request: HttpRequest, pk: int, filing_pk: int) -> HttpResponse:
     filing = _filing(request, pk, filing_pk)
-    _run(request, "已撤销归档(原文件仍在)。", services.filing_remove, filing=filing)
+    _run(request, "已撤销归档（原文件仍在）。", services.filing_remove, filing=filing)
     return redirect("archives:archive", pk=pk)
 
 

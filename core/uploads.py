@@ -111,18 +111,18 @@ def validate_upload(upload: Any) -> CheckedFile:
     if size <= 0:
         raise DomainError(f"文件“{name}”是空文件。")
     if size > limit:
-        raise DomainError(f"文件“{name}”大小为 {size / 1048576:.1f} MB,超过 {limit // 1048576} MB 的上限。")
+        raise DomainError(f"文件“{name}”大小为 {size / 1048576:.1f} MB，超过 {limit // 1048576} MB 的上限。")
     ext = name.rpartition(".")[2].lower() if "." in name else ""
     if ext not in ALLOWED:
-        raise DomainError(f"不支持文件“{name}”的类型。允许的类型:{ALLOWED_LABEL}。")
+        raise DomainError(f"不支持文件“{name}”的类型。允许的类型：{ALLOWED_LABEL}。")
     content_type, matches = ALLOWED[ext]
     upload.seek(0)
     head = upload.read(4096)
     upload.seek(0)
     if not matches(head):
         if ext == "txt":
-            raise DomainError(f"文件“{name}”不是文本文件,与其扩展名不符。")
-        raise DomainError(f"文件“{name}”的内容与其扩展名(.{ext})不符,请检查后重新上传。")
+            raise DomainError(f"文件“{name}”不是文本文件，与其扩展名不符。")
+        raise DomainError(f"文件“{name}”的内容与其扩展名（.{ext}）不符，请检查后重新上传。")
     return CheckedFile(safe_name=name, extension=ext, content_type=content_type)
 
 

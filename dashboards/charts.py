@@ -74,7 +74,7 @@ def sparkline(status: IndicatorStatus, width: int = 120, height: int = 32) -> Sa
         body += f'<polyline points="{path}" fill="none" stroke="{BLUE}" stroke-width="1.8"/>'
     lx, ly = points[-1]
     body += f'<circle cx="{_f(lx)}" cy="{_f(ly)}" r="3.2" fill="{_met_colour(status.met)}"/>'
-    label = f"{status.indicator.name}:{len(values)} 次上报,最新 {format_number(values[-1])}{status.indicator.unit}"
+    label = f"{status.indicator.name}:{len(values)} 次上报，最新 {format_number(values[-1])}{status.indicator.unit}"
     return _svg(width, height, label, body, "chart-spark")
 
 
@@ -120,7 +120,7 @@ def indicator_history(status: IndicatorStatus, width: int = 360, height: int = 1
             f'<circle cx="{_f(x(r.measured_on))}" cy="{_f(y(float(r.value)))}" r="4" fill="{_met_colour(met)}">'
             f"<title>{tip}</title></circle>"
         )
-    label = f"{ind.name} 历次上报({len(readings)} 次),目标 {status.target_text}"
+    label = f"{ind.name} 历次上报（{len(readings)} 次），目标 {status.target_text}"
     return _svg(width, height, label, "".join(body), "chart-history")
 
 
@@ -180,7 +180,7 @@ def spread_histogram(spread: Spread, width: int = 360, height: int = 120, bins: 
         )
     target = "目标不一" if spread.target is None else f"目标 {spread.direction_label} {format_number(spread.target)}"
     label = (
-        f"{spread.name}:{spread.met}/{spread.schools} 所学校达标,{target}{spread.unit if spread.target is not None else ''};"
-        f"最小 {format_number(spread.minimum)},中位 {format_number(spread.median)},最大 {format_number(spread.maximum)}"
+        f"{spread.name}:{spread.met}/{spread.schools} 所学校达标，{target}{spread.unit if spread.target is not None else ''};"
+        f"最小 {format_number(spread.minimum)}，中位 {format_number(spread.median)}，最大 {format_number(spread.maximum)}"
     )
     return _svg(width, height, label, "".join(body), "chart-spread")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from core.text import BoundedCharField
 from orgs.models import User
 from plans.models import LeadingGroupMember, Plan, WorkingGroup
 
@@ -35,7 +36,7 @@ class SeatForm(forms.Form):
 
 
 class WorkingGroupForm(forms.Form):
-    name = forms.CharField(label="专业工作组名称", max_length=50)
+    name = BoundedCharField(label="专业工作组名称", max_length=50)
 
 
 class CopyForm(forms.Form):

@@ -122,7 +122,7 @@ def working_group_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = WorkingGroupForm(request.POST)
     try:
         if not form.is_valid():
-            raise DomainError("请填写专业工作组名称(不超过 50 字)。")
+            raise DomainError("请填写专业工作组名称（不超过 50 字）。")
         group = services.working_group_create(actor=request.user, plan=plan, name=form.cleaned_data["name"])
     except DomainError as exc:
         messages.error(request, exc.message)

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
+from core.text import BoundedCharField
 from orgs.models import User
 from plans import selectors, services
 from plans.models import Measure, Plan, PlanTemplate, Stage
@@ -23,7 +24,7 @@ from tasks.services import measure_cancel as measure_cancel_service
 
 
 class PlanForm(forms.Form):
-    title = forms.CharField(label="方案名称", max_length=200)
+    title = BoundedCharField(label="方案名称", max_length=200)
     summary = forms.CharField(label="工作目标", required=False, widget=forms.Textarea(attrs={"rows": 4}))
 
 
@@ -39,7 +40,7 @@ class StageAddForm(forms.Form):
 
 
 class MeasureForm(forms.Form):
-    title = forms.CharField(label="措施名称", max_length=200)
+    title = BoundedCharField(label="措施名称", max_length=200)
     owner = forms.ModelChoiceField(label="责任人", queryset=User.objects.none(), required=False, empty_label="—")
     responsible_units = forms.CharField(label="责任单位", max_length=200, required=False)
     starts_on = forms.DateField(label="开始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -70,19 +71,19 @@ class ShiftForm(forms.Form):
         min_value=-services.MAX_SHIFT_DAYS,
         max_value=services.MAX_SHIFT_DAYS,
         required=False,
-        help_text="正数推后,负数提前;如下一年度填 365。",
+        help_text="正数推后，负数提前；如下一年度填 365。",
     )
     start = forms.DateField(
-        label="或:新的开始日期",
+        label="或：新的开始日期",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="最早的日期移到这一天,其余日期随之平移。",
+        help_text="最早的日期移到这一天，其余日期随之平移。",
     )
 
     def clean(self) -> dict:
         data = super().clean() or {}
         if (data.get("days") is None) == (data.get("start") is None) and not self.errors:
-            raise forms.ValidationError("请填写调整天数或新的开始日期(二选一)。")
+            raise forms.ValidationError("请填写调整天数或新的开始日期（二选一）。")
         return data
 
     def shift_days(self, earliest) -> int | None:
@@ -179,7 +180,7 @@ def dates_shift(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            f"已将日期整体调整 {counts['days']} 天:阶段 {counts['stages']} 个,措施 {counts['measures']} 项,任务 {counts['tasks']} 项。",
+            f"已将日期整体调整 {counts['days']} 天：阶段 {counts['stages']} 个，措施 {counts['measures']} 项，任务 {counts['tasks']} 项。",
         )
     return redirect("plans:plan_edit", plan.pk)
 
@@ -251,7 +252,7 @@ def measure_cancel(request: HttpRequest, pk: int, measure_pk: int) -> HttpRespon
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("plans:measure_edit", plan.pk, measure.pk)
-    messages.success(request, f"措施“{measure.title}”已取消,{len(tasks)} 项未完成任务一并取消。")
+    messages.success(request, f"措施“{measure.title}”已取消，{len(tasks)} 项未完成任务一并取消。")
     return redirect(reverse("plans:plan_detail", args=[plan.pk]) + f"#measure-{measure.pk}")
 
 
@@ -300,7 +301,7 @@ def template_dates_shift(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            f"已将模板日期整体调整 {counts['days']} 天:阶段 {counts['stages']} 个,措施 {counts['measures']} 项,"
+            f"已将模板日期整体调整 {counts['days']} 天：阶段 {counts['stages']} 个，措施 {counts['measures']} 项，"
             f"任务 {counts['tasks']} 项。已下发的方案不受影响。",
         )
     return redirect("plans:template_dates", template.pk)

@@ -40,7 +40,7 @@ def _clean_value(value: Any) -> Decimal:
         raise DomainError("实际值不能为负数。")
     number = number.quantize(VALUE_QUANTUM, rounding=ROUND_HALF_UP)
     if number >= VALUE_LIMIT:
-        raise DomainError("实际值过大,请检查单位。")
+        raise DomainError("实际值过大，请检查单位。")
     return number
 
 
@@ -50,7 +50,7 @@ def _clean_date(measured_on: Any) -> datetime.date:
     if measured_on > timezone.localdate():
         raise DomainError("测量日期不能晚于今天。")
     if measured_on < EARLIEST_READING:
-        raise DomainError("测量日期过早,请检查。")
+        raise DomainError("测量日期过早，请检查。")
     return measured_on
 
 
@@ -94,7 +94,7 @@ def _indicator_report(
     if actor is not None and not can_work_on_plan(actor, plan):
         raise NotAllowed("只有该方案领导小组的成员可以上报指标。")
     if plan.status == Plan.Status.COMPLETED:
-        raise DomainError("方案已验收,不能再上报指标。")
+        raise DomainError("方案已验收，不能再上报指标。")
     number = _clean_value(value)
     day = _clean_date(measured_on)
     note = (note or "").strip()
@@ -146,7 +146,7 @@ def reading_void(*, actor: Any, reading: IndicatorReading | int, reason: str) ->
     if locked.voided_at is not None:
         raise InvalidTransition("该读数已作废。")
     if not can_void_reading(actor, locked):
-        raise NotAllowed("只有上报人或方案的组长、副组长、办公室可以作废读数,且方案须仍在实施中。")
+        raise NotAllowed("只有上报人或方案的组长、副组长、办公室可以作废读数，且方案须仍在实施中。")
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("请填写作废原因。")

@@ -198,7 +198,7 @@ def _sort_choices(current: str) -> list[tuple[str, str]]:
     if current in dict(SORT_CHOICES):
         return SORT_CHOICES
     label = dict((k, v) for k, v, _ in COUNTY_COLUMNS).get(current.lstrip("-"), "")
-    return [*SORT_CHOICES, (current, f"按{label}{'(降序)' if current.startswith('-') else '(升序)'}")]
+    return [*SORT_CHOICES, (current, f"按{label}{'（降序）' if current.startswith('-') else '（升序）'}")]
 
 
 def _plan_with_role(user, pk: int) -> Plan:

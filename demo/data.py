@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from acceptance import services as acceptance_services
 from dashboards.services import indicator_report
-from excel.example_plan import INDICATORS, STAGES
+from excel.example_plan import STAGES
 from orgs import services as org_services
 from orgs.models import Organisation, User
 from plans import services
@@ -37,12 +37,13 @@ ORGANISATIONS = [
     ("qsz-zx", "青石镇中学", Organisation.Kind.SCHOOL, "qsz-zxx", "青石镇"),
 ]
 
+# Every demo person is plainly invented: no real public figure's name (tests/demo/test_demo_content.py).
 OVERSEERS = [
     # username, full name, org code, position, bureau role, superuser (the Django admin)
     ("sysadmin", "系统管理员", "sfx-jyj", "平台运维", "", True),
-    ("jyj_admin", "王建国", "sfx-jyj", "教育局信息中心主任", User.BureauRole.ADMIN, False),
-    ("dd_inspector", "李督学", "sfx-dds", "责任督学", User.BureauRole.INSPECTOR, False),
-    ("qsz_centre", "周立新", "qsz-zxx", "中心学校校长", "", False),
+    ("jyj_admin", "闻礼和", "sfx-jyj", "教育局信息中心主任", User.BureauRole.ADMIN, False),
+    ("dd_inspector", "蓝启正", "sfx-dds", "责任督学", User.BureauRole.INSPECTOR, False),
+    ("qsz_centre", "池远澄", "qsz-zxx", "中心学校校长", "", False),
 ]
 
 # Seats of every school's leading group: suffix, full-name pattern, position, role, working group.
@@ -59,9 +60,9 @@ SEATS = [
 ]
 
 SCHOOL_STAFF = {
-    "sfx-yz": ("yz", ["张明远", "刘海涛", "陈志强", "赵丽华", "孙建平", "周晓燕", "吴国庆", "郑敏", "何静"]),
-    "sfx-syxx": ("syxx", ["黄文博", "林春梅", "杨光辉", "徐慧", "马永刚", "朱红霞", "胡晓东", "高雪", "罗丹"]),
-    "qsz-zx": ("qszx", ["梁志诚", "宋玉兰", "唐振华", "韩冬梅", "冯立军", "邓小平", "曹晓光", "彭丽", "曾凡"]),
+    "sfx-yz": ("yz", ["甘若衡", "蒲念禾", "柏思源", "殷晓岚", "储文澜", "樊可钧", "芮景行", "凌书苒", "詹禾青"]),
+    "sfx-syxx": ("syxx", ["沈予安", "阮清越", "贝承泽", "卜语桐", "汤卓尔", "邵沐晴", "梅庭舟", "祁雨棠", "鲍启帆"]),
+    "qsz-zx": ("qszx", ["葛云岫", "房以宁", "单景澄", "谷怀瑾", "裴知远", "费听澜", "巫书衡", "管乐遥", "俞晴川"]),
 }
 
 
@@ -125,7 +126,7 @@ def demo_logins() -> list[tuple[str, str, str]]:
     """(username, role, organisation) of every demo login, for the README and `make run`."""
     bureau_roles = {User.BureauRole.ADMIN: "局管理员", User.BureauRole.INSPECTOR: "督导员"}
     rows = [
-        (u, f"{pos} · {'系统管理员(管理后台)' if su else bureau_roles.get(role, '只读查看辖区学校')}", code)
+        (u, f"{pos} · {'系统管理员（管理后台）' if su else bureau_roles.get(role, '只读查看辖区学校')}", code)
         for u, _, code, pos, role, su in OVERSEERS
     ]
     names = {code: name for code, name, *_ in ORGANISATIONS}
@@ -169,16 +170,16 @@ def seed_demo(today: datetime.date | None = None) -> dict[str, int]:
 # The acceptance form (评估表) of every demo plan: category, point, points, evidence expected (sums to 100).
 CRITERIA = [
     ("办学条件", "生均教学及辅助用房面积、体育运动场馆面积达到省定标准", "10", "校舍平面图、面积统计表"),
-    ("办学条件", "生均图书达到标准,图书室(馆)正常开放并有借阅记录", "10", "图书登记簿、借阅记录"),
+    ("办学条件", "生均图书达到标准，图书室（馆）正常开放并有借阅记录", "10", "图书登记簿、借阅记录"),
     ("办学条件", "实验室、功能室按标准配备并有使用记录", "10", "仪器设备台账、使用记录"),
     ("办学条件", "学生食堂与宿舍符合安全卫生标准", "5", "食品经营许可证、宿舍管理制度"),
-    ("师资队伍", "教师学历达标,专科以上学历比例达到要求", "10", "教师花名册、学历证书复印件"),
-    ("师资队伍", "教师培训学时达标,校本研修制度健全", "10", "培训记录、研修计划与总结"),
-    ("教育质量", "严格执行课程计划,开齐开足国家课程", "10", "总课程表、作息时间表"),
-    ("教育质量", "控辍保学责任落实,辍学率控制在规定范围内", "10", "学籍变动登记、控辍台账"),
+    ("师资队伍", "教师学历达标，专科以上学历比例达到要求", "10", "教师花名册、学历证书复印件"),
+    ("师资队伍", "教师培训学时达标，校本研修制度健全", "10", "培训记录、研修计划与总结"),
+    ("教育质量", "严格执行课程计划，开齐开足国家课程", "10", "总课程表、作息时间表"),
+    ("教育质量", "控辍保学责任落实，辍学率控制在规定范围内", "10", "学籍变动登记、控辍台账"),
     ("教育质量", "学生体质健康合格率达到要求", "10", "体质健康测试数据"),
-    ("学校管理", "领导小组健全,实施方案按阶段落实并有督查记录", "10", "领导小组文件、督查记录"),
-    ("学校管理", "档案资料分类齐全,目录清楚", "5", "档案总目录、分卷目录"),
+    ("学校管理", "领导小组健全，实施方案按阶段落实并有督查记录", "10", "领导小组文件、督查记录"),
+    ("学校管理", "档案资料分类齐全，目录清楚", "5", "档案总目录、分卷目录"),
 ]
 
 # Schools whose plan has reached the bureau's acceptance: one accepted (with its certificate), one
@@ -210,15 +211,26 @@ def _play_history(plan: Plan, staff: dict[str, User], progress: tuple[float, boo
         if i < n_closed:
             _close(task, staff["office"])
         elif i == n_closed:
-            task_services.task_submit(task=task, actor=task.assignee, note="已完成,请审核。")
+            task_services.task_submit(task=task, actor=task.assignee, note="已完成，请审核。")
             task_services.task_return(task=task, actor=staff["deputy"], reason="请补充活动照片和签到表。")
         elif i < n_closed + 3:
-            task_services.task_submit(task=task, actor=task.assignee, note="已完成,请审核。")
+            task_services.task_submit(task=task, actor=task.assignee, note="已完成，请审核。")
         elif i < n_closed + 7:
             task_services.task_start(task=task, actor=task.assignee)
     if impl:
-        task_services.comment_add(task=impl[0], actor=staff["principal"], body="做得扎实,注意把过程材料归档。")
+        task_services.comment_add(task=impl[0], actor=staff["principal"], body="做得扎实，注意把过程材料归档。")
 
+
+# The demo plan's indicators are the seed documents' own (shared seed 001, 柳湾煤矿中学's plan:
+# 办学条件, 教师队伍, 普及程度, 素质教育), none invented: (name, unit, direction, target, the seed's words).
+INDICATORS = [
+    ("生均校舍面积", "平方米", "ge", Decimal("14"), "每名学生平均校舍面积到达14平方米"),
+    ("生均图书", "册", "ge", Decimal("25"), "图书配备生平均到达25册"),
+    ("教师专科以上学历比例", "%", "ge", Decimal("95"), "全校教师专科以上学历要到达95%以上"),
+    ("初中升学率", "%", "ge", Decimal("44.8"), "我校初中生升学率到达44.8%"),
+    ("初中辍学率", "%", "le", Decimal("2"), "初中生辍学率控制在2%以内"),
+    ("学生体质健康合格率", "%", "ge", Decimal("95"), "学生体质健康合格率到达95%以上"),
+]
 
 # Readings per school: indicator name → (value two months ago, value last week).
 READINGS = {
@@ -226,6 +238,7 @@ READINGS = {
         "生均校舍面积": ("13.2", "14.6"),
         "生均图书": ("22", "26.5"),
         "教师专科以上学历比例": ("93.5", "96.1"),
+        "初中升学率": ("42.5", "45.3"),
         "初中辍学率": ("1.2", "0.8"),
         "学生体质健康合格率": ("92", "94.3"),
     },
@@ -235,7 +248,7 @@ READINGS = {
         "教师专科以上学历比例": ("97", "97.5"),
         "学生体质健康合格率": ("95.5", "96"),
     },
-    "qsz-zx": {"生均图书": ("18", "19.5"), "初中辍学率": ("2.6", "2.3")},
+    "qsz-zx": {"生均图书": ("18", "19.5"), "初中升学率": ("40.2", "43.6"), "初中辍学率": ("2.6", "2.3")},
 }
 
 
@@ -273,7 +286,7 @@ def _self_assess(plan: Plan, staff: dict[str, User], partial: bool = False) -> N
         if "食堂" in criterion.point and not partial:
             acceptance_services.self_rating_set(
                 actor=staff["office"], criterion=criterion, tier=None, not_applicable=True,
-                na_reason="本校无寄宿生,未设食堂和宿舍。",
+                na_reason="本校无寄宿生，未设食堂和宿舍。",
             )
             continue
         acceptance_services.self_rating_set(
@@ -299,7 +312,7 @@ def _play_acceptance(
     _finish_stages(plan, staff)
     _self_assess(plan, staff)
     application = acceptance_services.application_submit(
-        actor=staff["principal"], plan=plan, note="各项工作已按方案完成,自评合格,申请县教育局评估验收。"
+        actor=staff["principal"], plan=plan, note="各项工作已按方案完成，自评合格，申请县教育局评估验收。"
     )
     inspector = User.objects.get(username="dd_inspector")
     admin = User.objects.get(username="jyj_admin")
@@ -321,8 +334,8 @@ def _play_acceptance(
             criterion=criterion,
             tier=4 if short else 1,
             rectify=short,
-            remark="生均图书不足且借阅记录缺失,须补充。" if "图书" in criterion.point and short else
-            ("培训学时不足,须补齐并完善研修记录。" if short else ""),
+            remark="生均图书不足且借阅记录缺失，须补充。" if "图书" in criterion.point and short else
+            ("培训学时不足，须补齐并完善研修记录。" if short else ""),
         )
     if failing:
         # Two items of 20 points at 4档 and one more at 2档 leave the score under 85.
@@ -356,7 +369,7 @@ def _build_plan(school: Organisation, staff: dict[str, User], today: datetime.da
         school=school,
         title=PLAN_TITLE,
         year=today.year,
-        summary="以办学条件、师资队伍、教育质量均衡为重点,力争到年底全面达到县域义务教育优质均衡发展评估标准。",
+        summary="以办学条件、师资队伍、教育质量均衡为重点，力争到年底全面达到县域义务教育优质均衡发展评估标准。",
         stages=[
             services.StageSpec(name, w.starts_on, w.ends_on) for (name, _), w in zip(STAGES, windows, strict=False)
         ],
@@ -396,10 +409,11 @@ def _build_plan(school: Organisation, staff: dict[str, User], today: datetime.da
         "生均校舍面积": "资源配置优化",
         "生均图书": "资源配置优化",
         "教师专科以上学历比例": "师资队伍建设",
+        "初中升学率": "教育质量提升",
         "初中辍学率": "控辍保学",
         "学生体质健康合格率": "学生体质健康促进",
     }
-    for name, unit, direction, target in INDICATORS:
+    for name, unit, direction, target, _words in INDICATORS:
         services.indicator_create(
             actor=None,
             plan=plan,

@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
+from core.text import BoundedCharField
 from excel import permissions
 from excel.models import WorkbookImport
 from orgs.models import Organisation
@@ -42,7 +43,7 @@ class UploadForm(forms.Form):
     plan = forms.ModelChoiceField(
         label="已有方案", queryset=Plan.objects.none(), required=False, empty_label="请选择方案"
     )
-    title = forms.CharField(
+    title = BoundedCharField(
         label="方案名称", max_length=200, required=False, help_text="留空则使用表格标题行(表头上方的标题)。"
     )
     year = forms.IntegerField(label="年度", min_value=2000, max_value=2100, required=False)
@@ -79,7 +80,7 @@ class IssueForm(forms.Form):
     schools = forms.ModelMultipleChoiceField(
         label="下发给", queryset=Organisation.objects.none(), widget=forms.CheckboxSelectMultiple
     )
-    title = forms.CharField(label="方案名称", max_length=200, required=False, help_text="留空则使用模板名称。")
+    title = BoundedCharField(label="方案名称", max_length=200, required=False, help_text="留空则使用模板名称。")
     year = forms.IntegerField(
         label="年度", min_value=2000, max_value=2100, required=False, help_text="留空则使用模板年度。日期保持模板原样。"
     )

@@ -27,6 +27,7 @@ from defusedxml import DefusedXmlException
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from core.text import too_long_message
 from excel import cells
 from excel.cells import CellError
 from excel.safety import MAX_ROWS, WorkbookRefused, assert_defused
@@ -84,6 +85,9 @@ _NOTE = re.compile(
 _ENUM_PREFIX = re.compile(
     r"^(?:[一二三四五六七八九十]+[、.．]|[(（]?[一二三四五六七八九十\d]+[)）]|\d+[、.．](?!\d))\s*"
 )
+
+# What a too-long cell of the plan sheet is called in its problem.
+PLAN_LABELS = {"stage": "阶段名称", "measure": "措施名称", "task": "任务名称"}
 
 
 @dataclass
@@ -300,8 +304,8 @@ class _PlanSheetReader:
     def cell_text(self, number: int, row: tuple, name: str, limit: int) -> str:
         value = cells.text(self.header.get(row, name))
         if len(value) > limit:
-            self.problem(number, self.header.where(name), f"内容超过 {limit} 个字。")
-            return value[:limit]
+            # An error (the import stops), never a silent cut: the user shortens the cell.
+            self.problem(number, self.header.where(name), too_long_message(PLAN_LABELS.get(name, "内容"), limit, len(value)))
         return value
 
     def parse(self, number: int, row: tuple, name: str, parser, default=None):
@@ -479,9 +483,12 @@ def _indicator(number: int, row: tuple, header: Header, problems: list[Problem])
         problem("name", "缺少指标名称。")
         return None
     if len(name) > 100:
-        problem("name", "指标名称超过 100 个字。")
+        problem("name", too_long_message("指标名称", 100, len(name)))
         return None
-    unit = cells.text(header.get(row, "unit"))[:20]
+    unit = cells.text(header.get(row, "unit"))
+    if len(unit) > 20:
+        problem("unit", too_long_message("单位", 20, len(unit)))
+        return None
     unit = "%" if cells.nfkc(unit) in ("%", "百分比", "百分率") else unit
     target_cell = row[header.columns["target"]] if header.columns["target"] < len(row) else None
     percent_format = "%" in (getattr(target_cell, "number_format", "") or "")
@@ -528,9 +535,15 @@ def _read_criteria(sheet, spec: WorkbookSpec, problems: list[Problem]) -> None:
             continue
         # Blank (or merged) category cells repeat the one above; the export writes NO_CATEGORY
         # for a criterion that has none, so that it is not taken into the category above.
-        category = cells.text(header.get(row, "category"))[:100] or category
+        category = cells.text(header.get(row, "category")) or category
         category = "" if category == NO_CATEGORY else category
         point = cells.text(header.get(row, "point"))
+        too_long = [(col, label, limit, len(text)) for col, label, limit, text in (
+            ("category", "类别", 100, category), ("point", "评估要点", 500, point)) if len(text) > limit]
+        if too_long:
+            for col, label, limit, length in too_long:
+                problems.append(Problem(CRITERIA_SHEET, number, header.where(col), too_long_message(label, limit, length)))
+            continue
         if not point:
             if cells.text(header.get(row, "max_score")):
                 problems.append(Problem(CRITERIA_SHEET, number, header.where("point"), "缺少评估要点。"))
@@ -545,5 +558,5 @@ def _read_criteria(sheet, spec: WorkbookSpec, problems: list[Problem]) -> None:
             problems.append(Problem(CRITERIA_SHEET, number, header.where("max_score"), "分值须为 0 到 9999 之间的数。"))
             continue
         spec.criteria.append(
-            CriterionItem(row=number, category=category, point=point[:500], max_score=score, applicable=applicable)
+            CriterionItem(row=number, category=category, point=point, max_score=score, applicable=applicable)
         )

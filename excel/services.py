@@ -19,6 +19,7 @@ from django.utils import timezone
 from acceptance import services as acceptance_services
 from audit.services import audit_record
 from core.errors import DomainError, NotAllowed
+from core.text import bounded
 from excel import permissions
 from excel.importer import Resolution, Target, resolve
 from excel.models import WorkbookImport
@@ -96,7 +97,8 @@ def _check_target_permission(actor: User | None, target: Target) -> None:
 def _finish_target(target: Target, spec: WorkbookSpec) -> Target:
     """Fill title and year from the workbook when the caller gave none."""
     if target.kind != WorkbookImport.Kind.INTO_PLAN:
-        target.title = (target.title or spec.title).strip()[:200]
+        # A caller's title longer than a plan's allows is refused, not cut (core.text).
+        target.title = bounded(target.title or spec.title, Plan, "title")
         if not target.year:
             first, _ = spec.date_span()
             target.year = first.year if first else timezone.localdate().year

@@ -107,6 +107,12 @@ def _excerpt(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+def _reason_label(action: str) -> str:
+    if action == "plans.stage.completed":
+        return "签署意见"
+    return "原因" if action in REASON_ACTIONS or action.endswith(".removed") else "说明"
+
+
 def _titles(entries: list[AuditEntry]) -> dict[tuple[str, int], str]:
     ids: dict[str, set[int]] = defaultdict(set)
     for e in entries:
@@ -215,7 +221,7 @@ def describe(entries: list[AuditEntry], schools: dict[int, str] | None = None) -
                 reason=e.reason.strip().rstrip("。."),
                 detail=detail,
                 school=(schools or {}).get(e.plan_id or 0, ""),
-                reason_label="原因" if e.action in REASON_ACTIONS or e.action.endswith(".removed") else "说明",
+                reason_label=_reason_label(e.action),
             )
         )
     return lines

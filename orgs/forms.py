@@ -15,8 +15,8 @@ class LoginForm(AuthenticationForm):
     """
 
     error_messages = {
-        "invalid_login": "用户名或密码不正确,请重新输入。注意区分大小写。",
-        "inactive": "该账号已停用,请联系本单位管理员。",
+        "invalid_login": "用户名或密码不正确，请重新输入。注意区分大小写。",
+        "inactive": "该账号已停用，请联系本单位管理员。",
     }
 
     def __init__(self, *args, **kwargs):
@@ -46,7 +46,7 @@ class PhoneField(forms.CharField):
 class OrganisationForm(forms.Form):
     """A centre school or school. The code is asked only when creating (it names grant groups)."""
 
-    code = forms.SlugField(label="单位代码", max_length=32, help_text="字母、数字、短横线,创建后不可修改。")
+    code = forms.SlugField(label="单位代码", max_length=32, help_text="字母、数字、短横线，创建后不可修改。")
     name = forms.CharField(label="名称", max_length=100)
     parent = forms.ModelChoiceField(label="上级单位", queryset=Organisation.objects.none(), empty_label=None)
     township = forms.CharField(label="乡镇", max_length=50, required=False)
@@ -68,7 +68,7 @@ class OrganisationForm(forms.Form):
 
 class PersonForm(forms.Form):
     full_name = forms.CharField(label="姓名", max_length=50)
-    username = forms.CharField(label="用户名", max_length=150, help_text="登录用,创建后不可修改。")
+    username = forms.CharField(label="用户名", max_length=150, help_text="登录用，创建后不可修改。")
     phone = PhoneField(label="手机号", max_length=20, required=False)
     position = forms.CharField(label="职务", max_length=50, required=False)
     bureau_role = forms.ChoiceField(label="管理员角色", choices=User.BureauRole.choices, required=False)

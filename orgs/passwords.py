@@ -28,7 +28,7 @@ def initial_password(length: int = 10) -> str:
 
 class MinimumLengthValidator(password_validation.MinimumLengthValidator):
     def get_error_message(self) -> str:
-        return f"密码太短,至少需要 {self.min_length} 个字符。"
+        return f"密码太短，至少需要 {self.min_length} 个字符。"
 
     def get_help_text(self) -> str:
         return f"密码至少 {self.min_length} 个字符。"
@@ -49,7 +49,7 @@ class UserAttributeSimilarityValidator(password_validation.UserAttributeSimilari
 
 class CommonPasswordValidator(password_validation.CommonPasswordValidator):
     def get_error_message(self) -> str:
-        return "这个密码太常见,容易被猜中。"
+        return "这个密码太常见，容易被猜中。"
 
     def get_help_text(self) -> str:
         return "不能使用常见密码。"

@@ -19,5 +19,5 @@ def normalize_phone(raw: str) -> str:
     if not text:
         return ""
     if not _MOBILE.match(text):
-        raise ValueError(f"“{raw}”不是有效的手机号(应为 11 位数字,以 1 开头)。")
+        raise ValueError(f"“{raw}”不是有效的手机号（应为 11 位数字，以 1 开头）。")
     return text

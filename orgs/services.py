@@ -57,7 +57,7 @@ def organisation_create(
     if Organisation.objects.filter(code=code).exists():
         raise DomainError(f"单位代码“{code}”已被使用。")
     if kind != Organisation.Kind.BUREAU and parent is None:
-        raise DomainError("除教育局外,每个单位都必须有上级单位。")
+        raise DomainError("除教育局外，每个单位都必须有上级单位。")
     _check_parent(kind, parent)
     org = Organisation.objects.create(
         code=code, name=name, kind=kind, parent=parent, township=township, level=level, address=address

@@ -11,7 +11,7 @@ def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpR
 
 
 def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, 400, "请求无效", "请求的内容无法处理,请返回上一页重试。")
+    return _error(request, 400, "请求无效", "请求的内容无法处理，请返回上一页重试。")
 
 
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -20,13 +20,13 @@ def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, 404, "页面不存在", "您要找的内容不存在,或您无权查看。")
+    return _error(request, 404, "页面不存在", "您要找的内容不存在，或您无权查看。")
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "error.html",
-        {"title": "服务器出错", "message": "系统暂时出现问题,已记录。请稍后重试。", "status": 500},
+        {"title": "服务器出错", "message": "系统暂时出现问题，已记录。请稍后重试。", "status": 500},
         status=500,
     )

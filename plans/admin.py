@@ -79,13 +79,13 @@ class SeatAdminForm(forms.ModelForm):
         user = data.get("user") or getattr(self.instance, "user", None)
         group = data.get("working_group")
         if plan is not None and user is not None and user.organisation_id != plan.school_id:
-            raise forms.ValidationError(f"{user} 不属于 {plan.school.name},不能加入该校领导小组。")
+            raise forms.ValidationError(f"{user} 不属于 {plan.school.name}，不能加入该校领导小组。")
         if plan is not None and group is not None and group.plan_id != plan.pk:
             raise forms.ValidationError("专业工作组不属于该方案。")
         if plan is not None and data.get("role") == LeadingGroupMember.Role.LEADER:
             other = plan.leading_group.filter(role=LeadingGroupMember.Role.LEADER).exclude(user=user).first()
             if other is not None:
-                raise forms.ValidationError(f"该方案已有组长({other.user}),请先调整其角色。")
+                raise forms.ValidationError(f"该方案已有组长（{other.user}），请先调整其角色。")
         return data
 
 

@@ -74,6 +74,7 @@ class Stage(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    completion_opinion = models.TextField("签署意见", blank=True, max_length=1000)
 
     class Meta:
         verbose_name = "阶段"

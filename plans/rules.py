@@ -19,9 +19,9 @@ def measure_cancel_refusal(user: Any, measure: Measure) -> DomainError | NotAllo
         return NotAllowed("只有组长、副组长或办公室主任可以取消措施。")
     plan = measure.stage.plan
     if plan.status != Plan.Status.ACTIVE:
-        return InvalidTransition(f"方案{plan.get_status_display()},不能再取消措施。")
+        return InvalidTransition(f"方案{plan.get_status_display()}，不能再取消措施。")
     if measure.stage.status == Stage.Status.COMPLETED:
-        return InvalidTransition(f"“{measure.stage.name}”已签署完成,其措施不能再取消。")
+        return InvalidTransition(f"“{measure.stage.name}”已签署完成，其措施不能再取消。")
     if measure.cancelled:
         return InvalidTransition(f"措施“{measure.title}”已取消。")
     return None

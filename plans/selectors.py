@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
@@ -37,8 +37,17 @@ def plan_for(user: Any, pk: int) -> Plan:
     return plan
 
 
+def seat_rank() -> Case:
+    """Seats in the order a leading group is printed: 组长, 副组长, 办公室, 成员 (not the
+    alphabetical order of the stored role codes, which put 副组长 first)."""
+    roles = LeadingGroupMember.Role
+    ranks = (roles.LEADER, roles.DEPUTY, roles.OFFICE, roles.MEMBER)
+    return Case(*(When(role=role, then=Value(i)) for i, role in enumerate(ranks)), default=Value(len(ranks)))
+
+
 def plan_leading_group(plan: Plan) -> list[LeadingGroupMember]:
-    return list(plan.leading_group.select_related("user", "working_group").order_by("role", "id"))
+    """The plan's seats, 组长 first (seat_rank), then in the order they were set."""
+    return list(plan.leading_group.select_related("user", "working_group").order_by(seat_rank(), "id"))
 
 
 def plan_indicators(plan: Plan) -> list[Indicator]:

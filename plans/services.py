@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.sockets import sockets_recheck
 from audit.services import audit_record
 from core.errors import DomainError, require
+from core.text import bounded
 from orgs.models import Organisation, User
 from orgs.permissions import forget_permissions
 from plans import grants
@@ -27,6 +28,7 @@ from plans.permissions import (
     can_manage_plan_tasks,
 )
 from plans.rules import measure_cancel_refusal
+from plans.selectors import seat_rank
 
 DEFAULT_STAGE_NAMES = ("准备阶段", "实施阶段", "验收阶段")
 
@@ -53,9 +55,12 @@ def plan_create(
         require(can_create_plan(actor, school))
     if school.kind != Organisation.Kind.SCHOOL:
         raise DomainError("实施方案只能属于学校。")
+    title = bounded(title, Plan, "title")
     if Plan.objects.filter(school=school, title=title, year=year).exists():
         raise DomainError(f"{school.name} 已有 {year} 年度的“{title}”。")
     specs = stages or [StageSpec(name) for name in DEFAULT_STAGE_NAMES]
+    for spec in specs:
+        bounded(spec.name, Stage, "name")
     plan = Plan.objects.create(school=school, title=title, year=year, summary=summary, status=Plan.Status.ACTIVE)
     now = timezone.now()
     Stage.objects.bulk_create(
@@ -94,7 +99,7 @@ def _require_group_editor(actor: User | None, plan: Plan) -> None:
 def working_group_create(*, actor: User | None, plan: Plan, name: str) -> WorkingGroup:
     """Add a working group (专业工作组) to the plan's leading group; an existing name is returned as is."""
     _require_group_editor(actor, plan)
-    name = (name or "").strip()
+    name = bounded(name, WorkingGroup, "name", "专业工作组名称")
     if not name:
         raise DomainError("请填写专业工作组名称。")
     group, created = WorkingGroup.objects.get_or_create(plan=plan, name=name)
@@ -121,13 +126,13 @@ def seat_set(
     if role not in LeadingGroupMember.Role.values:
         raise DomainError("未知的领导小组角色。")
     if user.organisation_id != plan.school_id:
-        raise DomainError(f"{user} 不属于 {plan.school.name},不能加入该校领导小组。")
+        raise DomainError(f"{user} 不属于 {plan.school.name}，不能加入该校领导小组。")
     if working_group is not None and working_group.plan_id != plan.pk:
         raise DomainError("专业工作组不属于该方案。")
     if role == LeadingGroupMember.Role.LEADER:
         other_leader = plan.leading_group.select_for_update().filter(role=role).exclude(user=user).first()
         if other_leader is not None:
-            raise DomainError(f"该方案已有组长({other_leader.user}),请先调整其角色。")
+            raise DomainError(f"该方案已有组长（{other_leader.user}），请先调整其角色。")
     seat = plan.leading_group.select_for_update().filter(user=user).first()
     old_role = seat.role if seat else ""
     if seat is None:
@@ -190,6 +195,8 @@ def measure_create(
         raise DomainError("截止日期不能早于开始日期。")
     if weight < 0:
         raise DomainError("权重不能为负数。")
+    title = bounded(title, Measure, "title", "措施名称")
+    responsible_units = bounded(responsible_units, Measure, "responsible_units")
     order = (stage.measures.order_by("-order").values_list("order", flat=True).first() or 0) + 1
     measure = Measure.objects.create(
         stage=stage,
@@ -222,6 +229,8 @@ def indicator_create(
     require(actor is None or can_manage_plan_tasks(actor, plan))
     if direction not in Indicator.Direction.values:
         raise DomainError("指标方向只能是 ≥ 或 ≤。")
+    name = bounded(name, Indicator, "name", "指标名称")
+    unit = bounded(unit, Indicator, "unit", "指标单位")
     order = (plan.indicators.order_by("-order").values_list("order", flat=True).first() or 0) + 1
     indicator = Indicator.objects.create(
         plan=plan, measure=measure, order=order, name=name, unit=unit, direction=direction, target=target
@@ -240,14 +249,14 @@ def leading_group_copy(*, actor: User | None, plan: Plan, source: Plan) -> int:
     _require_group_editor(actor, plan)
     if source.pk == plan.pk or source.school_id != plan.school_id:
         raise DomainError("只能从本校的其他方案复制领导小组。")
-    source_seats = list(source.leading_group.select_related("user", "working_group").order_by("role", "id"))
+    source_seats = list(source.leading_group.select_related("user", "working_group").order_by(seat_rank(), "id"))
     if not source_seats:
         raise DomainError(f"“{source.title}”还没有领导小组。")
     source_leader = next((s.user for s in source_seats if s.role == LeadingGroupMember.Role.LEADER), None)
     own_leader = plan.leading_group.filter(role=LeadingGroupMember.Role.LEADER).select_related("user").first()
     if source_leader is not None and own_leader is not None and own_leader.user_id != source_leader.pk:
         raise DomainError(
-            f"本方案的组长是 {own_leader.user},来源方案的组长是 {source_leader};请先调整本方案的组长再复制。"
+            f"本方案的组长是 {own_leader.user}，来源方案的组长是 {source_leader}；请先调整本方案的组长再复制。"
         )
     groups = {g.name: working_group_create(actor=actor, plan=plan, name=g.name) for g in source.working_groups.all()}
     existing = {s.user_id: (s.role, s.working_group_id, s.duty) for s in plan.leading_group.all()}
@@ -278,7 +287,7 @@ def leading_group_copy(*, actor: User | None, plan: Plan, source: Plan) -> int:
 def _require_plan_editor(actor: User | None, plan: Plan) -> None:
     require(actor is None or can_edit_plan(actor, plan))
     if plan.status == Plan.Status.COMPLETED:
-        raise DomainError("方案已验收,不能再修改。")
+        raise DomainError("方案已验收，不能再修改。")
 
 
 def _apply(obj: object, values: dict[str, object]) -> dict[str, list[str]]:
@@ -302,7 +311,8 @@ def plan_update(*, actor: User | None, plan: Plan, title: str, summary: str = ""
         raise DomainError("方案名称不能为空。")
     if Plan.objects.filter(school=plan.school, title=title, year=plan.year).exclude(pk=plan.pk).exists():
         raise DomainError(f"{plan.school.name} 已有 {plan.year} 年度的“{title}”。")
-    changes = _apply(plan, {"title": title[:200], "summary": summary or ""})
+    title = bounded(title, Plan, "title")
+    changes = _apply(plan, {"title": title, "summary": summary or ""})
     if changes:
         plan.save()
         audit_record(actor=actor, action="plans.plan.updated", target=plan, plan=plan, data={"changes": changes})
@@ -317,7 +327,7 @@ def stage_window_set(
     stage = Stage.objects.select_for_update().select_related("plan").get(pk=stage.pk)
     _require_plan_editor(actor, stage.plan)
     if stage.status == Stage.Status.COMPLETED:
-        raise DomainError(f"“{stage.name}”已签署完成,不能再修改。")
+        raise DomainError(f"“{stage.name}”已签署完成，不能再修改。")
     if starts_on and ends_on and ends_on < starts_on:
         raise DomainError("结束日期不能早于开始日期。")
     changes = _apply(stage, {"starts_on": starts_on, "ends_on": ends_on})
@@ -346,9 +356,9 @@ def measure_update(
     plan = measure.stage.plan
     require(actor is None or can_manage_plan_tasks(actor, plan))
     if plan.status == Plan.Status.COMPLETED or measure.stage.status == Stage.Status.COMPLETED:
-        raise DomainError("该措施所在阶段已签署完成,不能再修改。")
+        raise DomainError("该措施所在阶段已签署完成，不能再修改。")
     if measure.cancelled:
-        raise DomainError(f"措施“{measure.title}”已取消,不能再修改。")
+        raise DomainError(f"措施“{measure.title}”已取消，不能再修改。")
     if not (title or "").strip():
         raise DomainError("措施名称不能为空。")
     if starts_on and ends_on and ends_on < starts_on:
@@ -360,11 +370,11 @@ def measure_update(
     changes = _apply(
         measure,
         {
-            "title": title.strip()[:200],
+            "title": bounded(title, Measure, "title", "措施名称"),
             "starts_on": starts_on,
             "ends_on": ends_on,
             "owner": owner,
-            "responsible_units": responsible_units.strip()[:200],
+            "responsible_units": bounded(responsible_units, Measure, "responsible_units"),
             "weight": weight,
         },
     )
@@ -402,7 +412,7 @@ MAX_SHIFT_DAYS = 3660
 def check_shift_days(days: int) -> None:
     """The bounds of every date shift (plan or template)."""
     if not days:
-        raise DomainError("请填写要调整的天数(不能为 0);按新的开始日期调整时,新日期不能与原开始日期相同。")
+        raise DomainError("请填写要调整的天数（不能为 0）；按新的开始日期调整时，新日期不能与原开始日期相同。")
     if abs(days) > MAX_SHIFT_DAYS:
         raise DomainError("一次最多调整 10 年。")
 
@@ -410,7 +420,7 @@ def check_shift_days(days: int) -> None:
 def days_to_start(earliest: datetime.date | None, new_start: datetime.date) -> int:
     """How many days move ``earliest`` (the first date that a shift moves) to ``new_start``."""
     if earliest is None:
-        raise DomainError("没有可调整的日期,无法按新的开始日期调整。")
+        raise DomainError("没有可调整的日期，无法按新的开始日期调整。")
     return (new_start - earliest).days
 
 
@@ -464,12 +474,12 @@ def stage_add(
     opened: a plan that has reached acceptance keeps its steps."""
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
     _require_plan_editor(actor, plan)
-    name = (name or "").strip()[:50]
+    name = bounded(name, Stage, "name")
     if not name:
         raise DomainError("请填写阶段名称。")
     stages = list(plan.stages.select_for_update().order_by("order"))
     if not stages or stages[-1].status != Stage.Status.PENDING:
-        raise DomainError("方案已进入最后阶段,不能再添加阶段。")
+        raise DomainError("方案已进入最后阶段，不能再添加阶段。")
     if any(s.name == name for s in stages):
         raise DomainError(f"方案中已有“{name}”。")
     if starts_on and ends_on and ends_on < starts_on:

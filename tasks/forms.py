@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from django import forms
 
+from core.text import BoundedCharField
 from core.uploads import ALLOWED_LABEL
 from plans.models import LeadingGroupMember, Plan, WorkingGroup
+from plans.selectors import seat_rank
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -20,7 +22,7 @@ class MultipleFileField(forms.FileField):
 
 
 def seat_choices(plan: Plan) -> list[tuple[int, str]]:
-    seats = LeadingGroupMember.objects.filter(plan=plan).select_related("user").order_by("role", "user__full_name")
+    seats = LeadingGroupMember.objects.filter(plan=plan).select_related("user").order_by(seat_rank(), "user__full_name")
     return [
         (s.user_id, f"{s.user}({s.get_role_display()}{'·' + s.user.position if s.user.position else ''})")
         for s in seats
@@ -28,7 +30,7 @@ def seat_choices(plan: Plan) -> list[tuple[int, str]]:
 
 
 class TaskForm(forms.Form):
-    title = forms.CharField(label="任务名称", max_length=200)
+    title = BoundedCharField(label="任务名称", max_length=200)
     description = forms.CharField(label="说明", widget=forms.Textarea(attrs={"rows": 3}), required=False)
     assignee = forms.TypedChoiceField(label="责任人", coerce=int, required=False, empty_value=None)
     starts_on = forms.DateField(label="开始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -55,14 +57,14 @@ class BulkAssignForm(forms.Form):
     def __init__(self, *args, plan: Plan, task_choices, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["tasks"].choices = task_choices
-        groups = [(f"group:{g.pk}", f"专业工作组:{g.name}(轮流分派)") for g in WorkingGroup.objects.filter(plan=plan)]
+        groups = [(f"group:{g.pk}", f"专业工作组：{g.name}（轮流分派）") for g in WorkingGroup.objects.filter(plan=plan)]
         people = [(f"user:{pk}", label) for pk, label in seat_choices(plan)]
         self.fields["target"].choices = [("", "请选择…")] + people + groups
 
 
 class SubmitForm(forms.Form):
     note = forms.CharField(label="提交说明", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000)
-    files = MultipleFileField(label=f"佐证材料(可多选;{ALLOWED_LABEL})", required=False)
+    files = MultipleFileField(label=f"佐证材料（可多选；{ALLOWED_LABEL}）", required=False)
 
 
 class ReasonForm(forms.Form):
@@ -88,7 +90,7 @@ class EvidenceForm(forms.Form):
 
 
 class TaskEditForm(forms.Form):
-    title = forms.CharField(label="任务名称", max_length=200)
+    title = BoundedCharField(label="任务名称", max_length=200)
     description = forms.CharField(label="说明", widget=forms.Textarea(attrs={"rows": 3}), required=False)
     due_on = forms.DateField(label="截止日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     weight = forms.DecimalField(label="权重", min_value=0, max_digits=7, decimal_places=2)

@@ -34,15 +34,15 @@ def _not_waived(task: Task) -> str | None:
 def _plan_running(task: Task) -> str | None:
     # Rectification (整改中) is part of the acceptance: what the inspectors saw stays as it was.
     plan = task.measure.stage.plan
-    return None if plan.status == Plan.Status.ACTIVE else f"方案{plan.get_status_display()},不能再取消任务。"
+    return None if plan.status == Plan.Status.ACTIVE else f"方案{plan.get_status_display()}，不能再取消任务。"
 
 
 def _has_assignee(task: Task) -> str | None:
-    return "该任务没有责任人,请先分派。" if task.assignee_id is None else None
+    return "该任务没有责任人，请先分派。" if task.assignee_id is None else None
 
 
 def _not_closed(task: Task) -> str | None:
-    return "任务已完成,不能再上传佐证材料。" if task.status == Task.Status.CLOSED else None
+    return "任务已完成，不能再上传佐证材料。" if task.status == Task.Status.CLOSED else None
 
 
 def _not_done(task: Task) -> str | None:
@@ -125,11 +125,11 @@ def _stage_refusal(task: Task, stage_rule: str) -> str | None:
     stage = task.measure.stage
     if stage.plan.status not in (Plan.Status.ACTIVE, Plan.Status.RECTIFYING):
         # From the application (请验) on, the school's plan is read-only (acceptance.rules).
-        return f"方案{stage.plan.get_status_display()},任务不能再变更。"
+        return f"方案{stage.plan.get_status_display()}，任务不能再变更。"
     if stage_rule != STAGE_ANY and stage.status == Stage.Status.COMPLETED:
-        return f"“{stage.name}”已签署完成,其任务不能再变更。"
+        return f"“{stage.name}”已签署完成，其任务不能再变更。"
     if stage_rule == STAGE_OPEN and stage.status == Stage.Status.PENDING:
-        return f"“{stage.name}”尚未开启,本阶段任务暂不能办理。"
+        return f"“{stage.name}”尚未开启，本阶段任务暂不能办理。"
     return None
 
 
@@ -146,7 +146,7 @@ def task_action_refusal(user: Any, task: Task, action: str) -> DomainError | Not
         return InvalidTransition(message)
     if rule.transition is not None and not getattr(TaskFlow(task), rule.transition(task)).can_proceed():
         shown = task.state_label
-        return InvalidTransition(f"任务当前状态为“{shown}”,不能执行“{rule.label}”。")
+        return InvalidTransition(f"任务当前状态为“{shown}”，不能执行“{rule.label}”。")
     for guard in rule.guards:
         message = guard(task)
         if message:

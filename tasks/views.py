@@ -46,7 +46,11 @@ REASON_ACTIONS = {"tasks.task.returned", "tasks.task.reopened", "tasks.task.waiv
 
 @login_required
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    task = task_for(request.user, pk)
+    return _detail(request, task_for(request.user, pk))
+
+
+def _detail(request: HttpRequest, task: Task, typed: dict[str, str] | None = None, status: int = 200) -> HttpResponse:
+    """The task page; ``typed`` holds what a refused form carried (by action), shown again."""
     history = list(
         AuditEntry.objects.filter(target_type="tasks.task", target_id=task.pk)
         .select_related("actor")
@@ -69,7 +73,9 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "assignees": seat_choices(task.plan) if "assign" in actions else [],
             "accept": ACCEPT,
             "stage": task.measure.stage,
+            "typed": typed or {},
         },
+        status=status,
     )
 
 
@@ -100,6 +106,10 @@ ACTION_DONE = {
     "waive": "任务已豁免。",
     "cancel": "任务已取消。",
 }
+
+
+# The text each action's form carries, kept when the action is refused.
+TYPED_FIELDS = {"submit": "note", "return": "reason", "reopen": "reason", "waive": "reason"}
 
 
 @login_required
@@ -158,6 +168,12 @@ def task_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         messages.warning(request, exc.message)
     except DomainError as exc:
         messages.error(request, exc.message)
+        if action in TYPED_FIELDS:
+            # Refused (a file, a missing reason, ...): the page again with what was typed, not a
+            # redirect that would lose it. Files cannot be kept; the message says which one failed.
+            field = TYPED_FIELDS[action]
+            typed = {action: request.POST.get(field, "")}
+            return _detail(request, task_for(user, pk), typed=typed, status=400)
     else:
         messages.success(request, ACTION_DONE[action])
     return _back(request, task)
@@ -331,7 +347,7 @@ def bulk_assign(request: HttpRequest, measure_pk: int) -> HttpResponse:
     try:
         done = services.tasks_assign_bulk(actor=request.user, tasks=form.cleaned_data["tasks"], **target)
     except DomainError as exc:
-        messages.error(request, f"批量分派未执行:{exc.message}")
+        messages.error(request, f"批量分派未执行：{exc.message}")
     else:
         messages.success(request, f"已分派 {len(done)} 项任务。")
     return back

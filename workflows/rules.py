@@ -10,18 +10,20 @@ from plans.models import Plan, Stage
 from workflows.permissions import can_sign_stage
 
 NOT_LEADER = "只有领导小组组长可以签署阶段关口。"
+# The longest 签署意见 a signature keeps (refused beyond, never cut).
+OPINION_MAX = Stage._meta.get_field("completion_opinion").max_length or 1000
 
 
 def _state_refusal(stage: Stage, open_tasks: int | None) -> InvalidTransition | None:
     if stage.plan.status not in (Plan.Status.ACTIVE, Plan.Status.RECTIFYING):
         # From the application (请验) on, the plan is the bureau's to judge (acceptance.rules).
-        return InvalidTransition(f"方案{stage.plan.get_status_display()},阶段关口不能再签署。")
+        return InvalidTransition(f"方案{stage.plan.get_status_display()}，阶段关口不能再签署。")
     if stage.status == Stage.Status.PENDING:
-        return InvalidTransition(f"“{stage.name}”尚未开启:请先完成上一阶段并签署关口。")
+        return InvalidTransition(f"“{stage.name}”尚未开启：请先完成上一阶段并签署关口。")
     if stage.status == Stage.Status.COMPLETED:
-        return InvalidTransition(f"“{stage.name}”的关口已签署(已由他人签署),不能再次签署。")
+        return InvalidTransition(f"“{stage.name}”的关口已签署（已由他人签署），不能再次签署。")
     if open_tasks:
-        return InvalidTransition(f"“{stage.name}”还有 {open_tasks} 项任务未完成(需全部审核通过或由组长豁免),不能签署关口。")
+        return InvalidTransition(f"“{stage.name}”还有 {open_tasks} 项任务未完成（需全部审核通过或由组长豁免），不能签署关口。")
     return None
 
 

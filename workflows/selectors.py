@@ -20,6 +20,8 @@ class GateStatus:
     stage: Stage
     open_tasks: list[Task] = field(default_factory=list)
     total: int = 0
+    done: int = 0
+    waived: int = 0
     blockers: list[str] = field(default_factory=list)
 
     @property
@@ -38,6 +40,9 @@ def gate_status(stage: Stage, user: Any = None) -> GateStatus:
     )
     status.total = len(tasks)
     status.open_tasks = [t for t in tasks if t.status != Task.Status.CLOSED]
+    # A waived task is closed too, but the leader signs knowing how many were exempted, not done.
+    status.waived = sum(1 for t in tasks if t.status == Task.Status.CLOSED and t.waived)
+    status.done = status.total - len(status.open_tasks) - status.waived
     status.blockers = [refusal.message for refusal in gate_blockers(user, stage, len(status.open_tasks))]
     return status
 

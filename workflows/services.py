@@ -8,7 +8,7 @@ from django.utils import timezone
 from viewflow.fsm import TransitionNotAllowed
 
 from audit.services import audit_record
-from core.errors import InvalidTransition
+from core.errors import DomainError, InvalidTransition
 from notifications import push
 from notifications.models import Notification
 from notifications.services import notify
@@ -16,18 +16,24 @@ from orgs.models import User
 from plans.models import Stage
 from tasks.models import Task
 from workflows.flows import StageFlow
-from workflows.rules import gate_refusal
+from workflows.rules import OPINION_MAX, gate_refusal
 
 
 @transaction.atomic
-def stage_complete(*, stage: Stage | int, actor: User) -> Stage:
+def stage_complete(*, stage: Stage | int, actor: User, opinion: str = "") -> Stage:
     """Sign a stage's gate: every task of the stage must be closed (or waived).
+
+    ``opinion`` (签署意见, optional) is kept on the stage and in the audit row, so the history
+    shows it beside the signature; one longer than OPINION_MAX is refused, never cut.
 
     Locks the stage and then its tasks (the same order as task transitions, which lock only a task
     and read its stage), so a task cannot be reopened between the check and the signature.
     Opens the next stage and tells the leading group. Signing the last gate does not complete the
     plan: the plan's status belongs to the acceptance (acceptance.flows.PlanFlow, from 请验 on).
     """
+    opinion = (opinion or "").strip()
+    if len(opinion) > OPINION_MAX:
+        raise DomainError(f"签署意见最多 {OPINION_MAX} 字（现有 {len(opinion)} 字）。")
     pk = stage.pk if isinstance(stage, Stage) else stage
     stage = Stage.objects.select_for_update(of=("self",)).select_related("plan").get(pk=pk)
     refusal = gate_refusal(actor, stage, None)
@@ -47,7 +53,8 @@ def stage_complete(*, stage: Stage | int, actor: User) -> Stage:
         raise InvalidTransition("该阶段不能签署。") from None
     stage.completed_at = timezone.now()
     stage.completed_by = actor
-    stage.save(update_fields=["status", "completed_at", "completed_by"])
+    stage.completion_opinion = opinion
+    stage.save(update_fields=["status", "completed_at", "completed_by", "completion_opinion"])
     audit_record(
         actor=actor,
         action="plans.stage.completed",
@@ -55,6 +62,8 @@ def stage_complete(*, stage: Stage | int, actor: User) -> Stage:
         plan=stage.plan_id,
         old=Stage.Status.OPEN,
         new=stage.status,
+        reason=opinion,
+        data={"opinion": opinion} if opinion else None,
     )
     following = (
         Stage.objects.select_for_update(of=("self",))
@@ -82,7 +91,7 @@ def _open(stage: Stage, actor: User) -> None:
     notify(
         recipients=[seat.user for seat in stage.plan.leading_group.select_related("user")],
         kind=Notification.Kind.STAGE_OPENED,
-        text=f"“{stage.plan.title}”进入{stage.name},本阶段任务现在可以办理。",
+        text=f"“{stage.plan.title}”进入{stage.name}，本阶段任务现在可以办理。",
         url=reverse("plans:plan_detail", args=[stage.plan_id]),
         plan=stage.plan,
         exclude=actor,

@@ -14,6 +14,7 @@ from core.errors import DomainError
 from plans.models import Stage
 from plans.selectors import visible_plans
 from tasks.selectors import tasks_to_do, tasks_to_review, work_grants
+from workflows.forms import StageSignForm
 from workflows.inbox import contributed_sections
 from workflows.permissions import can_sign_stage
 from workflows.selectors import gate_status, gates_awaiting
@@ -32,13 +33,20 @@ def _stage_for(request: HttpRequest, pk: int) -> Stage:
 
 
 @login_required
-def stage_gate(request: HttpRequest, pk: int) -> HttpResponse:
+def stage_gate(request: HttpRequest, pk: int, form: StageSignForm | None = None) -> HttpResponse:
     stage = _stage_for(request, pk)
     status = gate_status(stage, request.user)
     can_sign = can_sign_stage(request.user, stage)
     is_last = not stage.plan.stages.filter(order__gt=stage.order).exists()
-    context = {"stage": stage, "gate": status, "can_sign": can_sign, "plan": stage.plan, "is_last": is_last}
-    return render(request, "workflows/stage_gate.html", context)
+    context = {
+        "stage": stage,
+        "gate": status,
+        "can_sign": can_sign,
+        "plan": stage.plan,
+        "is_last": is_last,
+        "form": form or StageSignForm(),
+    }
+    return render(request, "workflows/stage_gate.html", context, status=400 if form is not None else 200)
 
 
 @login_required
@@ -47,8 +55,12 @@ def stage_sign(request: HttpRequest, pk: int) -> HttpResponse:
     stage = _stage_for(request, pk)
     if not can_sign_stage(request.user, stage):
         raise PermissionDenied("只有领导小组组长可以签署阶段关口。")
+    form = StageSignForm(request.POST)
+    if not form.is_valid():
+        # Shown again with what was typed: a refused opinion is not lost.
+        return stage_gate(request, pk, form=form)
     try:
-        stage_complete(stage=stage, actor=request.user)
+        stage_complete(stage=stage, actor=request.user, opinion=form.cleaned_data["opinion"])
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("workflows:stage_gate", pk=stage.pk)

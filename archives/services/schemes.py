@@ -136,13 +136,13 @@ def scheme_copy(
         if archive_frozen(plan):
             raise DomainError(FROZEN)
         if ArchiveScheme.objects.filter(plan=plan).exists():
-            raise DomainError("该方案已有档案方案,请直接修改它。")
+            raise DomainError("该方案已有档案方案，请直接修改它。")
         owner.update(plan=plan, bureau=source.bureau)
     elif template is not None:
         if actor is not None:
             require(can_set_template_scheme(actor, template), "只有教育局管理员可以为模板指定档案方案。")
         if ArchiveScheme.objects.filter(template=template).exists():
-            raise DomainError("该模板已有档案方案,请直接修改它。")
+            raise DomainError("该模板已有档案方案，请直接修改它。")
         owner.update(template=template, bureau=template.bureau)
     else:
         assert bureau is not None
@@ -186,7 +186,7 @@ def archive_open(*, actor: Any, plan: Plan) -> ArchiveScheme:
 def _locked_scheme(actor: Any, scheme: ArchiveScheme) -> ArchiveScheme:
     scheme = ArchiveScheme.objects.select_for_update(of=("self",)).select_related("plan", "template").get(pk=scheme.pk)
     if scheme.is_default:
-        raise DomainError("系统默认档案方案不能直接修改,请先复制。")
+        raise DomainError("系统默认档案方案不能直接修改，请先复制。")
     if actor is not None:
         require(can_edit_scheme(actor, scheme), "只有教育局管理员可以修改档案方案。")
     if scheme.plan is not None and archive_frozen(scheme.plan):
@@ -219,7 +219,7 @@ def _years(raw: Any, label: str) -> int:
     except (TypeError, ValueError):
         raise DomainError(f"{label}必须是 0 到 {MAX_PERIOD_YEARS} 之间的整数。") from None
     if not 0 <= value <= MAX_PERIOD_YEARS:
-        raise DomainError(f"{label}必须是 0 到 {MAX_PERIOD_YEARS} 之间的整数(0 表示不按年度)。")
+        raise DomainError(f"{label}必须是 0 到 {MAX_PERIOD_YEARS} 之间的整数（0 表示不按年度）。")
     return value
 
 
@@ -315,6 +315,6 @@ def item_delete(*, actor: Any, item: RequiredItem) -> None:
     if item.scheme_id != scheme.pk:
         raise DomainError("该条目不属于此档案方案。")
     if Filing.objects.filter(item=item).exists():
-        raise DomainError("该条目下已有归档文件,请先撤销归档再删除。")
+        raise DomainError("该条目下已有归档文件，请先撤销归档再删除。")
     audit_record(actor=actor, action="archives.item.deleted", target=item, plan=scheme.plan_id, old=item.title)
     item.delete()

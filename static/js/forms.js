@@ -13,10 +13,12 @@ document.addEventListener("submit", function (event) {
   form.dataset.submitted = "1";
   form.querySelectorAll("button[data-once]").forEach(function (b) { b.disabled = true; b.setAttribute("aria-busy", "true"); });
 }, true);
-// Coming back through the history cache must not leave buttons disabled.
+// Coming back through the history cache must not leave buttons disabled by the guard above. Only
+// those (marked aria-busy) are enabled again: a button the server rendered disabled (a gate with
+// blockers, an action the user may not take) stays disabled.
 window.addEventListener("pageshow", function () {
   document.querySelectorAll("form[data-submitted]").forEach(function (f) { delete f.dataset.submitted; });
-  document.querySelectorAll("button[data-once]").forEach(function (b) { b.disabled = false; b.removeAttribute("aria-busy"); });
+  document.querySelectorAll("button[data-once][aria-busy]").forEach(function (b) { b.disabled = false; b.removeAttribute("aria-busy"); });
 });
 // File pickers: the native control speaks the browser's language; show the chosen names instead.
 document.addEventListener("change", function (event) {

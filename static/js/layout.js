@@ -31,6 +31,38 @@
     if (el.matches && el.matches("select[data-autosubmit]") && el.form) el.form.submit();
   });
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
+  // Anchors land below the sticky top bar, whose height changes as it wraps (app.css reads
+  // --topbar-h in scroll-margin-top). A page opened at an anchor after an action (bulk assignment
+  // goes back to its measure) shows the action's message there, where the user lands, instead
+  // of at the top of the page, out of sight (blocks marked data-anchor-messages).
+  function fitTopbar() {
+    var bar = document.querySelector(".topbar");
+    if (bar) document.documentElement.style.setProperty("--topbar-h", bar.offsetHeight + 8 + "px");
+  }
+
+  function messagesToAnchor() {
+    var messages = document.querySelector(".page > .messages");
+    var id = decodeURIComponent(window.location.hash.slice(1));
+    var target = id && document.getElementById(id);
+    // Only blocks that ask for it (data-anchor-messages): a table row or a closed <details>
+    // would hide the message instead.
+    if (!messages || !target || !target.hasAttribute("data-anchor-messages") || target.contains(messages)) return;
+    target.insertBefore(messages, target.firstChild);
+    messages.classList.add("messages-at-anchor");
+    target.scrollIntoView();
+  }
+
+  function startAnchors() {
+    fitTopbar();
+    messagesToAnchor();
+    window.addEventListener("resize", fitTopbar);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+    document.addEventListener("DOMContentLoaded", startAnchors);
+  } else {
+    start();
+    startAnchors();
+  }
 })();

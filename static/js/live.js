@@ -88,6 +88,7 @@
       var text = document.createElement("span");
       text.className = "notif-item-text";
       text.textContent = item.text;
+      text.title = item.text;  // the dropdown shows two lines (app.css); the full text on hover
       var time = document.createElement("span");
       time.className = "notif-item-time";
       time.textContent = formatTime(item.created_at);

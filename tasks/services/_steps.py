@@ -39,7 +39,7 @@ def _locked(task: Task | int) -> Task:
 
 def _check_version(task: Task, expected_version: int | None) -> None:
     if expected_version is not None and task.version != expected_version:
-        raise StaleObject(f"任务“{task.title}”已被他人更新(当前状态:{task.get_status_display()}),请刷新页面后再操作。")
+        raise StaleObject(f"任务“{task.title}”已被他人更新（当前状态：{task.get_status_display()}），请刷新页面后再操作。")
 
 
 def _begin(task: Task | int, actor: User, expected_version: int | None, action: str) -> Task:
@@ -118,7 +118,7 @@ def _maybe_gate_ready(task: Task) -> None:
     notify(
         recipients=_seats(task.plan_id, [Role.LEADER]),
         kind=Notification.Kind.GATE_READY,
-        text=f"“{stage.name}”的任务已全部完成,请签署阶段关口。",
+        text=f"“{stage.name}”的任务已全部完成，请签署阶段关口。",
         url=reverse("workflows:stage_gate", args=[stage.pk]),
         plan=task.plan,
     )

@@ -40,7 +40,7 @@ def task_cancel(*, task: Task | int, actor: User, reason: str, expected_version:
         notify(
             recipients=[task.assignee],
             kind=Notification.Kind.TASK_CLOSED,
-            text=f"任务“{task.title}”已取消:{reason}",
+            text=f"任务“{task.title}”已取消：{reason}",
             url=task.get_absolute_url(),
             plan=task.plan,
             exclude=actor,
@@ -91,7 +91,7 @@ def measure_cancel(*, measure: Measure | int, actor: User, reason: str) -> list[
     notify(
         recipients=people,
         kind=Notification.Kind.TASK_CLOSED,
-        text=f"措施“{measure.title}”已取消({len(tasks)} 项未完成任务一并取消):{reason}",
+        text=f"措施“{measure.title}”已取消（{len(tasks)} 项未完成任务一并取消）：{reason}",
         url=reverse("plans:plan_detail", args=[plan.pk]) + f"#measure-{measure.pk}",
         plan=plan,
         exclude=actor,

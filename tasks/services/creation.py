@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from audit.services import audit_entry, audit_record, audit_record_many
 from core.errors import DomainError, InvalidTransition, require
+from core.text import bounded
 from notifications.models import Notification
 from notifications.services import notify
 from orgs.models import User
@@ -58,15 +59,15 @@ def _checked(actor: User | None, plan: Plan, stage: Stage, new: NewTask, cancell
     ``cancelled``: the ids of cancelled measures among those asked for."""
     if actor is not None:
         require(perms.can_create_task(actor, plan), "只有组长、副组长或办公室主任可以新建任务。")
-    title = (new.title or "").strip()
+    title = bounded(new.title, Task, "title", "任务名称")
     if not title:
         raise DomainError("请填写任务名称。")
     if stage.status == Stage.Status.COMPLETED:
-        raise DomainError(f"“{stage.name}”已签署完成,不能再新建任务。")
+        raise DomainError(f"“{stage.name}”已签署完成，不能再新建任务。")
     if new.measure.pk in cancelled:
-        raise DomainError(f"措施“{new.measure.title}”已取消,不能再新建任务。")
+        raise DomainError(f"措施“{new.measure.title}”已取消，不能再新建任务。")
     if new.assignee is not None and not can_work_on_plan(new.assignee, plan):
-        raise DomainError(f"{new.assignee} 不在该方案的领导小组中,不能承担任务。")
+        raise DomainError(f"{new.assignee} 不在该方案的领导小组中，不能承担任务。")
     if new.weight < 0:
         raise DomainError("权重不能为负数。")
     if new.starts_on and new.due_on and new.due_on < new.starts_on:
@@ -178,11 +179,11 @@ def _next_task_orders(measure_ids: set[int]) -> dict[int, int]:
 
 
 def _notify_assigned(task: Task, actor: User | None) -> None:
-    due = f",截止 {task.due_on:%Y-%m-%d}" if task.due_on else ""
+    due = f"，截止 {task.due_on:%Y-%m-%d}" if task.due_on else ""
     notify(
         recipients=[task.assignee],
         kind=Notification.Kind.TASK_ASSIGNED,
-        text=f"您有新任务:“{task.title}”{due}。",
+        text=f"您有新任务：“{task.title}”{due}。",
         url=_task_url(task),
         plan=task.plan,
         exclude=actor,
@@ -194,7 +195,7 @@ def task_assign(*, task: Task | int, actor: User, assignee: User, expected_versi
     """Assign (待分派 → 待办) or reassign (待办/进行中/已退回 → 待办) a task to a seat of its plan."""
     task = _begin(task, actor, expected_version, "assign")
     if not can_work_on_plan(assignee, task.plan):
-        raise DomainError(f"{assignee} 不在该方案的领导小组中,不能承担任务。")
+        raise DomainError(f"{assignee} 不在该方案的领导小组中，不能承担任务。")
     if task.assignee_id == assignee.pk and task.status != Task.Status.UNASSIGNED:
         raise InvalidTransition(f"任务已由 {assignee} 负责。")
     action = "assign" if task.status == Task.Status.UNASSIGNED else "reassign"

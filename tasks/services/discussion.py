@@ -99,7 +99,7 @@ def comment_add(*, task: Task | int, actor: User, body: str) -> Comment:
     notify(
         recipients=_participants(task),
         kind=Notification.Kind.COMMENT,
-        text=f"{actor} 评论了任务“{task.title}”:{body[:60]}",
+        text=f"{actor} 评论了任务“{task.title}”：{body[:60]}",
         url=_task_url(task),
         plan=task.plan,
         exclude=actor,
@@ -141,7 +141,7 @@ def comment_withdraw(*, comment: Comment | int, actor: User, reason: str = "") -
 
 def _withdraw_refusal(actor: User, comment: Comment) -> str:
     if comment.author_id == actor.pk and not comment_withdraw_window_open(comment):
-        return f"评论发表已超过 {COMMENT_WITHDRAW_HOURS} 小时,只能由方案的组长、副组长或办公室撤回。"
+        return f"评论发表已超过 {COMMENT_WITHDRAW_HOURS} 小时，只能由方案的组长、副组长或办公室撤回。"
     return "只有评论的作者或方案的组长、副组长、办公室可以撤回评论。"
 
 

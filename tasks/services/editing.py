@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 
 from audit.services import audit_record
 from core.errors import DomainError
+from core.text import bounded
 from notifications import push
 from orgs.models import User
 from plans import services as plan_services
@@ -34,7 +35,7 @@ def task_update(
 ) -> Task:
     """Edit an open task (leader, deputy, office; not in a signed-off stage, not done)."""
     task = _begin(task, actor, expected_version, "edit")
-    title = (title or "").strip()
+    title = bounded(title, Task, "title", "任务名称")
     if not title:
         raise DomainError("任务名称不能为空。")
     if weight < 0:
@@ -43,7 +44,7 @@ def task_update(
         raise DomainError("截止日期不能早于开始日期。")
     changes: dict[str, list[str]] = {}
     for name, new in (
-        ("title", title[:200]),
+        ("title", title),
         ("description", description or ""),
         ("due_on", due_on),
         ("weight", weight),

@@ -72,7 +72,7 @@ def _submit(
     notify(
         recipients=_seats(task.plan_id, REVIEWER_ROLES),
         kind=Notification.Kind.TASK_SUBMITTED,
-        text=f"{actor} 提交了任务“{task.title}”,请审核。",
+        text=f"{actor} 提交了任务“{task.title}”，请审核。",
         url=_task_url(task),
         plan=task.plan,
         exclude=actor,
@@ -105,7 +105,7 @@ def task_return(*, task: Task | int, actor: User, reason: str, expected_version:
     old = _move(task, "return")
     task.return_reason = reason
     _save(task, "return_reason")
-    _tell_assignee(task, actor, Notification.Kind.TASK_RETURNED, f"任务“{task.title}”被退回:{reason}")
+    _tell_assignee(task, actor, Notification.Kind.TASK_RETURNED, f"任务“{task.title}”被退回：{reason}")
     _record(task, actor, "tasks.task.returned", old, reason=reason)
     return task
 
@@ -119,7 +119,7 @@ def task_reopen(*, task: Task | int, actor: User, reason: str, expected_version:
     task.return_reason = reason
     task.closed_at = None
     _save(task, "return_reason", "closed_at")
-    _tell_assignee(task, actor, Notification.Kind.TASK_REOPENED, f"任务“{task.title}”已被组长重新打开:{reason}")
+    _tell_assignee(task, actor, Notification.Kind.TASK_REOPENED, f"任务“{task.title}”已被组长重新打开：{reason}")
     _record(task, actor, "tasks.task.reopened", old, reason=reason)
     return task
 
@@ -134,7 +134,7 @@ def task_waive(*, task: Task | int, actor: User, reason: str, expected_version: 
     task.waive_reason = reason
     task.closed_at = timezone.now()
     _save(task, "waived", "waive_reason", "closed_at")
-    _tell_assignee(task, actor, Notification.Kind.TASK_CLOSED, f"任务“{task.title}”已由组长豁免:{reason}")
+    _tell_assignee(task, actor, Notification.Kind.TASK_CLOSED, f"任务“{task.title}”已由组长豁免：{reason}")
     _maybe_gate_ready(task)
     _record(task, actor, "tasks.task.waived", old, reason=reason)
     return task

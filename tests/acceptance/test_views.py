@@ -136,4 +136,4 @@ def test_the_plan_page_says_why_the_plan_is_read_only(client, county):
     application_submit(actor=a.leader, plan=a.plan)
     assert client.login(username=a.member.username, password=PASSWORD)
     body = client.get(reverse("plans:plan_detail", args=[a.plan.pk])).content.decode()
-    assert "方案已申请验收(验收中)" in body and "不能再办理任务" in body
+    assert "方案已申请验收（验收中）" in body and "不能再办理任务" in body

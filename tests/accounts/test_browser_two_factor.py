@@ -40,7 +40,7 @@ def test_a_bureau_account_enrols_with_the_qr_page_and_gets_recovery_codes(browse
     page.wait_for_selector("text=两步验证已启用")
     assert page.locator(".twofa-codes li").count() == 10
     shot(page, "twofa-codes-phone")
-    page.click("text=我已保存,继续")
+    page.click("text=我已保存，继续")
     page.wait_for_selector("header.topbar")
     assert "/accounts/" not in page.url
     assert violations == []

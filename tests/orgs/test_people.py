@@ -67,7 +67,7 @@ def test_moving_a_school_to_another_centre_moves_its_visibility(county):
     services.organisation_update(
         actor=county.bureau_admin,
         organisation=county.b.school,
-        name="b学校(新)",
+        name="b学校（新）",
         township="白沙镇",
         level="junior",
         address="",
@@ -75,12 +75,12 @@ def test_moving_a_school_to_another_centre_moves_its_visibility(county):
     )
 
     county.b.school.refresh_from_db()
-    assert (county.b.school.parent, county.b.school.name, county.b.school.level) == (new_centre, "b学校(新)", "junior")
+    assert (county.b.school.parent, county.b.school.name, county.b.school.level) == (new_centre, "b学校（新）", "junior")
     assert can_view_organisation(new_head, county.b.school)
     assert not can_view_organisation(User.objects.get(pk=county.centre_head.pk), county.b.school)
     entry = AuditEntry.objects.get(action="orgs.organisation.updated", target_id=county.b.school.pk)
     assert entry.actor == county.bureau_admin
-    assert entry.data["changes"]["name"] == ["b学校", "b学校(新)"]
+    assert entry.data["changes"]["name"] == ["b学校", "b学校（新）"]
     assert entry.data["changes"]["parent"] == [county.centre.pk, new_centre.pk]
 
 

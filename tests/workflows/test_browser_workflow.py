@@ -31,7 +31,7 @@ def test_submit_return_resubmit_close_and_sign(browser_page, county):
 
     browser_login(page, a.member.username, PASSWORD)
     page.goto(task_url)
-    page.fill("#id_note", "文件已印发,见附件")
+    page.fill("#id_note", "文件已印发，见附件")
     page.set_input_files("#id_files", files=[{"name": "成立文件.pdf", "mimeType": "application/pdf", "buffer": PDF}])
     page.click("#submit-form button[type=submit]")
     page.wait_for_selector(".message-success")
@@ -68,6 +68,7 @@ def test_submit_return_resubmit_close_and_sign(browser_page, county):
     page.goto("/tasks/inbox/")
     page.click("#gates a")
     assert page.is_enabled("#sign-gate")
+    page.once("dialog", lambda dialog: dialog.accept())  # signing asks first (data-confirm)
     page.click("#sign-gate")
     page.wait_for_selector(".message-success")
     assert "已签署" in page.inner_text(".messages")
