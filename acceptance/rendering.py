@@ -46,7 +46,7 @@ def inspection_rows(
     side with the final tier, the user's own rating form (``can_rate``) and the leader's claim
     decision or final-tier form (``is_leader``), each with the version it was built from."""
     csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
-    head = "".join(f"<th>{conditional_escape(member)}</th>" for member in board.team)
+    head = "".join(f"<th>{conditional_escape(str(member))}</th>" for member in board.team)
     thead = f'<div class="table-wrap"><table class="table"><thead><tr>{head}<th>最终</th></tr></thead><tbody><tr>'
     mine_choices = _tier_choices(tiers, "我的评分")
     final_choices = _tier_choices(tiers, "最终等级")
