@@ -7,7 +7,8 @@ class ArchivesConfig(AppConfig):
     """Besides its labels, the app offers lower apps (acceptance's overview and rating board) a
     badge of each plan's archive completeness through the app registry, as audit reads
     ``audit_actions``: ``plan_badge`` = (template to include, ``summaries(user, plan_ids)`` giving
-    ``{plan_id: ArchiveSummary}`` for plans the user may see). Lower apps look it up with
+    ``{plan_id: ArchiveSummary}`` for plans the user may see, ``scoped(plans)`` the same for plans
+    the caller has already found the user may see). Lower apps look it up with
     ``getattr(app_config, "plan_badge", None)`` and never import ``archives``."""
 
     name = "archives"
@@ -17,9 +18,9 @@ class ArchivesConfig(AppConfig):
     deadline_sources = ("archives.reminders.archive_gap_deadlines",)
 
     def ready(self) -> None:
-        from archives.selectors import archive_summaries
+        from archives.selectors import archive_summaries, plan_summaries
 
-        self.plan_badge = ("archives/_completeness.html", archive_summaries)
+        self.plan_badge = ("archives/_completeness.html", archive_summaries, plan_summaries)
     audit_actions = {
         "archives.scheme.installed": "安装默认档案方案",
         "archives.scheme.copied": "复制档案方案",

@@ -222,7 +222,7 @@ def test_lower_apps_find_the_completeness_badge_through_the_app_registry(county)
     file(a, scheme, e1, "逐项自评表")
     badges = [c.plan_badge for c in apps.get_app_configs() if getattr(c, "plan_badge", None)]
     assert len(badges) == 1
-    template, summaries = badges[0]
+    template, summaries, _scoped = badges[0]
     found = summaries(county.bureau_admin, [a.plan.pk, county.c.plan.pk])
     assert set(found) == {a.plan.pk}
     html = render_to_string(template, {"archive": found[a.plan.pk]})
