@@ -162,3 +162,25 @@ def test_bulk_assignment_message_is_seen_where_the_page_lands(browser_page, coun
     )
     assert all(seen), f"{viewport}: message or measure hidden ({seen})"
     assert "已分派 2 项任务" in page.inner_text(block)
+
+
+
+def test_table_columns_stay_readable_on_a_phone(browser_page, county):
+    """On a phone a table in a scrolling wrapper keeps its first column readable (several
+    characters a line) and scrolls sideways inside the wrapper, never the page. Before, the
+    acceptance overview squeezed school names to one Chinese character a line."""
+    page = browser_page
+    page.set_viewport_size(VIEWPORTS["phone"])
+    browser_login(page, county.bureau_admin.username, PASSWORD)
+    for url in ("/acceptance/", "/history/"):
+        page.goto(url)
+        assert_fits(page, url)
+        width = page.evaluate(
+            "(() => { const td = document.querySelector('.table-wrap > .table td'); "
+            "return td ? td.getBoundingClientRect().width : null; })()"
+        )
+        if url == "/acceptance/":
+            assert width is not None, "the overview lists the county's schools"
+        if width is not None:
+            # 9em of 16px, less rounding: room for several characters a line.
+            assert width >= 130, f"{url}: the first column is squeezed to {width:.0f} px"
