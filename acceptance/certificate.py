@@ -36,7 +36,7 @@ def checkpoint_line() -> str | None:
         at = timezone.localtime(signed).strftime("%Y-%m-%d %H:%M")
     except ValueError:
         at = checkpoint.signed_at
-    return f"操作记录检查点:第 {checkpoint.seq} 条  链头哈希 {checkpoint.head_hash[:16]}…  签署于 {at}"
+    return f"操作记录检查点：第 {checkpoint.seq} 条  链头哈希 {checkpoint.head_hash[:16]}…  签署于 {at}"
 
 
 def certificate_pdf(application: Application, bureau_name: str, team: list[str]) -> bytes:
@@ -57,8 +57,8 @@ def certificate_pdf(application: Application, bureau_name: str, team: list[str])
     plan = application.plan
     lines = [
         f"{plan.school.name}:",
-        f"你校《{plan.title}》({plan.year} 年度)经评估验收,",
-        f"得分 {application.final_score} 分,评定为合格,特发此证。",
+        f"你校《{plan.title}》（{plan.year} 年度）经评估验收，",
+        f"得分 {application.final_score} 分，评定为合格，特发此证。",
     ]
     pdf.setFont(font, 18)
     y = height - 190
@@ -69,8 +69,8 @@ def certificate_pdf(application: Application, bureau_name: str, team: list[str])
     accepted = application.accepted_at.strftime("%Y年%m月%d日") if application.accepted_at else ""
     inspected = application.inspection_date.strftime("%Y年%m月%d日") if application.inspection_date else ""
     details = [
-        f"验收日期:{inspected}    评估组:{'、'.join(team)}",
-        f"证书编号:{application.certificate_ref}    (可向{bureau_name}督导室核验)",
+        f"验收日期：{inspected}    评估组：{'、'.join(team)}",
+        f"证书编号：{application.certificate_ref}    （可向{bureau_name}督导室核验）",
     ]
     y -= 20
     for line in details:

@@ -82,7 +82,7 @@ def inbox_sections(user: Any) -> list[InboxSection]:
                     title=f"{app.plan.school.name} · 第{app.round}轮验收评分",
                     url=reverse("acceptance:inspection", args=[app.pk]),
                     detail=app.plan.title,
-                    badge="组长:评分并确定结论" if app.team_leader_id == user.pk else "待评分",
+                    badge="组长：评分并确定结论" if app.team_leader_id == user.pk else "待评分",
                     due_on=app.inspection_date,
                 )
                 for app in inspections

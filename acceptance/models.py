@@ -37,7 +37,7 @@ class AcceptanceForm(models.Model):
     without a row uses the defaults). Criteria may override the tier points one by one."""
 
     class Rule(models.TextChoices):
-        POINTS = "points", "按得分(折算百分制达到合格分)"
+        POINTS = "points", "按得分（折算百分制达到合格分）"
         COUNTS = "counts", "按等级计数"
 
     plan = models.OneToOneField(Plan, verbose_name="方案", on_delete=models.CASCADE, related_name="acceptance_form")
@@ -53,10 +53,10 @@ class AcceptanceForm(models.Model):
         default=DEFAULT_PASS_MARK,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
-    min_tier1 = models.PositiveSmallIntegerField("1档至少(项)", null=True, blank=True)
-    max_tier3 = models.PositiveSmallIntegerField("3档至多(项)", null=True, blank=True)
-    max_tier4 = models.PositiveSmallIntegerField("4档至多(项)", null=True, blank=True)
-    notice_days = models.PositiveSmallIntegerField("公示期(工作日)", default=DEFAULT_NOTICE_DAYS)
+    min_tier1 = models.PositiveSmallIntegerField("1档至少（项）", null=True, blank=True)
+    max_tier3 = models.PositiveSmallIntegerField("3档至多（项）", null=True, blank=True)
+    max_tier4 = models.PositiveSmallIntegerField("4档至多（项）", null=True, blank=True)
+    notice_days = models.PositiveSmallIntegerField("公示期（工作日）", default=DEFAULT_NOTICE_DAYS)
 
     class Meta:
         verbose_name = "评估表规则"
@@ -277,7 +277,7 @@ class RectificationItem(models.Model):
         indexes = [models.Index(fields=["plan", "status"], name="rectification_plan_status_idx")]
 
     def __str__(self) -> str:
-        return f"整改:{self.criterion}"
+        return f"整改：{self.criterion}"
 
 
 class Objection(models.Model):

@@ -87,7 +87,7 @@ def _row(
         return "".join(parts)
     own, final, claimed_na = row.self_rating, row.final, row.claimed_na
     if claimed_na and own is not None:
-        school = f"申报不适用(理由:{escape(own.na_reason)})"
+        school = f"申报不适用（理由：{escape(own.na_reason)}）"
     elif own is not None and own.tier:
         school = f"{own.tier}档" + (f" · {escape(own.note)}" if own.note else "")
     else:
@@ -108,7 +108,7 @@ def _row(
     if can_rate and (not claimed_na or claim == "overruled"):
         mine = row.mine
         parts.append(
-            f'{rate_open}<p class="small muted">我的评分(独立评定,其他成员的评分互不影响)</p>{hidden}'
+            f'{rate_open}<p class="small muted">我的评分（独立评定，其他成员的评分互不影响）</p>{hidden}'
             f'<input type="hidden" name="version" value="{mine.version if mine else 0}">'
             f"{mine_choices.get(mine.tier if mine else None, mine_choices[None])}"
             f'<input type="text" name="remark" maxlength="1000" aria-label="评估意见" placeholder="评估意见"'

@@ -14,8 +14,8 @@ from plans.models import Plan
 # on the plan is read-only for the school (验收中), and after acceptance for everyone (已完成).
 SCHOOL_EDITABLE = (Plan.Status.ACTIVE, Plan.Status.RECTIFYING)
 FROZEN_MESSAGE: dict[str, str] = {
-    Plan.Status.ACCEPTANCE: "方案已申请验收(验收中),学校不能再修改。",
-    Plan.Status.COMPLETED: "方案已通过验收并归档,不能再修改。",
+    Plan.Status.ACCEPTANCE: "方案已申请验收（验收中），学校不能再修改。",
+    Plan.Status.COMPLETED: "方案已通过验收并归档，不能再修改。",
 }
 
 
@@ -38,7 +38,7 @@ def form_rules_refusal(user: Any, plan: Plan) -> DomainError | NotAllowed | None
     if not can_set_form_rules(user, plan):
         return NotAllowed("只有教育局管理员可以设置评估表的评分规则。")
     if plan.status != Plan.Status.ACTIVE:
-        return InvalidTransition("方案已进入验收,评分规则不能再修改。")
+        return InvalidTransition("方案已进入验收，评分规则不能再修改。")
     return None
 
 
@@ -60,20 +60,20 @@ def application_blockers(
     if not can_apply_for_acceptance(user, plan):
         blockers.append(NotAllowed("只有领导小组组长可以申请验收。"))
     if plan.status not in SCHOOL_EDITABLE:
-        blockers.append(InvalidTransition(f"方案当前为“{plan.get_status_display()}”,不能申请验收(可能已由他人提交)。"))
+        blockers.append(InvalidTransition(f"方案当前为“{plan.get_status_display()}”，不能申请验收（可能已由他人提交）。"))
         return blockers
     if open_items:
-        blockers.append(InvalidTransition(f"还有 {open_items} 项整改未完成,不能申请复验。"))
+        blockers.append(InvalidTransition(f"还有 {open_items} 项整改未完成，不能申请复验。"))
     if unsigned:
-        blockers.append(InvalidTransition(f"还有 {unsigned} 个阶段关口未签署,请先完成前面的阶段。"))
+        blockers.append(InvalidTransition(f"还有 {unsigned} 个阶段关口未签署，请先完成前面的阶段。"))
     if open_tasks:
-        blockers.append(InvalidTransition(f"验收阶段还有 {open_tasks} 项任务未完成,不能申请验收。"))
+        blockers.append(InvalidTransition(f"验收阶段还有 {open_tasks} 项任务未完成，不能申请验收。"))
     if result is not None:
         if result.applicable == 0:
-            blockers.append(InvalidTransition("评估表没有适用的评估要点,不能申请验收。"))
+            blockers.append(InvalidTransition("评估表没有适用的评估要点，不能申请验收。"))
         elif result.unrated:
-            blockers.append(InvalidTransition(f"自评尚未完成:还有 {result.unrated} 项未评定。"))
+            blockers.append(InvalidTransition(f"自评尚未完成：还有 {result.unrated} 项未评定。"))
         elif not result.passed:
             detail = "".join(result.shortfalls)
-            blockers.append(InvalidTransition(f"自评未达到合格标准,不能申请验收:{detail}"))
+            blockers.append(InvalidTransition(f"自评未达到合格标准，不能申请验收：{detail}"))
     return blockers

@@ -86,7 +86,7 @@ def tier_points_error(points: Sequence[Decimal]) -> str | None:
     if any(p < 0 for p in points):
         return "各档得分不能为负数。"
     if any(points[i] < points[i + 1] for i in range(3)):
-        return "各档得分须逐档不增(1档 ≥ 2档 ≥ 3档 ≥ 4档)。"
+        return "各档得分须逐档不增（1档 ≥ 2档 ≥ 3档 ≥ 4档）。"
     return None
 
 
@@ -128,11 +128,11 @@ def _shortfalls(rule: PassRule, awarded: Decimal, maximum: Decimal, counts: list
     if rule.kind == RULE_COUNTS:
         found = []
         if rule.min_tier1 is not None and counts[0] < rule.min_tier1:
-            found.append(f"1档 {counts[0]} 项,少于要求的 {rule.min_tier1} 项。")
+            found.append(f"1档 {counts[0]} 项，少于要求的 {rule.min_tier1} 项。")
         if rule.max_tier3 is not None and counts[2] > rule.max_tier3:
-            found.append(f"3档 {counts[2]} 项,多于允许的 {rule.max_tier3} 项。")
+            found.append(f"3档 {counts[2]} 项，多于允许的 {rule.max_tier3} 项。")
         if rule.max_tier4 is not None and counts[3] > rule.max_tier4:
-            found.append(f"4档 {counts[3]} 项,多于允许的 {rule.max_tier4} 项。")
+            found.append(f"4档 {counts[3]} 项，多于允许的 {rule.max_tier4} 项。")
         return found
     if maximum > 0 and awarded * HUNDRED < rule.pass_mark * maximum:
         shown = (HUNDRED * awarded / maximum).quantize(CENT, rounding=ROUND_DOWN)

@@ -145,7 +145,7 @@ def criterion_rate(request: HttpRequest, pk: int, criterion_pk: int) -> HttpResp
             version=int(version_raw) if version_raw.isdigit() else None,
         )
     except DomainError as exc:
-        messages.error(request, f"第 {criterion.order} 项:{exc.message}")
+        messages.error(request, f"第 {criterion.order} 项：{exc.message}")
     else:
         messages.success(request, f"已保存第 {criterion.order} 项自评。")
     return redirect(reverse("acceptance:plan_acceptance", args=[plan.pk]) + f"#criterion-{criterion.pk}")
@@ -162,7 +162,7 @@ def plan_apply(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"已提交第 {application.round} 轮验收申请,方案进入验收中。")
+        messages.success(request, f"已提交第 {application.round} 轮验收申请，方案进入验收中。")
     return redirect("acceptance:plan_acceptance", pk=plan.pk)
 
 
@@ -418,7 +418,7 @@ def finalise(request: HttpRequest, pk: int) -> HttpResponse:
     application = _application_for(request, pk)
     if not can_handle_notice(request.user, application.plan):
         raise PermissionDenied("只有教育局管理员可以确认验收通过。")
-    _run(request, "公示期满,方案已通过验收。", services.acceptance_finalise, application=application)
+    _run(request, "公示期满，方案已通过验收。", services.acceptance_finalise, application=application)
     return _back(application, "#inspection")
 
 
@@ -427,7 +427,7 @@ def certificate(request: HttpRequest, pk: int) -> HttpResponse:
     """The certificate PDF of an accepted application, for whoever may see the plan."""
     application = _application_for(request, pk)
     if application.status != Application.Status.ACCEPTED:
-        raise Http404("该方案尚未通过验收,没有证书。")
+        raise Http404("该方案尚未通过验收，没有证书。")
     school = application.plan.school
     bureau = next((o for o in school.ancestors() if o.kind == Organisation.Kind.BUREAU), None)
     board = inspection_board(application, request.user)

@@ -77,7 +77,7 @@ class AuditCheckpoint(models.Model):
 
     seq = models.BigIntegerField("序号", unique=True)
     head_hash = models.CharField("链头哈希", max_length=64)
-    signed_at = models.CharField("签署时间(UTC)", max_length=40)
+    signed_at = models.CharField("签署时间（UTC）", max_length=40)
     signature = models.CharField("签名", max_length=128)
     public_key = models.CharField("公钥", max_length=64)
 

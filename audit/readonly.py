@@ -57,7 +57,7 @@ class HistoryProtectedAdmin:
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
         deleted, counts, perms, protected = super().get_deleted_objects(objs, request)  # type: ignore[misc]
         reasons = [
-            f"{obj}:有 {n} 条操作记录,为保证历史完整不能删除(可改为停用)。"
+            f"{obj}：有 {n} 条操作记录，为保证历史完整不能删除（可改为停用）。"
             for obj in objs
             if (n := self.history_of(obj))
         ]

@@ -85,7 +85,7 @@ def parse_date(value: Any) -> datetime.date | None:
         return None
     match = _DATE_TEXT.match(raw) or _COMPACT_DATE.match(raw)
     if not match:
-        raise CellError(f"无法识别的日期“{raw}”,请写成 2025-03-10 或 2025年3月10日。")
+        raise CellError(f"无法识别的日期“{raw}”，请写成 2025-03-10 或 2025年3月10日。")
     try:
         return datetime.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
     except ValueError as exc:
@@ -114,7 +114,7 @@ def parse_decimal(value: Any, *, places: int = 4) -> Decimal | None:
     if not number.is_finite():
         raise CellError("这里需要填写数字。")
     if abs(number) >= 10**10:
-        raise CellError("数值过大(不能超过 10 位整数)。")
+        raise CellError("数值过大（不能超过 10 位整数）。")
     return number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
@@ -131,7 +131,7 @@ def parse_direction(value: Any) -> str | None:
         return "ge"
     if raw in ("le", "≤", "<=", "低", "越低越好", "不高于", "以下", "以内") or raw.startswith(_LE_WORDS):
         return "le"
-    raise CellError(f"无法识别的方向“{text(value)}”,请填写 ≥ 或 ≤。")
+    raise CellError(f"无法识别的方向“{text(value)}”，请填写 ≥ 或 ≤。")
 
 
 def parse_target(
@@ -164,7 +164,7 @@ def parse_target(
             direction, raw = direction or found, raw[: -len(suffix)]
     match = _NUMBER.match(raw)
     if not match:
-        raise CellError(f"无法识别的目标值“{text(value)}”,请填写数字,如 95% 或 ≥14。")
+        raise CellError(f"无法识别的目标值“{text(value)}”，请填写数字，如 95% 或 ≥14。")
     number = Decimal(match.group(0))
     rest = raw[match.end() :]
     if rest.startswith("%"):
@@ -199,13 +199,13 @@ def parse_bool(value: Any, *, default: bool = True) -> bool:
         return True
     if raw in _NO:
         return False
-    raise CellError(f"无法识别“{text(value)}”,请填写 是 或 否。")
+    raise CellError(f"无法识别“{text(value)}”，请填写 是 或 否。")
 
 
 ROLE_WORDS = {
-    "leader": ("组长", "校长", "领导小组组长", "书记", "校长(组长)"),
+    "leader": ("组长", "校长", "领导小组组长", "书记", "校长（组长）"),
     "deputy": ("副组长", "副校长", "分管副校长", "分管校长", "分管领导", "领导小组副组长"),
-    "office": ("办公室", "办公室主任", "领导小组办公室", "领导小组办公室主任", "办公室(主任)"),
+    "office": ("办公室", "办公室主任", "领导小组办公室", "领导小组办公室主任", "办公室（主任）"),
     "member": ("成员", "组员", "领导小组成员"),
 }
 ROLE_LABELS = {"leader": "组长", "deputy": "副组长", "office": "办公室", "member": "成员"}

@@ -48,7 +48,7 @@ def example_roster_workbook() -> XlsxBook:
             Column("职务", 12),
             Column("领导小组角色", 14),
         ],
-        caption="示范县教职工名单(用户名可留空,系统按姓名生成)",
+        caption="示范县教职工名单（用户名可留空，系统按姓名生成）",
     )
     people.extend(PEOPLE)
     return book

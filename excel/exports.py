@@ -213,7 +213,7 @@ PROGRESS_COLUMNS = [
     Column("截止日期", 12),
     Column("是否逾期", 9),
     Column("逾期天数", 9),
-    Column("进度(%)", 9),
+    Column("进度（%）", 9),
     Column("权重", 8),
 ]
 
@@ -287,7 +287,7 @@ SUMMARY_COLUMNS = [
     Column("年度", 7),
     Column("方案状态", 9),
     Column("当前阶段", 10),
-    Column("进度(%)", 9),
+    Column("进度（%）", 9),
     Column("任务数", 8),
     Column("已完成", 8),
     Column("逾期任务", 9),
@@ -382,7 +382,7 @@ def _summary_rows(user: Any, plans: list[Plan], today: datetime.date) -> list[li
         )
     with_plan = {p.school_id for p in plans}
     for school in visible_schools(user).exclude(pk__in=with_plan).order_by("township", "code"):
-        rows.append([school.township, school.name, school.code, "(暂无实施方案)"])
+        rows.append([school.township, school.name, school.code, "（暂无实施方案）"])
     return rows
 
 

@@ -44,7 +44,7 @@ class UploadForm(forms.Form):
         label="已有方案", queryset=Plan.objects.none(), required=False, empty_label="请选择方案"
     )
     title = BoundedCharField(
-        label="方案名称", max_length=200, required=False, help_text="留空则使用表格标题行(表头上方的标题)。"
+        label="方案名称", max_length=200, required=False, help_text="留空则使用表格标题行（表头上方的标题）。"
     )
     year = forms.IntegerField(label="年度", min_value=2000, max_value=2100, required=False)
 
@@ -54,9 +54,9 @@ class UploadForm(forms.Form):
         self.fields["plan"].queryset = importable_plans(user)
         choices = []
         if self.fields["school"].queryset.exists():
-            choices += [(Kind.NEW_PLAN, "为学校新建方案"), (Kind.TEMPLATE, "作为方案模板(之后下发给学校)")]
+            choices += [(Kind.NEW_PLAN, "为学校新建方案"), (Kind.TEMPLATE, "作为方案模板（之后下发给学校）")]
         if self.fields["plan"].queryset.exists():
-            choices.append((Kind.INTO_PLAN, "导入到已有方案(追加措施、任务、指标、评估要点)"))
+            choices.append((Kind.INTO_PLAN, "导入到已有方案（追加措施、任务、指标、评估要点）"))
         self.fields["kind"].choices = choices
         if choices:
             self.fields["kind"].initial = choices[0][0]

@@ -121,7 +121,7 @@ def _warn_past_dates(result: Resolution) -> None:
                 _problem(result, measure.row, "截止日期", f"措施截止日期 {measure.ends_on} 已过。", "warning")
             for task in measure.tasks:
                 if task.due_on and task.due_on < today:
-                    _problem(result, task.row, "截止日期", f"任务截止日期 {task.due_on} 已过(是否沿用了往年的日期?)。", "warning")
+                    _problem(result, task.row, "截止日期", f"任务截止日期 {task.due_on} 已过（是否沿用了往年的日期?）。", "warning")
 
 
 def _problem(
@@ -141,26 +141,26 @@ def _check_target(result: Resolution, sha256: str) -> None:
                 and stages[stage.name].status == "completed"
                 and any(m.tasks for m in stage.measures)
             ):
-                _problem(result, stage.row, "阶段", f"“{stage.name}”已签署完成,不能再新建任务。")
+                _problem(result, stage.row, "阶段", f"“{stage.name}”已签署完成，不能再新建任务。")
             if stage.name not in names:
                 _problem(
-                    result, stage.row, "阶段", f"方案中没有名为“{stage.name}”的阶段(现有:{'、'.join(sorted(names))})。"
+                    result, stage.row, "阶段", f"方案中没有名为“{stage.name}”的阶段（现有：{'、'.join(sorted(names))}）。"
                 )
         # Web and command imports both leave this audit row, with the file's digest.
         done = AuditEntry.objects.filter(plan_id=target.plan.pk, action="plans.plan.imported", data__sha256=sha256)
         if sha256 and done.exists():
-            _problem(result, None, "", "同一文件已导入过该方案,不能重复导入。")
+            _problem(result, None, "", "同一文件已导入过该方案，不能重复导入。")
         _warn_existing_measures(result)
         return
     if not target.title:
-        _problem(result, None, "", "缺少方案名称:请在表头上方的标题行填写,或在导入时指定。")
+        _problem(result, None, "", "缺少方案名称：请在表头上方的标题行填写，或在导入时指定。")
     if not target.year:
         _problem(result, None, "", "缺少年度。")
     if target.kind == WorkbookImport.Kind.TEMPLATE:
         if PlanTemplate.objects.filter(bureau=target.bureau, title=target.title, year=target.year).exists():
             _problem(result, None, "", f"已有 {target.year} 年度的模板“{target.title}”。")
         if any(not m.slot.is_empty and m.slot.person for m in spec.measures) or any(t.slot.person for t in spec.tasks):
-            _problem(result, None, "", "模板只保留责任角色,“责任人”一列将被忽略。", "warning")
+            _problem(result, None, "", "模板只保留责任角色，“责任人”一列将被忽略。", "warning")
     elif Plan.objects.filter(school=target.school, title=target.title, year=target.year).exists():
         _problem(result, None, "", f"{target.school.name} 已有 {target.year} 年度的“{target.title}”。")
 
@@ -173,7 +173,7 @@ def _warn_existing_measures(result: Resolution) -> None:
         for measure in stage.measures:
             if (stage.name, measure.title) in existing:
                 _problem(
-                    result, measure.row, "措施", f"方案中已有措施“{measure.title}”,其任务将加入该措施(不再新建)。", "warning"
+                    result, measure.row, "措施", f"方案中已有措施“{measure.title}”，其任务将加入该措施（不再新建）。", "warning"
                 )
 
 
@@ -197,7 +197,7 @@ class _People:
         if len(found) == 1:
             return found[0], ""
         if found:
-            return None, f"本校有 {len(found)} 位“{written}”,请写成“姓名(用户名)”。"
+            return None, f"本校有 {len(found)} 位“{written}”，请写成“姓名（用户名）”。"
         return None, f"本校没有名为“{written}”的人员。"
 
 
@@ -214,7 +214,7 @@ def _starting_seats(result: Resolution) -> list[SeatPlan]:
         )
         result.source_plan = source
         if source is None:
-            _problem(result, None, "", f"{target.school.name} 尚无领导小组:未写明责任人的任务将为“待分派”。", "warning")
+            _problem(result, None, "", f"{target.school.name} 尚无领导小组：未写明责任人的任务将为“待分派”。", "warning")
             return []
     seats = []
     for seat in source.leading_group.select_related("user", "working_group").order_by("role", "id"):
@@ -294,7 +294,7 @@ def check_indicator_links(spec: WorkbookSpec) -> list[Problem]:
     for measure in spec.measures:
         counts[measure.title] += 1
     return [
-        Problem(INDICATOR_SHEET, i.row, "关联措施", f"有多个名为“{i.measure}”的措施,将关联第一个。", "warning")
+        Problem(INDICATOR_SHEET, i.row, "关联措施", f"有多个名为“{i.measure}”的措施，将关联第一个。", "warning")
         for i in spec.indicators
         if i.measure and counts[i.measure] > 1
     ]

@@ -128,9 +128,9 @@ def _load_failure_message(exc: BaseException) -> str:
     seen: BaseException | None = exc
     while seen is not None:
         if isinstance(seen, DefusedXmlException):
-            return "文件含有不安全的 XML 内容(实体/外部引用),已拒绝。"
+            return "文件含有不安全的 XML 内容（实体/外部引用），已拒绝。"
         seen = seen.__cause__ or seen.__context__
-    return "无法读取该文件:文件已损坏或不是标准的 xlsx 工作簿。请用 Excel 打开后另存为 .xlsx 再导入。"
+    return "无法读取该文件：文件已损坏或不是标准的 xlsx 工作簿。请用 Excel 打开后另存为 .xlsx 再导入。"
 
 
 def _find_sheet(workbook, wanted: str, fallback_first: bool = False):
@@ -174,7 +174,7 @@ def _rows(sheet, *, values_only: bool = True) -> Iterator[tuple[int, tuple]]:
     sheet.reset_dimensions()
     for number, row in enumerate(sheet.iter_rows(values_only=values_only), start=1):
         if number > MAX_ROWS + HEADER_SCAN_ROWS:
-            raise WorkbookRefused(f"工作表“{sheet.title}”超过 {MAX_ROWS} 行,请拆分后再导入。")
+            raise WorkbookRefused(f"工作表“{sheet.title}”超过 {MAX_ROWS} 行，请拆分后再导入。")
         yield number, row[:MAX_COLUMNS]
 
 
@@ -257,7 +257,7 @@ def _find_header(
 
 def _missing_header_message(synonyms: dict[str, tuple[str, ...]], required: tuple[str, ...]) -> str:
     names = "、".join(synonyms[name][0] for name in required)
-    return f"前 {HEADER_SCAN_ROWS} 行中找不到表头:表头行须包含 {names} 列。"
+    return f"前 {HEADER_SCAN_ROWS} 行中找不到表头：表头行须包含 {names} 列。"
 
 
 # --- the plan sheet -----------------------------------------------------------------------------
@@ -325,7 +325,7 @@ class _PlanSheetReader:
                 self.stage = self.stages.get(stage_name) or self.add_stage(number, stage_name)
                 self.measure = None
         elif self.stage is None:
-            self.problem(number, self.header.where("stage"), "阶段为空,且上方没有可沿用的阶段。")
+            self.problem(number, self.header.where("stage"), "阶段为空，且上方没有可沿用的阶段。")
             return
         if measure_title and (self.measure is None or measure_title != self.measure.title):
             self.measure = self.measures.get((self.stage.name, measure_title)) or self.add_measure(
@@ -340,9 +340,9 @@ class _PlanSheetReader:
             if stage_name and not self.has_assignment(row):
                 self.define_stage(number, row, starts_on, ends_on)
             else:
-                self.problem(number, self.header.where("task"), "缺少任务名称(措施、任务都为空)。")
+                self.problem(number, self.header.where("task"), "缺少任务名称（措施、任务都为空）。")
         elif self.measure is None:
-            self.problem(number, self.header.where("measure"), "任务没有所属措施:请填写措施。")
+            self.problem(number, self.header.where("measure"), "任务没有所属措施：请填写措施。")
         elif not task_title:
             self.define_measure(number, row, starts_on, ends_on)
         else:
@@ -387,7 +387,7 @@ class _PlanSheetReader:
             self.problem(
                 number,
                 self.header.where("measure"),
-                f"措施“{measure.title}”已在第 {measure.defined_at} 行定义过,本行被忽略。",
+                f"措施“{measure.title}”已在第 {measure.defined_at} 行定义过，本行被忽略。",
                 "warning",
             )
             return

@@ -202,7 +202,7 @@ def _resolve_schools(spec: RosterSpec, result: RosterResolution, centres: dict[s
             if org.kind != Organisation.Kind.SCHOOL or (
                 org.parent_id not in {c.pk for c in centres.values()} | {result.bureau.pk}
             ):
-                _problem(result, SCHOOL_SHEET, item.row, "学校代码", f"代码“{item.code}”已被其他单位({org.name})使用。")
+                _problem(result, SCHOOL_SHEET, item.row, "学校代码", f"代码“{item.code}”已被其他单位（{org.name}）使用。")
                 continue
             wanted = {
                 "name": item.name,
@@ -213,7 +213,7 @@ def _resolve_schools(spec: RosterSpec, result: RosterResolution, centres: dict[s
             }
             plan.changes = {k: v for k, v in wanted.items() if getattr(org, k) != v}
         elif not item.level:
-            _problem(result, SCHOOL_SHEET, item.row, "学段", "新学校须填写学段(小学、初中、九年一贯制或完全中学)。")
+            _problem(result, SCHOOL_SHEET, item.row, "学段", "新学校须填写学段（小学、初中、九年一贯制或完全中学）。")
         result.schools.append(plan)
 
 
@@ -250,13 +250,13 @@ def _resolve_people(spec: RosterSpec, result: RosterResolution, county: list[Org
                 PEOPLE_SHEET,
                 item.row,
                 "学校代码",
-                f"学校代码“{item.school_code}”不存在(本县和“学校”工作表中都没有)。",
+                f"学校代码“{item.school_code}”不存在（本县和“学校”工作表中都没有）。",
             )
             continue
         if school is None:
             if item.school_name in ambiguous:
                 _problem(
-                    result, PEOPLE_SHEET, item.row, "学校名称", f"有多所学校名为“{item.school_name}”,请填写学校代码。"
+                    result, PEOPLE_SHEET, item.row, "学校名称", f"有多所学校名为“{item.school_name}”，请填写学校代码。"
                 )
                 continue
             school = by_name.get(item.school_name)
@@ -277,7 +277,7 @@ def _resolve_people(spec: RosterSpec, result: RosterResolution, county: list[Org
                     PEOPLE_SHEET,
                     item.row,
                     "学校",
-                    f"{item.full_name}({phone})已在第 {first[0]} 行列在另一所学校;一个人只能属于一所学校。",
+                    f"{item.full_name}({phone})已在第 {first[0]} 行列在另一所学校；一个人只能属于一所学校。",
                 )
                 continue
             seen_people[(item.full_name, phone)] = (item.row, code)
@@ -370,7 +370,7 @@ def _resolve_seats(result: RosterResolution) -> None:
                     PEOPLE_SHEET,
                     person.item.row,
                     "领导小组角色",
-                    f"同一学校只能有一名组长(第 {first.item.row} 行已是组长)。",
+                    f"同一学校只能有一名组长（第 {first.item.row} 行已是组长）。",
                 )
                 continue
             leaders[person.school_code] = person
@@ -381,7 +381,7 @@ def _resolve_seats(result: RosterResolution) -> None:
                 PEOPLE_SHEET,
                 person.item.row,
                 "领导小组角色",
-                "该校还没有进行中的实施方案,领导小组角色暂不设置(可在方案的领导小组页面设置)。",
+                "该校还没有进行中的实施方案，领导小组角色暂不设置（可在方案的领导小组页面设置）。",
                 "warning",
             )
             continue
@@ -395,7 +395,7 @@ def _resolve_seats(result: RosterResolution) -> None:
                         PEOPLE_SHEET,
                         person.item.row,
                         "领导小组角色",
-                        f"方案“{plan.title}”已有组长 {leader},请先在领导小组页面调整。",
+                        f"方案“{plan.title}”已有组长 {leader}，请先在领导小组页面调整。",
                     )
                     continue
             if user is not None and seats.get((plan.pk, user.pk)) == role:
@@ -512,7 +512,7 @@ def passwords_workbook(passwords: list[tuple[str, str, str, str]]) -> XlsxBook:
     sheet = book.sheet(
         "初始密码",
         [Column("学校", 24), Column("姓名", 12), Column("用户名", 18), Column("初始密码", 16)],
-        caption="账号与初始密码(首次登录须修改密码;请妥善分发,用后销毁)",
+        caption="账号与初始密码（首次登录须修改密码；请妥善分发，用后销毁）",
     )
     sheet.extend(passwords)
     return book

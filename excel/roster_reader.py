@@ -30,7 +30,7 @@ SHEET_NAMES = {
 SCHOOL_COLUMNS: dict[str, tuple[str, ...]] = {
     "code": ("学校代码", "单位代码", "代码", "学校编码", "单位编码", "学校标识码"),
     "name": ("学校名称", "单位名称", "学校", "名称", "学校全称"),
-    "township": ("乡镇", "所属乡镇", "乡镇街道", "乡镇(街道)"),
+    "township": ("乡镇", "所属乡镇", "乡镇街道", "乡镇（街道）"),
     "centre": ("所属中心学校", "中心学校", "上级单位", "所属中心校", "中心校"),
     "level": ("学段", "学校类别", "学校类型", "办学类型", "类别"),
     "address": ("地址", "学校地址", "详细地址", "通讯地址"),
@@ -203,7 +203,7 @@ class _SheetReader:
             return ""
         value = table.get(cells.key(raw))
         if value is None:
-            self.problem(number, column, f"无法识别的{what}“{raw}”,可填:{'、'.join(dict.fromkeys(table))}。")
+            self.problem(number, column, f"无法识别的{what}“{raw}”，可填：{'、'.join(dict.fromkeys(table))}。")
             return ""
         return value
 
@@ -217,7 +217,7 @@ def _read_schools(sheet, spec: RosterSpec, problems: list[Problem]) -> None:
     header = _header(rows, SCHOOL_COLUMNS, (("code",), ("name",)))
     if header is None:
         problems.append(
-            Problem(sheet.title, None, "", f"前 {HEADER_SCAN_ROWS} 行中找不到表头:须包含 学校代码、学校名称 列。")
+            Problem(sheet.title, None, "", f"前 {HEADER_SCAN_ROWS} 行中找不到表头：须包含 学校代码、学校名称 列。")
         )
         return
     _remember(spec, SCHOOL_SHEET, sheet.title, header)
@@ -252,7 +252,7 @@ def _read_people(sheet, spec: RosterSpec, problems: list[Problem]) -> None:
     if header is None:
         problems.append(
             Problem(
-                sheet.title, None, "", f"前 {HEADER_SCAN_ROWS} 行中找不到表头:须包含 学校代码(或学校名称)、姓名 列。"
+                sheet.title, None, "", f"前 {HEADER_SCAN_ROWS} 行中找不到表头：须包含 学校代码（或学校名称）、姓名 列。"
             )
         )
         return

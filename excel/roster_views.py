@@ -38,7 +38,7 @@ PREVIEW_TTL_S = 24 * 3600
 
 
 class RosterUploadForm(forms.Form):
-    file = forms.FileField(label="名单工作簿(.xlsx)")
+    file = forms.FileField(label="名单工作簿（.xlsx）")
 
 
 def _bureau(request: HttpRequest) -> Organisation:
@@ -51,7 +51,7 @@ def _bureau(request: HttpRequest) -> Organisation:
 def _stored(request: HttpRequest, token: str) -> dict[str, Any]:
     entry = request.session.get(SESSION_KEY, {}).get(str(token))
     if entry is None or time.time() - entry["created"] > PREVIEW_TTL_S:
-        raise Http404("找不到这次导入(可能已确认或已过期),请重新上传。")
+        raise Http404("找不到这次导入（可能已确认或已过期），请重新上传。")
     return entry
 
 
@@ -64,10 +64,10 @@ def roster_upload(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         try:
             if upload.size > MAX_FILE_BYTES:
-                raise WorkbookRefused("文件超过 10 MB,请拆分后再导入。")
+                raise WorkbookRefused("文件超过 10 MB，请拆分后再导入。")
             read, digest = roster.roster_read(upload)
         except WorkbookRefused as exc:
-            form.add_error("file", f"文件被拒绝:{exc.message}")
+            form.add_error("file", f"文件被拒绝：{exc.message}")
         else:
             token = str(uuid.uuid4())
             imports = {
@@ -123,7 +123,7 @@ def roster_confirm(request: HttpRequest, token: str) -> HttpResponse:
     entry = _stored(request, token)
     resolution, problems = _resolution(bureau, entry)
     if resolution is None or resolution.errors:
-        messages.error(request, "名单有错误,未写入任何数据,见下表。")
+        messages.error(request, "名单有错误，未写入任何数据，见下表。")
         return redirect("excel:roster_preview", token=token)
     # One time: the token goes before the write, so a repeated confirmation finds nothing.
     imports = request.session.get(SESSION_KEY, {})
@@ -133,10 +133,10 @@ def roster_confirm(request: HttpRequest, token: str) -> HttpResponse:
     try:
         passwords = roster.roster_write(actor=request.user, resolution=resolution)
     except DomainError as exc:
-        messages.error(request, f"导入失败,未写入任何数据:{exc.message}")
+        messages.error(request, f"导入失败，未写入任何数据：{exc.message}")
         return redirect("excel:roster_upload")
     if not passwords:
-        messages.success(request, "名单已导入;没有新账号,无需分发初始密码。")
+        messages.success(request, "名单已导入；没有新账号，无需分发初始密码。")
         return redirect("orgs:index")
     # Post/Redirect/Get: the passwords wait in this sign-in's session for one download; a refresh of
     # the page below never writes again, and once downloaded they are gone.
@@ -166,7 +166,7 @@ def roster_passwords(request: HttpRequest, token: str) -> HttpResponse:
     _bureau(request)
     payload = handout_take(request, token)
     if payload is None or payload.get("kind") != "roster":
-        messages.error(request, "初始密码表已下载过(或已过期),不再提供。如需分发,请为相应账号重置密码。")
+        messages.error(request, "初始密码表已下载过（或已过期），不再提供。如需分发，请为相应账号重置密码。")
         return redirect("excel:roster_done", token=token)
     book = roster.passwords_workbook([tuple(row) for row in payload["rows"]])
     filename = f"初始密码-{timezone.localdate():%Y%m%d}.xlsx"

@@ -52,7 +52,7 @@ class Inspection:
 def assert_defused() -> None:
     """openpyxl must parse through defusedxml; refuse to read any workbook otherwise."""
     if not openpyxl_xml.DEFUSEDXML:
-        raise WorkbookRefused("服务器缺少 defusedxml 组件,已停止读取 Excel 文件。请联系系统管理员。")
+        raise WorkbookRefused("服务器缺少 defusedxml 组件，已停止读取 Excel 文件。请联系系统管理员。")
 
 
 def inspect_workbook(fileobj: BinaryIO, size: int | None = None) -> Inspection:
@@ -67,7 +67,7 @@ def inspect_workbook(fileobj: BinaryIO, size: int | None = None) -> Inspection:
     if size == 0:
         raise WorkbookRefused("文件是空的。")
     if size > MAX_FILE_BYTES:
-        raise WorkbookRefused(f"文件超过 {MAX_FILE_BYTES // (1024 * 1024)} MB,请删去无关内容或拆分后再导入。")
+        raise WorkbookRefused(f"文件超过 {MAX_FILE_BYTES // (1024 * 1024)} MB，请删去无关内容或拆分后再导入。")
     head = fileobj.read(8)
     fileobj.seek(0)
     if head.startswith(OLE_MAGIC):
@@ -78,7 +78,7 @@ def inspect_workbook(fileobj: BinaryIO, size: int | None = None) -> Inspection:
         with zipfile.ZipFile(fileobj) as archive:
             result = _inspect_archive(archive, size)
     except zipfile.BadZipFile as exc:
-        raise WorkbookRefused("文件已损坏或不是 xlsx 格式,请用 Excel 打开后另存为 .xlsx 再导入。") from exc
+        raise WorkbookRefused("文件已损坏或不是 xlsx 格式，请用 Excel 打开后另存为 .xlsx 再导入。") from exc
     finally:
         fileobj.seek(0)
     return result
@@ -87,22 +87,22 @@ def inspect_workbook(fileobj: BinaryIO, size: int | None = None) -> Inspection:
 def _inspect_archive(archive: zipfile.ZipFile, size: int) -> Inspection:
     infos = archive.infolist()
     if len(infos) > MAX_ENTRIES:
-        raise WorkbookRefused("文件内部结构异常(条目过多),已拒绝。")
+        raise WorkbookRefused("文件内部结构异常（条目过多），已拒绝。")
     names = {info.filename for info in infos}
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
         if "content.xml" in names:
             raise WorkbookRefused("这是 WPS/OpenDocument 表格(.ods),请另存为 Excel 工作簿(.xlsx)后再导入。")
         raise WorkbookRefused("文件不是 Excel 工作簿(.xlsx),请用 Excel 另存为 .xlsx 后再导入。")
     if any(info.flag_bits & 0x1 for info in infos):
-        raise WorkbookRefused("文件设置了密码或已加密,请取消密码后再导入。")
+        raise WorkbookRefused("文件设置了密码或已加密，请取消密码后再导入。")
     total = sum(info.file_size for info in infos)
     if total > MAX_UNCOMPRESSED_BYTES:
-        raise WorkbookRefused("文件解压后超过 100 MB,已拒绝。请删去无关内容或拆分后再导入。")
+        raise WorkbookRefused("文件解压后超过 100 MB，已拒绝。请删去无关内容或拆分后再导入。")
     for info in infos:
         if info.file_size > RATIO_MIN_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise WorkbookRefused("文件压缩比异常(疑似压缩炸弹),已拒绝。")
+            raise WorkbookRefused("文件压缩比异常（疑似压缩炸弹），已拒绝。")
     if total > MAX_RATIO * size and total > RATIO_MIN_BYTES:
-        raise WorkbookRefused("文件压缩比异常(疑似压缩炸弹),已拒绝。")
+        raise WorkbookRefused("文件压缩比异常（疑似压缩炸弹），已拒绝。")
     for info in infos:
         if info.filename.endswith((".xml", ".rels")):
             _check_prologue(archive, info)
@@ -114,11 +114,11 @@ def _check_prologue(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
     with archive.open(info) as member:
         head = member.read(4096)
     if _DTD.search(head):
-        raise WorkbookRefused("文件含有不安全的 XML 声明(DTD/实体),已拒绝。")
+        raise WorkbookRefused("文件含有不安全的 XML 声明（DTD/实体），已拒绝。")
     if info.filename.startswith("xl/worksheets/"):
         match = _DIMENSION.search(head)
         if match and int(match.group(2) or match.group(1)) > MAX_ROWS + 50:
-            raise WorkbookRefused(f"工作表超过 {MAX_ROWS} 行,请拆分后再导入。")
+            raise WorkbookRefused(f"工作表超过 {MAX_ROWS} 行，请拆分后再导入。")
         _count_rows(archive, info)
 
 
@@ -136,7 +136,7 @@ def _count_rows(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
                 rows -= 1
             tail = data[cut:]
             if rows > MAX_ROWS + 50:
-                raise WorkbookRefused(f"工作表超过 {MAX_ROWS} 行,请拆分后再导入。")
+                raise WorkbookRefused(f"工作表超过 {MAX_ROWS} 行，请拆分后再导入。")
 
 
 def _ole_message(fileobj: BinaryIO) -> str:
@@ -144,7 +144,7 @@ def _ole_message(fileobj: BinaryIO) -> str:
     data = fileobj.read(MAX_FILE_BYTES)
     fileobj.seek(0)
     if "EncryptedPackage".encode("utf-16-le") in data or "EncryptionInfo".encode("utf-16-le") in data:
-        return "文件设置了打开密码,请在 Excel 中取消密码后另存为 .xlsx 再导入。"
+        return "文件设置了打开密码，请在 Excel 中取消密码后另存为 .xlsx 再导入。"
     return "这是旧版 Excel 文件(.xls),请用 Excel 或 WPS 另存为 .xlsx 后再导入。"
 
 
@@ -152,7 +152,7 @@ def _not_zip_message(fileobj: BinaryIO) -> str:
     head = fileobj.read(4096)
     fileobj.seek(0)
     if head.lstrip().startswith((b"<", b"\xef\xbb\xbf<")):
-        return "这是网页或 XML 文件,不是 Excel 工作簿,请另存为 .xlsx 后再导入。"
+        return "这是网页或 XML 文件，不是 Excel 工作簿，请另存为 .xlsx 后再导入。"
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             # Incremental: a multi-byte character cut at the end of the sample is not an error.
@@ -160,5 +160,5 @@ def _not_zip_message(fileobj: BinaryIO) -> str:
         except UnicodeDecodeError:
             continue
         if "\x00" not in text:
-            return "这是文本/CSV 文件(只是扩展名为 .xlsx),请用 Excel 打开后另存为 .xlsx 再导入。"
-    return "文件不是 Excel 工作簿(.xlsx),无法导入。"
+            return "这是文本/CSV 文件（只是扩展名为 .xlsx），请用 Excel 打开后另存为 .xlsx 再导入。"
+    return "文件不是 Excel 工作簿（.xlsx），无法导入。"

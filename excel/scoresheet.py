@@ -83,7 +83,7 @@ def _self_rating_text(rating: SelfRating | None) -> str:
     if rating is None:
         return "未自评"
     if rating.not_applicable:
-        return f"申报不适用:{rating.na_reason}"
+        return f"申报不适用：{rating.na_reason}"
     label = dict(TIERS).get(rating.tier or 0, "未自评")
     return f"{label}:{rating.note}" if rating.note else label
 
@@ -98,7 +98,7 @@ def scoresheet_workbook(application: Application, inspector: Any) -> IO[bytes]:
     book = Workbook()
     ws = book.active
     ws.title = SHEET
-    caption = f"{plan.school.name} · {plan.title} · 第{application.round}轮验收评分表 · 评估员:{inspector}"
+    caption = f"{plan.school.name} · {plan.title} · 第{application.round}轮验收评分表 · 评估员：{inspector}"
     ws.append([safe(caption)])
     ws["A1"].font = Font(bold=True, size=14)
     ws.append([name for name, _ in COLUMNS])
@@ -193,8 +193,8 @@ class ReadSheet:
     blank: int = 0  # criteria rows left without a tier
 
 
-NOT_OURS = "这不是本系统导出的验收评分表(缺少识别信息)。请在评分页面下载评分表,在其中填写后再上传。"
-TAMPERED = "评分表的识别信息被修改过,无法确认它属于哪一次验收。请重新下载评分表填写后再上传。"
+NOT_OURS = "这不是本系统导出的验收评分表（缺少识别信息）。请在评分页面下载评分表，在其中填写后再上传。"
+TAMPERED = "评分表的识别信息被修改过，无法确认它属于哪一次验收。请重新下载评分表填写后再上传。"
 
 
 def read_scoresheet(fileobj: BinaryIO) -> ReadSheet:
@@ -206,7 +206,7 @@ def read_scoresheet(fileobj: BinaryIO) -> ReadSheet:
         # Not data_only: a formula reads as its text ("=…"), never as a value someone else computed.
         workbook = load_workbook(fileobj, read_only=True, data_only=False, keep_links=False)
     except Exception as exc:  # defusedxml's refusals, broken XML, missing parts
-        raise WorkbookRefused("无法读取该文件:文件已损坏、含有不安全的内容或不是标准的 xlsx 工作簿。") from exc
+        raise WorkbookRefused("无法读取该文件：文件已损坏、含有不安全的内容或不是标准的 xlsx 工作簿。") from exc
     try:
         identity = _identity(workbook)
         if SHEET not in workbook.sheetnames:
@@ -217,7 +217,7 @@ def read_scoresheet(fileobj: BinaryIO) -> ReadSheet:
     except WorkbookRefused:
         raise
     except Exception as exc:
-        raise WorkbookRefused("无法读取该文件:文件已损坏或不是标准的 xlsx 工作簿。") from exc
+        raise WorkbookRefused("无法读取该文件：文件已损坏或不是标准的 xlsx 工作簿。") from exc
     finally:
         workbook.close()
 
@@ -232,7 +232,7 @@ def _identity(workbook: Any) -> Identity:
     if values.get("kind") != META_KIND:
         raise WorkbookRefused(NOT_OURS)
     if values.get("format") != FORMAT:
-        raise WorkbookRefused("评分表的版本不受支持,请重新下载评分表。")
+        raise WorkbookRefused("评分表的版本不受支持，请重新下载评分表。")
     try:
         ids = [int(values[name]) for name in ("plan", "application", "round", "inspector")]
     except (KeyError, ValueError):
@@ -252,11 +252,11 @@ def _read_rows(sheet: Any, result: ReadSheet) -> None:
             if [cells.key(v) for v in values[: len(COLUMNS)]] == [cells.key(n) for n, _ in COLUMNS]:
                 header_row = number
             elif number >= HEADER_SCAN_ROWS:
-                raise WorkbookRefused(f"“{SHEET}”工作表的表头被修改过,无法读取。请使用从评分页面下载的评分表。")
+                raise WorkbookRefused(f"“{SHEET}”工作表的表头被修改过，无法读取。请使用从评分页面下载的评分表。")
             continue
         _read_row(number, values, result, seen)
     if header_row is None:
-        raise WorkbookRefused(f"“{SHEET}”工作表的表头被修改过,无法读取。请使用从评分页面下载的评分表。")
+        raise WorkbookRefused(f"“{SHEET}”工作表的表头被修改过，无法读取。请使用从评分页面下载的评分表。")
 
 
 def _problem(result: ReadSheet, row: int, column: str, message: str, level: str = "error") -> None:
@@ -270,10 +270,10 @@ def _read_row(number: int, values: tuple[Any, ...], result: ReadSheet, seen: dic
         return  # a blank or note row below the table
     criterion_id = _criterion_id(raw_id)
     if criterion_id is None:
-        _problem(result, number, ID_COLUMN, "要点编号缺失或被修改,无法确定是哪一项评估要点。请使用下载的评分表,不要增删或改动隐藏列。")
+        _problem(result, number, ID_COLUMN, "要点编号缺失或被修改，无法确定是哪一项评估要点。请使用下载的评分表，不要增删或改动隐藏列。")
         return
     if criterion_id in seen:
-        _problem(result, number, ID_COLUMN, f"与第 {seen[criterion_id]} 行是同一项评估要点,每项只能填写一次。")
+        _problem(result, number, ID_COLUMN, f"与第 {seen[criterion_id]} 行是同一项评估要点，每项只能填写一次。")
         return
     seen[criterion_id] = number
     if not tier_text:
@@ -283,17 +283,17 @@ def _read_row(number: int, values: tuple[Any, ...], result: ReadSheet, seen: dic
             result.blank += 1
         return
     if isinstance(raw_tier, str) and raw_tier.startswith("="):
-        _problem(result, number, TIER_COLUMN, f"评定档次是公式“{raw_tier[:20]}”:{TIER_HELP},不要填写公式。")
+        _problem(result, number, TIER_COLUMN, f"评定档次是公式“{raw_tier[:20]}”：{TIER_HELP}，不要填写公式。")
         return
     if isinstance(raw_remark, str) and raw_remark.startswith("="):
-        _problem(result, number, REMARK_COLUMN, "评语是公式,将按文字原样保存(不会计算)。", "warning")
+        _problem(result, number, REMARK_COLUMN, "评语是公式，将按文字原样保存（不会计算）。", "warning")
     try:
         tier = parse_tier(raw_tier)
     except CellError as exc:
         _problem(result, number, TIER_COLUMN, exc.message)
         return
     if len(remark) > MAX_REMARK:
-        _problem(result, number, REMARK_COLUMN, f"评语超过 {MAX_REMARK} 字,将只保存前 {MAX_REMARK} 字。", "warning")
+        _problem(result, number, REMARK_COLUMN, f"评语超过 {MAX_REMARK} 字，将只保存前 {MAX_REMARK} 字。", "warning")
         remark = remark[:MAX_REMARK]
     result.rows.append(SheetRow(row=number, criterion_id=criterion_id, tier=tier, remark=remark))
 
@@ -317,4 +317,4 @@ def parse_tier(value: Any) -> int:
     match = _TIER_TEXT.fullmatch(text)
     if match and (not match.group(2) or TIER_WORDS.get(match.group(2)) == int(match.group(1))):
         return int(match.group(1))
-    raise CellError(f"评定档次“{cells.text(value)[:20]}”无效:{TIER_HELP}。")
+    raise CellError(f"评定档次“{cells.text(value)[:20]}”无效：{TIER_HELP}。")

@@ -64,17 +64,17 @@ def changes_of(row: WorkbookImport) -> list[Change]:
 def _refuse_foreign(read: ReadSheet, application: Application) -> None:
     identity = read.identity
     if identity.plan_id != application.plan_id:
-        raise ScoresheetRefused("这是另一份方案的评分表,不能上传到本次验收。请在本次验收的评分页面下载评分表后填写。")
+        raise ScoresheetRefused("这是另一份方案的评分表，不能上传到本次验收。请在本次验收的评分页面下载评分表后填写。")
     if identity.application_id != application.pk:
         raise ScoresheetRefused(
-            f"这是第 {identity.round} 轮验收的评分表,本次是第 {application.round} 轮。请重新下载本轮评分表后填写。"
+            f"这是第 {identity.round} 轮验收的评分表，本次是第 {application.round} 轮。请重新下载本轮评分表后填写。"
         )
 
 
 def _refuse_closed(application: Application) -> None:
     if application.status != Application.Status.INSPECTING:
         shown = Application.Status(application.status).label
-        raise ScoresheetRefused(f"本轮验收当前为“{shown}”(结论已记录或尚未开始评分),不能再上传评分。")
+        raise ScoresheetRefused(f"本轮验收当前为“{shown}”（结论已记录或尚未开始评分），不能再上传评分。")
 
 
 def scoresheet_preview(*, actor: User, application: Application, fileobj: BinaryIO, source_name: str) -> WorkbookImport:
@@ -90,7 +90,7 @@ def scoresheet_preview(*, actor: User, application: Application, fileobj: Binary
     _refuse_foreign(read, application)
     problems = list(read.problems)
     if read.identity.inspector_id != actor.pk:
-        problems.append(Problem(SHEET, None, "", "这份评分表是为另一位评估员导出的;确认后评分将记在您的名下。", "warning"))
+        problems.append(Problem(SHEET, None, "", "这份评分表是为另一位评估员导出的；确认后评分将记在您的名下。", "warning"))
     changes = _checked_changes(actor, application, read, problems)
     if not changes and not any(p.is_error for p in problems):
         problems.append(Problem(SHEET, None, TIER_COLUMN, "评分表中没有填写任何评定档次。"))
@@ -146,7 +146,7 @@ def _checked_changes(actor: User, application: Application, read: ReadSheet, pro
 def _own(actor: User, token: uuid.UUID | str) -> WorkbookImport:
     row = WorkbookImport.objects.filter(token=token, kind=KIND, uploaded_by=actor).first()
     if row is None:
-        raise DomainError("找不到这次上传(可能已过期),请重新上传评分表。")
+        raise DomainError("找不到这次上传（可能已过期），请重新上传评分表。")
     return row
 
 
@@ -160,12 +160,12 @@ def scoresheet_confirm(*, actor: User, token: uuid.UUID | str) -> WorkbookImport
     if row.status == WorkbookImport.Status.IMPORTED:
         return row
     if row.status == WorkbookImport.Status.FAILED:
-        raise ImportRefused(problems_from_json(row.problems), "评分表未通过校验,未写入任何评分。")
+        raise ImportRefused(problems_from_json(row.problems), "评分表未通过校验，未写入任何评分。")
     if timezone.now() - row.created_at > PREVIEW_TTL:
-        raise DomainError("预览已超过 24 小时,请重新上传评分表。")
+        raise DomainError("预览已超过 24 小时，请重新上传评分表。")
     application = Application.objects.select_related("plan").filter(pk=row.spec.get("application")).first()
     if application is None:
-        raise DomainError("该评分表对应的验收申请已不存在,未写入任何评分。")
+        raise DomainError("该评分表对应的验收申请已不存在，未写入任何评分。")
     require(can_rate_as_inspector(actor, application), "只有本次评估组成员可以上传评分表。")
     try:
         return _write(actor, row, application)
@@ -176,7 +176,7 @@ def scoresheet_confirm(*, actor: User, token: uuid.UUID | str) -> WorkbookImport
     WorkbookImport.objects.filter(pk=row.pk, status=WorkbookImport.Status.PREVIEWED).update(
         status=WorkbookImport.Status.FAILED, problems=problems_to_json(problems_from_json(row.problems) + problems)
     )
-    raise ImportRefused(problems, "评分表未能保存,未写入任何评分。")
+    raise ImportRefused(problems, "评分表未能保存，未写入任何评分。")
 
 
 @transaction.atomic

@@ -28,7 +28,7 @@ from plans.selectors import visible_plans
 
 
 class ScoresheetForm(forms.Form):
-    file = forms.FileField(label="已填写的评分表(.xlsx)", widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
+    file = forms.FileField(label="已填写的评分表（.xlsx）", widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
 
 
 def _application(request: HttpRequest, pk: int) -> Application:
@@ -64,7 +64,7 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
     context = {"application": application, "plan": application.plan, "tier_help": TIER_HELP}
     # Refuse an oversized body before Django spools it to disk.
     if request.method == "POST" and int(request.META.get("CONTENT_LENGTH") or 0) > MAX_FILE_BYTES + 64 * 1024:
-        context.update(form=ScoresheetForm(), upload_error="文件超过 10 MB,不像是评分表,已拒绝。")
+        context.update(form=ScoresheetForm(), upload_error="文件超过 10 MB，不像是评分表，已拒绝。")
         return render(request, "excel/scoresheet_upload.html", context, status=400)
     form = ScoresheetForm(request.POST or None, request.FILES or None)
     context["form"] = form
@@ -75,7 +75,7 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, application=application, fileobj=upload_file.file, source_name=upload_file.name
             )
         except WorkbookRefused as exc:
-            form.add_error(None, f"文件被拒绝:{exc.message}")
+            form.add_error(None, f"文件被拒绝：{exc.message}")
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
@@ -134,7 +134,7 @@ def confirm(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
         messages.error(request, exc.message)
         return redirect("excel:scoresheet_preview", token=row.token)
     if getattr(row, "just_imported", False):
-        messages.success(request, f"已保存评分表中的评分:{row.source_name}")
+        messages.success(request, f"已保存评分表中的评分：{row.source_name}")
     else:
-        messages.info(request, "该评分表已经保存过,本次未重复保存。")
+        messages.info(request, "该评分表已经保存过，本次未重复保存。")
     return redirect("acceptance:inspection", pk=row.spec["application"])

@@ -38,7 +38,7 @@ PREVIEW_TTL = datetime.timedelta(hours=24)
 class ImportRefused(DomainError):
     """The workbook cannot be imported as it is; ``problems`` says where and why."""
 
-    def __init__(self, problems: list[Problem], message: str = "导入未通过校验,未写入任何数据。"):
+    def __init__(self, problems: list[Problem], message: str = "导入未通过校验，未写入任何数据。"):
         super().__init__(message)
         self.problems = problems
 
@@ -178,13 +178,13 @@ def workbook_import_confirm(*, actor: User, token: uuid.UUID | str) -> WorkbookI
     """
     row = WorkbookImport.objects.select_related("school", "plan", "plan__school", "bureau").filter(token=token).first()
     if row is None or row.uploaded_by_id != actor.pk:
-        raise DomainError("找不到这次导入(可能已过期),请重新上传文件。")
+        raise DomainError("找不到这次导入（可能已过期），请重新上传文件。")
     if row.status == WorkbookImport.Status.IMPORTED:
         return row
     if row.status == WorkbookImport.Status.FAILED:
         raise ImportRefused(problems_from_json(row.problems))
     if timezone.now() - row.created_at > PREVIEW_TTL:
-        raise DomainError("预览已超过 24 小时,请重新上传文件。")
+        raise DomainError("预览已超过 24 小时，请重新上传文件。")
     target = target_of(row)
     _check_target_permission(actor, target)
     resolution = resolve(WorkbookSpec.from_json(row.spec), target, sha256=row.source_sha256)
@@ -210,7 +210,7 @@ def workbook_import_confirm(*, actor: User, token: uuid.UUID | str) -> WorkbookI
             locked.just_imported = True
             return locked
     except IntegrityError as exc:  # someone created the same plan or template meanwhile
-        raise DomainError("导入时发生冲突(可能已有同名方案),未写入任何数据。请刷新后重试。") from exc
+        raise DomainError("导入时发生冲突（可能已有同名方案），未写入任何数据。请刷新后重试。") from exc
 
 
 def _mark_failed(row: WorkbookImport, problems: list[Problem]) -> None:
@@ -326,7 +326,7 @@ def _write_structure(
     for stage_item in resolution.spec.stages:
         stage = stages[stage_item.name]
         if stage.status == Stage.Status.COMPLETED and any(m.tasks for m in stage_item.measures):
-            raise DomainError(f"“{stage.name}”已签署完成,不能再新建任务。")
+            raise DomainError(f"“{stage.name}”已签署完成，不能再新建任务。")
         for item in stage_item.measures:
             found = existing.get((stage.pk, item.title))
             if found is not None:
@@ -410,7 +410,7 @@ def template_issue(
         for p in preview.errors
     ]
     if problems:
-        raise ImportRefused(problems, "下发未通过校验,没有学校收到方案。")
+        raise ImportRefused(problems, "下发未通过校验，没有学校收到方案。")
     plans = []
     try:
         with transaction.atomic():
@@ -422,7 +422,7 @@ def template_issue(
                 )
             )
             if done:
-                raise DomainError(f"该模板已下发给:{'、'.join(sorted(done))}。")
+                raise DomainError(f"该模板已下发给：{'、'.join(sorted(done))}。")
             for preview in previews:
                 plan = _write_plan(
                     preview.resolution, actor, source_name=template.source_name, sha256=template.source_sha256
@@ -437,5 +437,5 @@ def template_issue(
                 )
                 plans.append(plan)
     except IntegrityError as exc:
-        raise DomainError("下发时发生冲突(可能已有同名方案),没有学校收到方案。请刷新后重试。") from exc
+        raise DomainError("下发时发生冲突（可能已有同名方案），没有学校收到方案。请刷新后重试。") from exc
     return plans

@@ -73,7 +73,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "excel/upload.html",
-            {"form": form, "upload_error": "文件超过 10 MB,请删去无关内容或拆分后再导入。"},
+            {"form": form, "upload_error": "文件超过 10 MB，请删去无关内容或拆分后再导入。"},
             status=400,
         )
     form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
@@ -99,7 +99,7 @@ def upload(request: HttpRequest) -> HttpResponse:
                 actor=request.user, fileobj=upload_file.file, source_name=upload_file.name, target=target
             )
         except WorkbookRefused as exc:
-            form.add_error(None, f"文件被拒绝:{exc.message}")
+            form.add_error(None, f"文件被拒绝：{exc.message}")
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
@@ -194,15 +194,15 @@ def confirm(request: HttpRequest, token) -> HttpResponse:
     try:
         row = services.workbook_import_confirm(actor=request.user, token=row.token)
     except services.ImportRefused as exc:
-        messages.error(request, f"{exc.message}共 {len([p for p in exc.problems if p.is_error])} 个问题,见下表。")
+        messages.error(request, f"{exc.message}共 {len([p for p in exc.problems if p.is_error])} 个问题，见下表。")
         return redirect("excel:preview", token=row.token)
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("excel:preview", token=row.token)
     if getattr(row, "just_imported", False):
-        messages.success(request, f"导入完成:{row.source_name}")
+        messages.success(request, f"导入完成：{row.source_name}")
     else:
-        messages.info(request, "该文件已经导入过,本次未重复导入。")
+        messages.info(request, "该文件已经导入过，本次未重复导入。")
     if row.template_id:
         return redirect("excel:template", pk=row.template_id)
     return redirect("plans:plan_detail", pk=row.plan_id)
@@ -244,7 +244,7 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, exc.message)
             previews = services.template_issue_preview(**args)
         except DomainError as exc:
-            messages.warning(request, f"{exc.message}(重复提交已忽略)")
+            messages.warning(request, f"{exc.message}（重复提交已忽略）")
     spec = WorkbookSpec.from_json(template.spec)
     issues = TemplateIssue.objects.filter(template=template).select_related("school", "plan", "issued_by")
     return render(

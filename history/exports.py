@@ -14,7 +14,7 @@ BATCH = 2000
 
 COLUMNS = [
     Column("序号", 8),
-    Column("时间(北京时间)", 20),
+    Column("时间（北京时间）", 20),
     Column("学校", 16),
     Column("操作人", 12),
     Column("职务/席位", 12),

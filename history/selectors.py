@@ -64,7 +64,7 @@ def _date(query: QueryDict, name: str, label: str, errors: list[str]) -> datetim
     try:
         return datetime.date.fromisoformat(raw)
     except ValueError:
-        errors.append(f"“{label}”不是有效的日期(应为 YYYY-MM-DD)。")
+        errors.append(f"“{label}”不是有效的日期（应为 YYYY-MM-DD）。")
         return None
 
 
@@ -85,7 +85,7 @@ def parse_filters(query: QueryDict) -> HistoryFilters:
     if f.action and f.action not in action_labels():
         errors.append("“动作”的值无效。")
     if f.date_from and f.date_to and f.date_from > f.date_to:
-        errors.append("开始日期晚于结束日期,请调整日期范围。")
+        errors.append("开始日期晚于结束日期，请调整日期范围。")
     f.errors = errors
     return f
 

@@ -67,9 +67,9 @@ class Line:
         if self.subject:
             text += f"“{self.subject}”"
         if self.from_label and self.to_label and self.from_label != self.to_label:
-            text += f",由“{self.from_label}”改为“{self.to_label}”"
+            text += f"，由“{self.from_label}”改为“{self.to_label}”"
         elif self.to_label:
-            text += f",状态为“{self.to_label}”"
+            text += f"，状态为“{self.to_label}”"
         if self.detail:
             text += f",{self.detail}"
         if self.reason:
@@ -88,9 +88,9 @@ def line_html(line: Line, county: bool) -> SafeString:
             subject = f'<a href="{escape(line.subject_url)}">{subject}</a>'
         text += f"“{subject}”"
     if line.from_label and line.to_label and line.from_label != line.to_label:
-        text += f",由“{escape(line.from_label)}”改为“{escape(line.to_label)}”"
+        text += f"，由“{escape(line.from_label)}”改为“{escape(line.to_label)}”"
     elif line.to_label:
-        text += f",状态为“{escape(line.to_label)}”"
+        text += f"，状态为“{escape(line.to_label)}”"
     if line.detail:
         text += f",{escape(line.detail)}"
     if line.reason:
@@ -189,7 +189,7 @@ def describe(entries: list[AuditEntry], schools: dict[int, str] | None = None) -
             value = data.get("value", e.to_state or e.from_state)
             detail = f"实际值 {value}" if e.action == "plans.indicator.reported" else f"作废实际值 {value} 的读数"
             if data.get("measured_on"):
-                detail += f"(测量日期 {data['measured_on']})"
+                detail += f"（测量日期 {data['measured_on']}）"
         elif e.action == "tasks.evidence.added" and data.get("name"):
             detail = f"文件“{data['name']}”"
         elif e.action in ("tasks.comment.added", "tasks.comment.withdrawn") and data.get("body"):

@@ -55,7 +55,7 @@ def _locked(application: Application | int) -> Application:
 def _guard(application: Application, *states: str) -> None:
     if application.status not in states:
         shown = Application.Status(application.status).label
-        raise InvalidTransition(f"该验收申请当前为“{shown}”,不能执行此操作(可能已由他人处理,请刷新页面)。")
+        raise InvalidTransition(f"该验收申请当前为“{shown}”，不能执行此操作（可能已由他人处理，请刷新页面）。")
 
 
 def _school_managers(plan: Plan) -> list[User]:
@@ -73,7 +73,7 @@ def _criterion(application: Application, criterion: AcceptanceCriterion | int) -
     if found is None:
         raise DomainError("该评估要点不属于本方案的评估表。")
     if not found.applicable:
-        raise InvalidTransition("该评估要点已由评估表列为不适用,无需评定。")
+        raise InvalidTransition("该评估要点已由评估表列为不适用，无需评定。")
     return found
 
 
@@ -105,7 +105,7 @@ def inspection_team_set(
     team = [leader, *[m for m in members if m.pk != leader.pk]]
     for person in team:
         if not is_active_user(person) or user_bureau(person) is None or user_bureau(person) != bureau:
-            raise DomainError(f"“{person}”不是本县教育局或督导室的在职人员,不能加入评估组。")
+            raise DomainError(f"“{person}”不是本县教育局或督导室的在职人员，不能加入评估组。")
     old = application.status
     application.team_leader = leader
     application.inspection_date = inspection_date
@@ -126,7 +126,7 @@ def inspection_team_set(
     notify(
         recipients=team,
         kind=Notification.Kind.ACCEPTANCE,
-        text=f"您已加入“{plan.school.name}”第{application.round}轮验收评估组,验收日期 {inspection_date:%Y-%m-%d}。",
+        text=f"您已加入“{plan.school.name}”第{application.round}轮验收评估组，验收日期 {inspection_date:%Y-%m-%d}。",
         url=_url(plan),
         plan=plan,
         exclude=actor,
@@ -134,7 +134,7 @@ def inspection_team_set(
     notify(
         recipients=_school_managers(plan),
         kind=Notification.Kind.ACCEPTANCE,
-        text=f"教育局已安排“{plan.title}”的评估验收,日期 {inspection_date:%Y-%m-%d}。",
+        text=f"教育局已安排“{plan.title}”的评估验收，日期 {inspection_date:%Y-%m-%d}。",
         url=_url(plan),
         plan=plan,
     )
@@ -189,7 +189,7 @@ def inspector_rating_set(
     found = inspector_rating_check(actor=actor, application=application, criterion=criterion, tier=tier)
     rating = InspectorRating.objects.filter(application=application, criterion=found, inspector=actor).first()
     if version is not None and (rating.version if rating else 0) != version:
-        raise StaleObject(f"“{found.point[:30]}”的评分已被他人修改,请刷新页面后再评分。")
+        raise StaleObject(f"“{found.point[:30]}”的评分已被他人修改，请刷新页面后再评分。")
     old = f"{rating.tier}档" if rating else ""
     if rating is None:
         rating = InspectorRating(application=application, criterion=found, inspector=actor)
@@ -210,7 +210,7 @@ def inspector_rating_set(
 
 def _refuse_stale(final: FinalRating | None, version: int | None, criterion: AcceptanceCriterion) -> None:
     if version is not None and (final.version if final else 0) != version:
-        raise StaleObject(f"“{criterion.point[:30]}”的最终评定已被他人修改,请刷新页面后再操作。")
+        raise StaleObject(f"“{criterion.point[:30]}”的最终评定已被他人修改，请刷新页面后再操作。")
 
 
 def _refuse_open_claim(application: Application, criterion: AcceptanceCriterion) -> None:
@@ -219,9 +219,9 @@ def _refuse_open_claim(application: Application, criterion: AcceptanceCriterion)
         return
     claim = FinalRating.objects.filter(application=application, criterion=criterion).values_list("claim", flat=True).first()
     if claim == FinalRating.Claim.CONFIRMED:
-        raise InvalidTransition("评估组已确认该项不适用,无需评分。")
+        raise InvalidTransition("评估组已确认该项不适用，无需评分。")
     if claim != FinalRating.Claim.OVERRULED:
-        raise InvalidTransition("学校申报该项不适用:请先由评估组组长确认或驳回该申报,再评分。")
+        raise InvalidTransition("学校申报该项不适用：请先由评估组组长确认或驳回该申报，再评分。")
 
 
 @transaction.atomic
@@ -322,9 +322,9 @@ def inspection_result_record(*, actor: User, application: Application | int, not
         plan=plan, applicable=True, self_rating__not_applicable=True
     ).exclude(pk__in=[pk for pk, f in finals.items() if f.claim])
     if open_claims.exists():
-        raise InvalidTransition("还有学校申报的不适用项未确认或驳回,不能记录结论。")
+        raise InvalidTransition("还有学校申报的不适用项未确认或驳回，不能记录结论。")
     if result.unrated:
-        raise InvalidTransition(f"还有 {result.unrated} 项未确定最终等级,不能记录结论。")
+        raise InvalidTransition(f"还有 {result.unrated} 项未确定最终等级，不能记录结论。")
     application.final_score = result.score
     application.result_note = note.strip()[:1000]
     application.recorded_at = timezone.now()
@@ -342,11 +342,11 @@ def inspection_result_record(*, actor: User, application: Application | int, not
         new=application.status,
         data={"score": str(result.score), "passed": result.passed},
     )
-    verdict = "合格,进入公示" if result.passed else "不合格,请按整改项整改后申请复验"
+    verdict = "合格，进入公示" if result.passed else "不合格，请按整改项整改后申请复验"
     notify(
         recipients=_school_managers(plan),
         kind=Notification.Kind.ACCEPTANCE,
-        text=f"“{plan.title}”第{application.round}轮验收结论:{verdict}(得分 {result.score})。",
+        text=f"“{plan.title}”第{application.round}轮验收结论：{verdict}（得分 {result.score}）。",
         url=_url(plan),
         plan=plan,
     )
@@ -376,7 +376,7 @@ def _record_pass(application: Application) -> None:
 
 def _record_fail(application: Application, to_rectify: list[FinalRating], shortfalls: list[str]) -> None:
     if not to_rectify:
-        raise InvalidTransition(f"结论为不合格({''.join(shortfalls)}):请至少标记一项需整改的评估要点。")
+        raise InvalidTransition(f"结论为不合格（{''.join(shortfalls)}）：请至少标记一项需整改的评估要点。")
     application.status = A.FAILED
     application.save(update_fields=["status", "final_score", "result_note", "recorded_at"])
     plan = application.plan
@@ -426,7 +426,7 @@ def acceptance_finalise(
     _guard(application, A.NOTICE)
     today = today or timezone.localdate()
     if application.notice_ends_on is not None and today <= application.notice_ends_on:
-        raise InvalidTransition(f"公示期至 {application.notice_ends_on:%Y-%m-%d} 止,公示期满后才能确认验收通过。")
+        raise InvalidTransition(f"公示期至 {application.notice_ends_on:%Y-%m-%d} 止，公示期满后才能确认验收通过。")
     old = plan.status
     PlanFlow(plan).accept()
     plan.save(update_fields=["status", "updated_at"])
@@ -446,7 +446,7 @@ def acceptance_finalise(
     notify(
         recipients=_school_managers(plan),
         kind=Notification.Kind.ACCEPTANCE,
-        text=f"“{plan.title}”已通过评估验收(得分 {application.final_score}),可下载验收合格证书。",
+        text=f"“{plan.title}”已通过评估验收（得分 {application.final_score}），可下载验收合格证书。",
         url=_url(plan),
         plan=plan,
     )
@@ -484,7 +484,7 @@ def _remind(pk: int) -> bool:
     notify(
         recipients=[*team, *_school_managers(plan)],
         kind=Notification.Kind.ACCEPTANCE,
-        text=f"提醒:{plan.school.name}“{plan.title}”第{application.round}轮评估验收定于 {day:%Y-%m-%d}。",
+        text=f"提醒：{plan.school.name}“{plan.title}”第{application.round}轮评估验收定于 {day:%Y-%m-%d}。",
         url=_url(plan),
         plan=plan,
     )

@@ -38,7 +38,7 @@ def _locked(item: RectificationItem | int) -> RectificationItem:
     Plan.objects.select_for_update(of=("self",)).get(pk=plan_id)
     found = RectificationItem.objects.select_for_update(of=("self",)).select_related("plan", "criterion").get(pk=pk)
     if found.plan.status != Plan.Status.RECTIFYING:
-        raise InvalidTransition(f"方案当前为“{found.plan.get_status_display()}”,整改项不能再变更。")
+        raise InvalidTransition(f"方案当前为“{found.plan.get_status_display()}”，整改项不能再变更。")
     return found
 
 
@@ -48,7 +48,7 @@ def _move(item: RectificationItem, transition: str, actor: User | None, **data: 
         getattr(RectificationFlow(item), transition)()
     except TransitionNotAllowed:
         shown = RectificationItem.Status(item.status).label
-        raise InvalidTransition(f"整改项当前为“{shown}”,不能执行此操作(可能已由他人处理)。") from None
+        raise InvalidTransition(f"整改项当前为“{shown}”，不能执行此操作（可能已由他人处理）。") from None
     item.save()
     audit_record(
         actor=actor,
@@ -73,7 +73,7 @@ def rectification_assign(
     item = _locked(item)
     require(can_manage_rectification(actor, item.plan), "只有组长、副组长或办公室主任可以分派整改项。")
     if plan_role(owner, item.plan) is None:
-        raise DomainError(f"“{owner}”不是本方案领导小组成员,不能承担整改项。")
+        raise DomainError(f"“{owner}”不是本方案领导小组成员，不能承担整改项。")
     if due_on < timezone.localdate():
         raise DomainError("整改期限不能早于今天。")
     item.owner, item.due_on = owner, due_on
@@ -118,7 +118,7 @@ def _submit(*, actor: User, item: RectificationItem | int, note: str, staged: li
     notify(
         recipients=[seat.user for seat in item.plan.leading_group.filter(role__in=["leader", "office"])],
         kind=Notification.Kind.ACCEPTANCE,
-        text=f"整改项“{item.criterion.point[:40]}”已提交,待审核。",
+        text=f"整改项“{item.criterion.point[:40]}”已提交，待审核。",
         url=_url(item),
         plan=item.plan,
         exclude=actor,
@@ -148,7 +148,7 @@ def rectification_return(*, actor: User, item: RectificationItem | int, reason: 
     notify(
         recipients=[item.owner],
         kind=Notification.Kind.ACCEPTANCE,
-        text=f"整改项“{item.criterion.point[:40]}”被退回:{reason[:60]}",
+        text=f"整改项“{item.criterion.point[:40]}”被退回：{reason[:60]}",
         url=_url(item),
         plan=item.plan,
         exclude=actor,
@@ -250,7 +250,7 @@ def _reminder_text(kind: str, item: RectificationItem, today: datetime.date) -> 
     days_left = (item.due_on - today).days
     if kind == Reminder.Kind.DUE_SOON:
         when = "今天到期" if days_left == 0 else f"还有{days_left}天到期"
-        return f"整改项“{point}”{when}(截止{due}),请抓紧整改。"
+        return f"整改项“{point}”{when}（截止{due}），请抓紧整改。"
     if kind == Reminder.Kind.OVERDUE:
-        return f"整改项“{point}”已逾期{-days_left}天(截止{due}),请尽快整改。"
-    return f"{item.owner}的整改项“{point}”已逾期{-days_left}天(截止{due}),请督促整改。"
+        return f"整改项“{point}”已逾期{-days_left}天（截止{due}），请尽快整改。"
+    return f"{item.owner}的整改项“{point}”已逾期{-days_left}天（截止{due}），请督促整改。"

@@ -54,7 +54,7 @@ def criterion_create(
     if actor is not None and not can_edit_criteria(actor, plan):
         raise NotAllowed("只有组长、副组长、办公室或教育局管理员可以修改评估表。")
     if plan.status != Plan.Status.ACTIVE:
-        raise InvalidTransition("方案已进入验收,评估表不能再修改。")
+        raise InvalidTransition("方案已进入验收，评估表不能再修改。")
     point = (point or "").strip()
     if not point:
         raise DomainError("请填写评估要点。")
@@ -65,7 +65,7 @@ def criterion_create(
         ladder = [max_score, *(p if p is not None else Decimal("0") for p in overrides)]
         message = tier_points_error(ladder)
         if message:
-            raise DomainError(f"“{point[:30]}”:{message}")
+            raise DomainError(f"“{point[:30]}”：{message}")
     order = (plan.criteria.order_by("-order").values_list("order", flat=True).first() or 0) + 1
     criterion = AcceptanceCriterion.objects.create(
         plan=plan,
@@ -112,7 +112,7 @@ def form_rules_set(
     if not Decimal("0") <= pass_mark <= Decimal("100"):
         raise DomainError("合格分须在 0 到 100 之间。")
     if pass_rule == RULE_COUNTS and min_tier1 is None and max_tier3 is None and max_tier4 is None:
-        raise DomainError("按等级计数时,请至少填写一项计数要求。")
+        raise DomainError("按等级计数时，请至少填写一项计数要求。")
     values = {
         "tier1_fraction": fractions[0],
         "tier2_fraction": fractions[1],
@@ -162,10 +162,10 @@ def self_rating_set(
         raise refusal
     criterion = AcceptanceCriterion.objects.get(pk=pk)
     if not criterion.applicable:
-        raise InvalidTransition("该评估要点已由评估表列为不适用,无需自评。")
+        raise InvalidTransition("该评估要点已由评估表列为不适用，无需自评。")
     rating = SelfRating.objects.filter(criterion=criterion).first()
     if version is not None and (rating.version if rating else 0) != version:
-        raise StaleObject("该项自评已被他人修改,请刷新页面后再填写。")
+        raise StaleObject("该项自评已被他人修改，请刷新页面后再填写。")
     tier, na_reason = _validated_rating(tier, not_applicable, na_reason)
     evidence = list(Evidence.objects.filter(pk__in=evidence_ids, task__plan=plan))
     readings = list(IndicatorReading.objects.filter(pk__in=reading_ids, indicator__plan=plan))
@@ -259,7 +259,7 @@ def application_submit(*, actor: User, plan: Plan | int, note: str = "") -> Appl
     notify(
         recipients=bureau_staff(plan),
         kind=Notification.Kind.ACCEPTANCE,
-        text=f"{plan.school.name}提交了“{plan.title}”的{kind}申请(自评 {application.self_score} 分)。",
+        text=f"{plan.school.name}提交了“{plan.title}”的{kind}申请（自评 {application.self_score} 分）。",
         url=reverse("acceptance:plan_acceptance", args=[plan.pk]),
         plan=plan,
         exclude=actor,

@@ -41,16 +41,16 @@ class Command(BaseCommand):
             with open(options["file"], "rb") as handle:
                 outcome = roster_import(actor=actor, bureau=bureau, fileobj=handle, dry_run=options["dry_run"])
         except FileNotFoundError as exc:
-            raise CommandError(f"找不到文件:{options['file']}", returncode=2) from exc
+            raise CommandError(f"找不到文件：{options['file']}", returncode=2) from exc
         except WorkbookRefused as exc:
-            raise CommandError(f"文件被拒绝:{exc.message}", returncode=2) from exc
+            raise CommandError(f"文件被拒绝：{exc.message}", returncode=2) from exc
         except PermissionDenied as exc:
-            raise CommandError(f"无权导入:{getattr(exc, 'message', exc)}", returncode=2) from exc
+            raise CommandError(f"无权导入：{getattr(exc, 'message', exc)}", returncode=2) from exc
         except DomainError as exc:
             raise CommandError(exc.message, returncode=1) from exc
         self._report(outcome, options)
         if outcome.errors:
-            raise CommandError(f"有 {len(outcome.errors)} 个错误,未写入任何数据。", returncode=1)
+            raise CommandError(f"有 {len(outcome.errors)} 个错误，未写入任何数据。", returncode=1)
 
     def _actor(self, username: str | None) -> User | None:
         if not username:
@@ -68,7 +68,7 @@ class Command(BaseCommand):
             return bureau
         bureau = user_bureau(actor) if actor is not None else None
         if bureau is None:
-            raise CommandError("请用 --bureau CODE 指定教育局(或用 --as-user 指定该局的管理员)。", returncode=2)
+            raise CommandError("请用 --bureau CODE 指定教育局（或用 --as-user 指定该局的管理员）。", returncode=2)
         return bureau
 
     def _report(self, outcome: RosterOutcome, options) -> None:
@@ -77,8 +77,8 @@ class Command(BaseCommand):
             c = resolution.counts()
             verb = "已" if outcome.written else "将"
             self.stdout.write(
-                f"{verb}新建学校 {c['schools_new']} 所,{verb}修改学校 {c['schools_changed']} 所;"
-                f"{verb}新建账号 {c['people_new']} 个,{verb}修改账号 {c['people_changed']} 个;"
+                f"{verb}新建学校 {c['schools_new']} 所，{verb}修改学校 {c['schools_changed']} 所；"
+                f"{verb}新建账号 {c['people_new']} 个，{verb}修改账号 {c['people_changed']} 个；"
                 f"领导小组席位 {c['seats']} 个"
             )
         for problem in outcome.problems:
@@ -90,7 +90,7 @@ class Command(BaseCommand):
                     or Path(options["file"]).with_name(f"initial-passwords-{timezone.localdate():%Y%m%d}.xlsx")
                 )
                 passwords_workbook(outcome.passwords).save(str(target))
-                self.stdout.write(f"初始密码表:{target}(请妥善分发,用后销毁)")
+                self.stdout.write(f"初始密码表：{target}（请妥善分发，用后销毁）")
             self.stdout.write(self.style.SUCCESS("导入完成。"))
         elif options["dry_run"] and not outcome.errors:
-            self.stdout.write(self.style.SUCCESS("试导入通过,未写入任何数据。"))
+            self.stdout.write(self.style.SUCCESS("试导入通过，未写入任何数据。"))

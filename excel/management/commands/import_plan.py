@@ -48,20 +48,20 @@ class Command(BaseCommand):
                     source_name=options["file"].rsplit("/", 1)[-1],
                 )
         except FileNotFoundError as exc:
-            raise CommandError(f"找不到文件:{options['file']}", returncode=2) from exc
+            raise CommandError(f"找不到文件：{options['file']}", returncode=2) from exc
         except WorkbookRefused as exc:
-            raise CommandError(f"文件被拒绝:{exc.message}", returncode=2) from exc
+            raise CommandError(f"文件被拒绝：{exc.message}", returncode=2) from exc
         except DomainError as exc:
             raise CommandError(exc.message, returncode=1) from exc
         except PermissionDenied as exc:
-            raise CommandError(f"无权导入:{getattr(exc, 'message', exc)}", returncode=2) from exc
+            raise CommandError(f"无权导入：{getattr(exc, 'message', exc)}", returncode=2) from exc
         self._report(outcome, target, options["dry_run"])
         if outcome.errors:
-            raise CommandError(f"有 {len(outcome.errors)} 个错误,未写入任何数据。", returncode=1)
+            raise CommandError(f"有 {len(outcome.errors)} 个错误，未写入任何数据。", returncode=1)
 
     def _target(self, options) -> Target:
         if bool(options["school"]) == bool(options["plan"]):
-            raise CommandError("请指定 --school CODE(新建方案)或 --plan ID(导入到已有方案),二者选一。", returncode=2)
+            raise CommandError("请指定 --school CODE（新建方案）或 --plan ID（导入到已有方案），二者选一。", returncode=2)
         if options["plan"]:
             plan = Plan.objects.select_related("school").filter(pk=options["plan"]).first()
             if plan is None:
@@ -74,24 +74,24 @@ class Command(BaseCommand):
 
     def _report(self, outcome: ImportOutcome, target: Target, dry_run: bool) -> None:
         counts = outcome.spec.counts()
-        where = target.plan if target.plan else f"{target.school.name} ·“{target.title}”({target.year} 年度)"
-        self.stdout.write(f"目标:{where}")
+        where = target.plan if target.plan else f"{target.school.name} ·“{target.title}”（{target.year} 年度）"
+        self.stdout.write(f"目标：{where}")
         self.stdout.write(
-            "{verb}:阶段 {stages},措施 {measures},任务 {tasks},指标 {indicators},评估要点 {criteria}".format(
+            "{verb}：阶段 {stages}，措施 {measures}，任务 {tasks}，指标 {indicators}，评估要点 {criteria}".format(
                 verb="将创建" if dry_run or outcome.errors else "已创建", **counts
             )
         )
         resolution = outcome.resolution
         if resolution is not None:
             if resolution.copied_seats:
-                self.stdout.write(f"领导小组:沿用“{resolution.source_plan}”的 {len(resolution.copied_seats)} 人")
+                self.stdout.write(f"领导小组：沿用“{resolution.source_plan}”的 {len(resolution.copied_seats)} 人")
             for seat in resolution.named_seats:
-                self.stdout.write(f"加入领导小组:{seat.user}({seat.role_label})")
+                self.stdout.write(f"加入领导小组：{seat.user}({seat.role_label})")
             if resolution.unassigned:
-                self.stdout.write(f"待分派任务:{resolution.unassigned}")
+                self.stdout.write(f"待分派任务：{resolution.unassigned}")
         for problem in outcome.problems:
             (self.stderr if problem.is_error else self.stdout).write(str(problem))
         if outcome.plan is not None:
-            self.stdout.write(self.style.SUCCESS(f"导入完成:方案编号 {outcome.plan.pk}"))
+            self.stdout.write(self.style.SUCCESS(f"导入完成：方案编号 {outcome.plan.pk}"))
         elif dry_run and not outcome.errors:
-            self.stdout.write(self.style.SUCCESS("试导入通过,未写入任何数据。"))
+            self.stdout.write(self.style.SUCCESS("试导入通过，未写入任何数据。"))
