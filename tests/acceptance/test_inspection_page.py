@@ -102,7 +102,7 @@ def test_the_rows_escape_what_people_wrote_and_carry_every_form(client, county, 
     assert 'aria-label="我的评分"' in own and 'aria-label="最终等级"' in final
 
     claimed = section(body, f'id="row-{criteria[3].pk}"')
-    assert "申报不适用(理由:无食堂)" in claimed and "保存我的评分" not in claimed
+    assert "申报不适用（理由：无食堂）" in claimed and "保存我的评分" not in claimed
     assert 'value="confirm"' in claimed and 'value="overrule"' in claimed
     na_claim_decide(actor=lead, application=application, criterion=criteria[3], confirm=True)
     body = client.get(reverse("acceptance:inspection", args=[application.pk])).content.decode()

@@ -40,7 +40,7 @@ def test_a_task_cannot_be_edited_or_deleted_in_the_admin(admin_client, county):
 def test_deleting_a_person_with_history_is_refused_with_the_reason(admin_client, county):
     person = county.a.leader  # seated through the services: the history names them
     page = admin_client.get(reverse("admin:orgs_user_delete", args=[person.pk])).content.decode()
-    assert "条操作记录,为保证历史完整不能删除" in page
+    assert "条操作记录，为保证历史完整不能删除" in page
     admin_client.post(reverse("admin:orgs_user_delete", args=[person.pk]), {"post": "yes"})
     assert User.objects.filter(pk=person.pk).exists()
 
