@@ -9,7 +9,7 @@ from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
-from orgs.permissions import is_active_user
+from orgs.permissions import is_active_user, permission_cache
 from orgs.selectors import visible_organisations
 from plans.models import (
     Indicator,
@@ -22,11 +22,22 @@ from plans.models import (
 
 
 def visible_plans(user: Any) -> QuerySet[Plan]:
-    """Plans of visible schools, plus plans on whose leading group the user sits."""
+    """Plans of visible schools, plus plans on whose leading group the user sits.
+
+    Built once per user object (a request's user) and kept in the permission cache, which
+    ``forget_permissions`` drops when the user's grants change: a page asks for it two or three
+    times (header count, badges, the page itself), and guardian's query building costs a few
+    milliseconds each time. Callers get a fresh clone, never the cached queryset itself."""
     if not is_active_user(user):
         return Plan.objects.none()
-    seated = get_objects_for_user(user, "plans.view_plan", klass=Plan, accept_global_perms=False)
-    return Plan.objects.filter(Q(school__in=visible_organisations(user)) | Q(pk__in=seated.values("pk")))
+    cache = permission_cache(user)
+    scope = cache.get("visible_plans")
+    if scope is None:
+        seated = get_objects_for_user(user, "plans.view_plan", klass=Plan, accept_global_perms=False)
+        scope = cache["visible_plans"] = Plan.objects.filter(
+            Q(school__in=visible_organisations(user)) | Q(pk__in=seated.values("pk"))
+        )
+    return scope.all()
 
 
 def plan_for(user: Any, pk: int) -> Plan:
