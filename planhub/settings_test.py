@@ -8,6 +8,9 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ.setdefault("HTTPS", "0")
 # Two-factor sign-in is tested by tests/accounts with the setting turned on there.
 os.environ.setdefault("TWO_FACTOR_REQUIRED", "0")
+# Test runs sharing one Redis (the suite's xdist workers, two checkouts) never hear each other's
+# channel-layer messages; processes a test starts inherit the prefix through the environment.
+os.environ.setdefault("CHANNEL_LAYER_PREFIX", f"planhub-test-{os.getpid()}")
 
 from planhub.settings import *  # noqa: E402,F403
 from planhub.settings import DATABASES, INSTALLED_APPS  # noqa: E402
