@@ -130,8 +130,8 @@ MOVES = {"up": -1, "down": 1}
 @transaction.atomic
 def filing_move(*, actor: Any, filing: Filing, direction: str) -> Filing:
     """Move a file one place up or down within its item (卷内文件目录 order). The item's files are
-    renumbered 1..n in their new order, so ties or gaps left by removals never make two files share
-    a 件号. Refused once frozen (the accepted catalogue's numbers never change)."""
+    renumbered 1..n in their new order (closing gaps left by removals). Refused once frozen (the
+    accepted catalogue's numbers never change)."""
     filing = _locked_filing(actor, filing)
     step = MOVES.get(direction)
     if step is None:
@@ -142,10 +142,15 @@ def filing_move(*, actor: Any, filing: Filing, direction: str) -> Filing:
     if not 0 <= to < len(rows):
         raise DomainError("已是本条目的第一件。" if step < 0 else "已是本条目的最后一件。")
     rows[at], rows[to] = rows[to], rows[at]
-    changed = [row for number, row in enumerate(rows, start=1) if row.order != number]
-    for number, row in enumerate(rows, start=1):
+    changed = [(number, row) for number, row in enumerate(rows, start=1) if row.order != number]
+    # (item, order) is unique and checked row by row: park the moving rows on free numbers first.
+    parked = max(row.order for row in rows) + 1
+    for offset, (_, row) in enumerate(changed):
+        row.order = parked + offset
+    Filing.objects.bulk_update([row for _, row in changed], ["order"])
+    for number, row in changed:
         row.order = number
-    Filing.objects.bulk_update(changed, ["order"])
+    Filing.objects.bulk_update([row for _, row in changed], ["order"])
     audit_record(
         actor=actor, action="archives.filing.moved", target=filing, plan=filing.plan_id, old=str(at + 1),
         new=str(to + 1), data={"item": filing.item_id, "title": filing.title},
