@@ -56,6 +56,7 @@ from orgs.permissions import is_overseer
 from plans.models import Plan
 from plans.permissions import can_view_plan
 from plans.selectors import plan_for, visible_plans
+from tasks.extensions import filing_apply, filing_choices, filing_offers
 
 
 @login_required
@@ -113,6 +114,8 @@ def _bureau_context(request: HttpRequest, plan: Plan) -> dict[str, Any]:
         and today > application.notice_ends_on,
         "objections": list(application.objections.select_related("recorded_by")) if application else [],
         "today": today,
+        "filing_offers": filing_offers(request.user, plan)
+        if any(item.status == "assigned" and item.owner_id == request.user.pk for item in items) else [],
     }
 
 
@@ -481,8 +484,14 @@ def item_submit(request: HttpRequest, pk: int) -> HttpResponse:
     item = _item_for(request, pk)
     if item.owner_id != request.user.pk:
         raise PermissionDenied("只有整改项责任人可以提交整改。")
-    _run(request, "已提交整改。", services.rectification_submit, item=item, note=request.POST.get("note", ""),
-         upload=request.FILES.get("evidence"))
+    try:
+        filings = filing_choices(request.user, item.plan, request.POST)  # checked before anything is written
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return _to_item(item)
+    if _run(request, "已提交整改。", services.rectification_submit, item=item, note=request.POST.get("note", ""),
+            upload=request.FILES.get("evidence")):
+        filing_apply(request, item.plan, filings, "rectification", item.pk)
     return _to_item(item)
 
 

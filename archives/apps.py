@@ -14,12 +14,16 @@ class ArchivesConfig(AppConfig):
     name = "archives"
     verbose_name = "均衡发展档案"
     plan_badge: tuple[str, Any] | None = None
+    # 归档到 on the evidence upload forms of tasks, dashboards and acceptance (tasks.extensions).
+    evidence_filing: Any = None
     # Run by tasks.deadlines.scan_deadlines (the serve loop), like acceptance's deadline sources.
     deadline_sources = ("archives.reminders.archive_gap_deadlines",)
 
     def ready(self) -> None:
+        from archives.filing_at_upload import EvidenceFilingAtUpload
         from archives.selectors import archive_summaries, plan_summaries
 
+        self.evidence_filing = EvidenceFilingAtUpload()
         self.plan_badge = ("archives/_completeness.html", archive_summaries, plan_summaries)
     audit_actions = {
         "archives.scheme.installed": "安装默认档案方案",
@@ -32,5 +36,6 @@ class ArchivesConfig(AppConfig):
         "archives.filing.created": "归档文件",
         "archives.filing.updated": "修改归档信息",
         "archives.filing.removed": "撤销归档",
+        "archives.filing.moved": "调整归档文件顺序",
         "archives.gaps.reminded": "提醒补齐档案",
     }

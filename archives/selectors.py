@@ -18,10 +18,11 @@ from typing import Any
 
 from acceptance.models import RectificationItem
 from archives.models import ArchiveCategory, ArchiveScheme, ArchiveVolume, Filing, RequiredItem
+from archives.permissions import can_set_template_scheme
 from audit.models import AuditCheckpoint
 from orgs.models import Organisation
 from orgs.permissions import user_bureau
-from plans.models import IndicatorReading, Plan
+from plans.models import IndicatorReading, Plan, PlanTemplate
 from plans.selectors import visible_plans
 from tasks.models import Evidence
 
@@ -150,6 +151,16 @@ def visible_schemes(user: Any) -> list[ArchiveScheme]:
     if bureau is None:
         return []
     return [s for s in rows if s.is_default or s.bureau_id == bureau.pk or (s.template and s.template.bureau_id == bureau.pk)]
+
+
+def templates_without_scheme(user: Any) -> list[PlanTemplate]:
+    """The user's bureau's plan templates that have no archive scheme yet and that the user may give
+    one (the bureau admin): the choices of 复制到方案模板."""
+    bureau = user_bureau(user)
+    if bureau is None:
+        return []
+    rows = PlanTemplate.objects.filter(bureau=bureau, archive_scheme__isnull=True).select_related("bureau")
+    return [t for t in rows.order_by("-year", "title", "id") if can_set_template_scheme(user, t)]
 
 
 def period_years(item: RequiredItem, level: str) -> int:

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.handlers.asgi import ASGIRequest
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -29,10 +30,16 @@ from archives.permissions import (
     can_view_scheme,
 )
 from archives.rules import archive_frozen, filing_refusal, open_refusal, scheme_edit_refusal
-from archives.selectors import archive_tree, plan_sources, unfiled_sources, visible_schemes
+from archives.selectors import (
+    archive_tree,
+    plan_sources,
+    templates_without_scheme,
+    unfiled_sources,
+    visible_schemes,
+)
 from core.errors import DomainError
 from orgs.permissions import is_bureau_user, user_bureau
-from plans.models import Plan
+from plans.models import Plan, PlanTemplate
 from plans.selectors import plan_for
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -176,6 +183,14 @@ def filing_remove(request: HttpRequest, pk: int, filing_pk: int) -> HttpResponse
 
 
 @login_required
+@require_POST
+def filing_move(request: HttpRequest, pk: int, filing_pk: int) -> HttpResponse:
+    filing = _filing(request, pk, filing_pk)
+    _run(request, "已调整顺序。", services.filing_move, filing=filing, direction=request.POST.get("direction", ""))
+    return redirect(reverse("archives:archive", args=[pk]) + f"#item-{filing.item_id}")
+
+
+@login_required
 def catalogue_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     plan = _plan(request, pk)
     tree = archive_tree(plan)
@@ -238,6 +253,7 @@ def scheme_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": refusal is None,
         "refusal": refusal,
         "can_copy": bureau is not None and can_copy_scheme_to_bureau(request.user, bureau),
+        "template_choices": [] if scheme.plan_id else templates_without_scheme(request.user),
     })
 
 
@@ -255,6 +271,24 @@ def scheme_copy(request: HttpRequest, pk: int) -> HttpResponse:
     _run(request, "已复制到本局的档案方案。", services.scheme_copy, source=source, bureau=bureau,
          title=request.POST.get("title", ""))
     return redirect("archives:schemes")
+
+
+@login_required
+@require_POST
+def scheme_copy_to_template(request: HttpRequest, pk: int) -> HttpResponse:
+    source = _scheme(request, pk)
+    raw = request.POST.get("template", "")
+    template = PlanTemplate.objects.select_related("bureau").filter(pk=int(raw) if raw.isdigit() else 0).first()
+    bureau = user_bureau(request.user)
+    if template is None or not (request.user.is_superuser or (bureau is not None and template.bureau_id == bureau.pk)):
+        messages.error(request, "请选择本局的方案模板。")
+        return _back(source)
+    if _run(request, f"已把档案方案复制到模板“{template.title}”，按该模板下发的方案将按它建立档案。",
+            services.scheme_copy, source=source, template=template, title=request.POST.get("title", "")):
+        copy = ArchiveScheme.objects.filter(template=template).first()
+        if copy is not None:
+            return _back(copy)
+    return _back(source)
 
 
 @login_required

@@ -35,6 +35,7 @@ from orgs.permissions import is_overseer
 from plans import selectors
 from plans.models import Indicator, IndicatorReading, LeadingGroupMember, Plan
 from plans.permissions import can_manage_plan_tasks, can_report_indicator, can_report_on_plan, can_void_reading
+from tasks.extensions import filing_apply, filing_choices, filing_offers
 
 COUNTY_COLUMNS = [
     # key, label, numeric (first click sorts descending)
@@ -277,7 +278,10 @@ def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
         form = ReadingForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                indicator_report(
+                filings = filing_choices(request.user, indicator.plan, request.POST)  # before anything is written
+                if filings and not form.cleaned_data["evidence"]:
+                    raise DomainError("要归档，请同时选择佐证材料文件。")
+                reading = indicator_report(
                     actor=request.user,
                     indicator=indicator,
                     value=form.cleaned_data["value"],
@@ -289,6 +293,7 @@ def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_error(None, exc.message)
             else:
                 messages.success(request, f"已上报“{indicator.name}”的实际值。")
+                filing_apply(request, indicator.plan, filings, "reading", reading.pk)
                 return redirect("dashboards:indicator", pk=indicator.pk)
     # Every reading, voided ones too (shown as 已作废); only the counting ones make the status.
     readings = list(IndicatorReading.all_objects.filter(indicator=indicator).select_related("reported_by", "voided_by"))
@@ -306,6 +311,8 @@ def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "status": status,
             "form": form,
             "may_report": may_report,
+            "filing_offers": filing_offers(request.user, indicator.plan) if may_report else [],
+            "filing_typed": request.POST if request.method == "POST" else {},
             "history": sorted(readings, key=lambda r: (r.measured_on, r.pk), reverse=True),
         },
         status=400 if request.method == "POST" else 200,

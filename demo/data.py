@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from acceptance import services as acceptance_services
 from dashboards.services import indicator_report
+from demo.archive import seed_archive
 from excel.example_plan import STAGES
 from orgs import services as org_services
 from orgs.models import Organisation, User
@@ -158,6 +159,8 @@ def seed_demo(today: datetime.date | None = None) -> dict[str, int]:
         _add_form(plan)
         if code in ACCEPTANCE:
             _report_indicators(plan, staff, READINGS.get(code, {}), today)
+            # Filed while the tasks are open; the accepted school's archive then freezes with its plan.
+            seed_archive(plan, staff["office"], today, complete=ACCEPTANCE[code] == "accepted")
             _play_acceptance(plan, staff, ACCEPTANCE[code], orgs, today)
         else:
             _play_history(plan, staff, PROGRESS[code])

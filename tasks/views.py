@@ -27,6 +27,7 @@ from plans.selectors import visible_plans
 from tasks import permissions as perms
 from tasks import services
 from tasks.deadlines import task_nudge
+from tasks.extensions import filing_apply, filing_choices, filing_offers
 from tasks.forms import (
     BulkAssignForm,
     CommentForm,
@@ -69,6 +70,7 @@ def _detail(request: HttpRequest, task: Task, typed: dict[str, str] | None = Non
             "history": history,
             "actions": actions,
             "evidence": list(task.evidence.select_related("uploaded_by")),
+            "filing_offers": filing_offers(request.user, task.plan) if "evidence" in actions else [],
             "comments": _comments(request.user, task),
             "assignees": seat_choices(task.plan) if "assign" in actions else [],
             "accept": ACCEPT,
@@ -188,11 +190,13 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if not form.is_valid():
             raise DomainError(_first_error(form))
+        filings = filing_choices(request.user, task.plan, request.POST)  # checked before anything is written
         evidence = services.evidence_add(task=task, actor=request.user, upload=form.cleaned_data["file"])
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, f"已上传“{evidence.original_name}”。")
+        filing_apply(request, task.plan, filings, "task", evidence.pk)
     return _back(request, task)
 
 

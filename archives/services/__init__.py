@@ -1,6 +1,6 @@
 """Writes of the archive, one service per action (archives.services.schemes, .filing)."""
 
-from archives.services.filing import filing_create, filing_remove, filing_update
+from archives.services.filing import filing_create, filing_move, filing_remove, filing_update
 from archives.services.schemes import (
     archive_open,
     category_save,
@@ -19,6 +19,7 @@ __all__ = [
     "default_scheme_data",
     "default_scheme_install",
     "filing_create",
+    "filing_move",
     "filing_remove",
     "filing_update",
     "item_delete",

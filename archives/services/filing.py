@@ -31,7 +31,7 @@ def _locked_plan(actor: Any, plan: Plan) -> Plan:
     return plan
 
 
-def _document_date(value: datetime.date | None) -> datetime.date:
+def valid_document_date(value: datetime.date | None) -> datetime.date:
     if value is None:
         raise DomainError("请填写文件的成文日期。")
     if value > timezone.localdate():
@@ -60,7 +60,7 @@ def filing_create(
     found: SourceFile | None = plan_source(plan, source, source_id)
     if found is None:
         raise DomainError("文件不存在或不属于本方案。")
-    date = _document_date(document_date)
+    date = valid_document_date(document_date)
     text = (title or "").strip() or found.stem
     if len(text) > 200:
         raise DomainError("文件题名不能超过 200 个字。")
@@ -103,7 +103,7 @@ def filing_update(*, actor: Any, filing: Filing, title: str, document_date: date
     filing = _locked_filing(actor, filing)
     old = f"{filing.title} {filing.document_date.isoformat()}"
     filing.title = required_text(title, "文件题名", 200)
-    filing.document_date = _document_date(document_date)
+    filing.document_date = valid_document_date(document_date)
     filing.save(update_fields=["title", "document_date"])
     audit_record(
         actor=actor, action="archives.filing.updated", target=filing, plan=filing.plan_id, old=old,
@@ -122,3 +122,37 @@ def filing_remove(*, actor: Any, filing: Filing) -> None:
         data={"item": filing.item_id},
     )
     filing.delete()
+
+
+MOVES = {"up": -1, "down": 1}
+
+
+@transaction.atomic
+def filing_move(*, actor: Any, filing: Filing, direction: str) -> Filing:
+    """Move a file one place up or down within its item (卷内文件目录 order). The item's files are
+    renumbered 1..n in their new order (closing gaps left by removals). Refused once frozen (the
+    accepted catalogue's numbers never change)."""
+    filing = _locked_filing(actor, filing)
+    step = MOVES.get(direction)
+    if step is None:
+        raise DomainError("请选择上移或下移。")
+    rows = list(Filing.objects.filter(item_id=filing.item_id).order_by("order", "id"))
+    at = next(i for i, row in enumerate(rows) if row.pk == filing.pk)
+    to = at + step
+    if not 0 <= to < len(rows):
+        raise DomainError("已是本条目的第一件。" if step < 0 else "已是本条目的最后一件。")
+    rows[at], rows[to] = rows[to], rows[at]
+    changed = [(number, row) for number, row in enumerate(rows, start=1) if row.order != number]
+    # (item, order) is unique and checked row by row: park the moving rows on free numbers first.
+    parked = max(row.order for row in rows) + 1
+    for offset, (_, row) in enumerate(changed):
+        row.order = parked + offset
+    Filing.objects.bulk_update([row for _, row in changed], ["order"])
+    for number, row in changed:
+        row.order = number
+    Filing.objects.bulk_update([row for _, row in changed], ["order"])
+    audit_record(
+        actor=actor, action="archives.filing.moved", target=filing, plan=filing.plan_id, old=str(at + 1),
+        new=str(to + 1), data={"item": filing.item_id, "title": filing.title},
+    )
+    return rows[to]

@@ -12,6 +12,7 @@ from django.urls import reverse
 from archives import services
 from archives.models import ArchiveScheme, Filing
 from audit.models import AuditEntry
+from plans.models import PlanTemplate
 from tests.archives.helpers import days_ago, item, opened
 from tests.factories import PASSWORD
 
@@ -62,6 +63,13 @@ def _existing(county, scheme, files):
                                   source_id=files[1].pk, document_date=days_ago(2))
 
 
+def _second(county, scheme, files):
+    """Two files in one item: the second one can move up."""
+    _existing(county, scheme, files)
+    return services.filing_create(actor=None, plan=county.a.plan, item=item(scheme, "逐项自评表"), source="task",
+                                  source_id=files[0].pk, document_date=days_ago(1))
+
+
 ACTIONS = {
     "file": (_file, {"leader", "office"}),
     "retitle": (
@@ -73,6 +81,17 @@ ACTIONS = {
         lambda county, scheme, files: (lambda f: lambda actor: services.filing_remove(actor=actor, filing=f))(
             _existing(county, scheme, files)),
         {"leader", "office"},
+    ),
+    "move": (
+        lambda county, scheme, files: (lambda f: lambda actor: services.filing_move(
+            actor=actor, filing=f, direction="up"))(_second(county, scheme, files)),
+        {"leader", "office"},
+    ),
+    "copy_to_template": (
+        lambda county, scheme, files: (lambda t: lambda actor: services.scheme_copy(
+            actor=actor, source=ArchiveScheme.objects.get(is_default=True), template=t))(
+            PlanTemplate.objects.create(bureau=county.bureau, title="模板", year=2026)),
+        {"bureau_admin"},
     ),
     "edit_plan_scheme": (
         lambda county, scheme, files: lambda actor: services.item_save(
