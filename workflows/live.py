@@ -23,10 +23,7 @@ from workflows.selectors import gates_awaiting
 
 def stage_versions(user: Any, ids: list[int]) -> dict[int, dict[str, str]]:
     """``{stage id: {"version", "label"}}`` for the stages among ``ids`` the user may see; two queries."""
-    stages = {
-        s.pk: s
-        for s in Stage.objects.filter(pk__in=ids, plan__in=visible_plans(user)).only("pk", "status")
-    }
+    stages = {s.pk: s for s in Stage.objects.filter(pk__in=ids, plan__in=visible_plans(user)).only("pk", "status")}
     tallies = {
         row["measure__stage_id"]: (row["n"], row["v"] or 0)
         for row in Task.objects.filter(measure__stage_id__in=list(stages))
