@@ -71,6 +71,10 @@ def test_inbox_is_still_a_table_on_a_desktop(browser_page, county):
     page.set_viewport_size({"width": 1366, "height": 900})
     browser_login(page, a.member.username, PASSWORD)
     page.goto("/tasks/inbox/")
-    assert page.evaluate("getComputedStyle(document.querySelector('#inbox-todo tr.inbox-entry')).display") == "table-row"
-    assert page.evaluate("getComputedStyle(document.querySelector('#inbox-todo thead')).display") == "table-header-group"
+    assert (
+        page.evaluate("getComputedStyle(document.querySelector('#inbox-todo tr.inbox-entry')).display") == "table-row"
+    )
+    assert (
+        page.evaluate("getComputedStyle(document.querySelector('#inbox-todo thead')).display") == "table-header-group"
+    )
     assert page.evaluate(NO_SIDEWAYS_SCROLL)

@@ -14,8 +14,12 @@ from tasks import services
 from tasks.models import Task
 from tests.conftest import browser_login
 from tests.factories import PASSWORD
-from tests.notifications.test_browser_notifications import asgi_server, two_browsers  # noqa: F401
+from tests.notifications import test_browser_notifications as harness
 from tests.workflow_helpers import fresh, to_state
+
+# The two-browser fixtures on a real ASGI server (websockets), shared with the bell's tests.
+asgi_server = harness.asgi_server
+two_browsers = harness.two_browsers
 
 pytestmark = [pytest.mark.browser, pytest.mark.concurrency]
 
@@ -92,4 +96,6 @@ def test_open_inbox_shows_the_banner_when_an_entry_is_settled_elsewhere(county, 
     office_page.wait_for_selector("#live-banner:not([hidden])", timeout=5000)
     office_page.click("#live-refresh")
     office_page.wait_for_load_state("load")
-    assert office_page.locator("#inbox-review").count() == 0 or task.title not in office_page.inner_text("#inbox-review")
+    assert office_page.locator("#inbox-review").count() == 0 or task.title not in office_page.inner_text(
+        "#inbox-review"
+    )
