@@ -99,3 +99,30 @@ def test_open_inbox_shows_the_banner_when_an_entry_is_settled_elsewhere(county, 
     assert office_page.locator("#inbox-review").count() == 0 or task.title not in office_page.inner_text(
         "#inbox-review"
     )
+
+
+def test_open_gate_page_stops_offering_the_signature_when_a_task_is_reopened(county, two_browsers):
+    a = county.a
+    services.task_submit(task=a.tasks[0], actor=a.member)
+    services.task_close(task=a.tasks[0], actor=a.office)
+    services.task_submit(task=a.tasks[1], actor=a.member2)
+    services.task_close(task=a.tasks[1], actor=a.office)
+    services.task_waive(task=a.tasks[2], actor=a.leader, reason="由上级统一印发")
+    stage = a.plan.stages.get(order=1)
+    gate_page, other_tab = two_browsers  # the leader in two windows
+    browser_login(gate_page, a.leader.username, PASSWORD)
+    gate_page.goto(f"/workflows/stages/{stage.pk}/")
+    gate_page.wait_for_selector("#notif[data-state=live]")
+    gate_page.wait_for_timeout(400)
+    assert gate_page.evaluate("document.querySelector('#sign-gate').disabled") is False
+
+    browser_login(other_tab, a.leader.username, PASSWORD)
+    other_tab.goto(f"/tasks/{a.tasks[0].pk}/")
+    other_tab.fill("#id_reopen_reason", "会议纪要缺签字")
+    other_tab.click("form[action$='/reopen/'] button[type=submit]")
+    other_tab.wait_for_selector(".message-success")
+
+    gate_page.wait_for_selector("#live-banner:not([hidden])", timeout=5000)
+    assert gate_page.evaluate("document.querySelector('#sign-gate').disabled") is True
+    gate_page.wait_for_timeout(300)  # forms.js's pageshow handler must not enable it again
+    assert gate_page.evaluate("document.querySelector('#sign-gate').disabled") is True
