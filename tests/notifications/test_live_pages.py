@@ -159,3 +159,20 @@ def test_a_stale_action_post_is_refused_and_changes_nothing(client, county):
     client.post(reverse("tasks:task_act", args=[task.pk, "close"]), {"version": seen})
     after = fresh(task)
     assert after.status == Task.Status.RETURNED and after.version == seen + 1
+
+
+def test_versions_cost_does_not_grow_with_the_ids_asked(client, county):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    a = county.a
+    client.login(username=a.office.username, password=PASSWORD)
+    stages = ",".join(str(s.pk) for s in a.plan.stages.all())
+    first_stage = str(a.plan.stages.first().pk)
+    versions(client, task=str(a.tasks[0].pk))  # warm the session and the registry
+    with CaptureQueriesContext(connection) as one:
+        versions(client, task=str(a.tasks[0].pk), stage=first_stage)
+    with CaptureQueriesContext(connection) as many:
+        versions(client, task=",".join(str(t.pk) for t in a.tasks), stage=stages)
+    assert len(one.captured_queries) == len(many.captured_queries)
+    print(f"versions endpoint: {len(many.captured_queries)} queries for {len(a.tasks)} tasks and 3 stages")
