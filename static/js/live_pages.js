@@ -31,7 +31,7 @@
     var first = raw.indexOf(":");
     var second = raw.indexOf(":", first + 1);
     if (first < 0 || second < 0) return;
-    watches.push({ kind: raw.slice(0, first), id: raw.slice(first + 1, second), version: raw.slice(second + 1) });
+    watches.push({ kind: raw.slice(0, first), id: raw.slice(first + 1, second), version: raw.slice(second + 1), node: node });
     var plan = node.getAttribute("data-live-plan");
     if (plan) plans[plan] = true;
     url = url || node.getAttribute("data-live-url") || "";
@@ -42,13 +42,24 @@
     plans[node.getAttribute("data-live-plan")] = true;
   });
 
-  function markStale(label) {
+  function markStale(label, watch) {
     if (stale) return;
     stale = true;
+    var guarded = disableActions();
+    // The status the page shows is no longer true: say what it is now (a returned task must not
+    // keep showing 待审核), marked as updated until the page is refreshed.
+    if (label && watch && watch.node) {
+      var status = watch.node.querySelector(".badge[class*='status-']");
+      if (status) {
+        status.textContent = label;
+        status.className = "badge live-updated";
+      }
+    }
     banner.textContent = "";
     var text = document.createElement("span");
     text.className = "live-banner-text";
-    text.textContent = "此页内容已在别处更新" + (label ? "（当前状态：" + label + "）" : "") + "，页面上的操作已停用。";
+    text.textContent = "此页内容已在别处更新" + (label ? "（当前状态：" + label + "）" : "") +
+      (guarded ? "，页面上的操作已停用。" : "，请刷新查看最新内容。");
     var button = document.createElement("button");
     button.type = "button";
     button.className = "button primary small";
@@ -59,7 +70,11 @@
     banner.appendChild(button);
     banner.hidden = false;
     document.body.setAttribute("data-live-stale", "1");
+  }
+
+  function disableActions() {
     // Not marked aria-busy: forms.js re-enables only its own double-click guard, never these.
+    var count = 0;
     var forms = document.querySelectorAll("form[data-live-guard], form input[name=version]");
     Array.prototype.forEach.call(forms, function (el) {
       var form = el.tagName === "FORM" ? el : el.form;
@@ -69,8 +84,10 @@
         b.disabled = true;
         b.setAttribute("aria-disabled", "true");
         b.title = "页面已过期，请先刷新";
+        count++;
       });
     });
+    return count;
   }
 
   // A stale form must not be sent even if a button was enabled again by something else.
@@ -82,8 +99,8 @@
     for (var i = 0; i < watches.length; i++) {
       var w = watches[i];
       var now = versions[w.kind + ":" + w.id];
-      if (!now) return markStale("");  // gone, or no longer visible to this user
-      if (String(now.version) !== w.version) return markStale(w.kind === "task" ? now.label : "");
+      if (!now) return markStale("", w);  // gone, or no longer visible to this user
+      if (String(now.version) !== w.version) return markStale(w.kind === "task" ? now.label : "", w);
     }
   }
 

@@ -49,6 +49,8 @@ def test_open_task_page_shows_the_banner_when_another_user_returns_the_task(coun
     office_page.wait_for_selector("#live-banner:not([hidden])", timeout=5000)
     banner = office_page.inner_text("#live-banner")
     assert "已退回" in banner and "点击刷新" in banner
+    status = office_page.inner_text(".title-row")
+    assert "已退回" in status and "待审核" not in status  # the badge no longer claims it waits for review
     assert office_page.evaluate(f"{ACTION_BUTTONS}.length") >= 2
     assert office_page.evaluate(f"{ACTION_BUTTONS}.every(b => b.disabled)")
     assert office_page.evaluate("performance.getEntriesByType('navigation').length") == 1, "no reload"
