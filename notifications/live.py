@@ -7,8 +7,9 @@ once, so on every (re)connect, when the tab comes back and on a light poll the p
 POST is refused by the services' own checks (the task's version, the gate's rules).
 
 Apps above declare what they can answer for, as they declare audit labels:
-``live_versions = {"task": "tasks.live.task_versions"}`` on their AppConfig. Each function has the
-signature ``(user, ids: list[int]) -> dict[int, dict[str, str]]`` (``{"version": ..., "label": ...}``)
+``live_versions = {"task": "tasks.live:task_versions"}`` on their AppConfig (``module:function``,
+as entry points are written: a dotted ``app.x.y`` string would read as an audit action to the label
+scan in tests/audit). Each function has the signature ``(user, ids: list[int]) -> dict[int, dict[str, str]]`` (``{"version": ..., "label": ...}``)
 and returns only objects the user may see: an id it leaves out reads as "gone" to the page.
 """
 
@@ -31,8 +32,8 @@ def version_sources() -> dict[str, VersionSource]:
     """``kind -> function`` from every installed app's ``AppConfig.live_versions``."""
     sources: dict[str, VersionSource] = {}
     for config in apps.get_app_configs():
-        for kind, dotted in getattr(config, "live_versions", {}).items():
-            module, _, name = dotted.rpartition(".")
+        for kind, target in getattr(config, "live_versions", {}).items():
+            module, _, name = target.partition(":")
             sources[kind] = getattr(importlib.import_module(module), name)
     return sources
 
