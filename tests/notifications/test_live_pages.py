@@ -175,4 +175,8 @@ def test_versions_cost_does_not_grow_with_the_ids_asked(client, county):
     with CaptureQueriesContext(connection) as many:
         versions(client, task=",".join(str(t.pk) for t in a.tasks), stage=stages)
     assert len(one.captured_queries) == len(many.captured_queries)
+    with CaptureQueriesContext(connection) as inbox:
+        versions(client, inbox="0")
+    # Figures, not assertions (shown with -s).
     print(f"versions endpoint: {len(many.captured_queries)} queries for {len(a.tasks)} tasks and 3 stages")
+    print(f"versions endpoint: {len(inbox.captured_queries)} queries for the office's inbox")
