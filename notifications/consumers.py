@@ -4,6 +4,8 @@ Server → client (JSON text frames):
 - ``{"type": "notification", "item": {...}, "ts": <epoch s>}``: a new notification of this user;
 - ``{"type": "sync", "ts": ...}``: the inbox changed (e.g. read in another tab): re-read it;
 - ``{"type": "plan_changed", "plan": <id>, "ts": ...}``: a subscribed plan changed;
+- ``{"type": "changed", "kind": "task", "id": N, "version": "5", "plan": <id>, "ts": ...}``: an object
+  of a subscribed plan has a new version (open pages of it offer a refresh);
 - ``{"type": "subscribed", "plans": [...], "denied": [...], "org": <id>|null}``, ``{"type": "pong"}``,
   ``{"type": "error", "error": "<code>"}``.
 Client → server: ``{"subscribe": "plan", "id": N}`` or ``{"subscribe": "plan", "ids": [...]}``,
@@ -56,7 +58,7 @@ SESSION_RECHECK_SECONDS = 30.0
 
 # Layer events whose handlers never touch the database.
 # (They may recheck the session, through database_sync_to_async, at most every SESSION_RECHECK_SECONDS.)
-DB_FREE_EVENTS = frozenset({"inbox.new", "inbox.sync", "plan.changed"})
+DB_FREE_EVENTS = frozenset({"inbox.new", "inbox.sync", "plan.changed", "object.changed"})
 
 
 class NotificationConsumer(AsyncWebsocketConsumer):
@@ -231,6 +233,24 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         if not await self._session_still_holds():
             return
         await self._send({"type": "plan_changed", "plan": event.get("plan"), "ts": event.get("ts")})
+
+    async def object_changed(self, event: dict[str, Any]) -> None:
+        if not await self._session_still_holds():
+            return
+        plan_id = event.get("plan")
+        if plan_id not in self.plans:  # defence in depth: only subscribers of the plan are in its group
+            logger.error("change of plan %s reached user %s's socket, not subscribed: dropped", plan_id, self.user.pk)
+            return
+        await self._send(
+            {
+                "type": "changed",
+                "kind": event.get("kind"),
+                "id": event.get("id"),
+                "version": event.get("version"),
+                "plan": plan_id,
+                "ts": event.get("ts"),
+            }
+        )
 
     # --- helpers --------------------------------------------------------------------------------
 

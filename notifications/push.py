@@ -5,7 +5,9 @@ Contract used by other apps (keep the signatures):
 - ``push_to_users(recipient_ids)``: new notifications exist for these users (or they read some);
   their open pages re-read the inbox.
 - ``plan_changed(plan_id)``: numbers of this plan changed (dashboards refresh).
-Both are called only from ``transaction.on_commit`` callbacks, never inside a transaction: a push
+- ``object_changed(plan_id, kind, obj_id, version)``: one object of this plan (a task) has a new
+  version; open pages showing an older one offer a refresh instead of stale actions (static/js/live_pages.js).
+All are called only from ``transaction.on_commit`` callbacks, never inside a transaction: a push
 that raced ahead of its commit would send the page to re-read a database that has not changed yet.
 
 Groups (names are ASCII, as channels requires):
@@ -79,6 +81,17 @@ def plan_changed(plan_id: int) -> None:
         orgs = []
     groups = [plan_group(plan_id), *(org_group(o) for o in orgs)]
     _send([(g, {"type": "plan.changed", "plan": plan_id}) for g in groups], what=f"plan {plan_id} changed")
+
+
+def object_changed(plan_id: int, kind: str, obj_id: int, version: int | str) -> None:
+    """Tell pages subscribed to this plan that one of its objects has a new version.
+
+    Sent to the plan's group only (``plan.<id>``): its members passed ``can_view_plan`` when they
+    subscribed and are rechecked by the consumer, and whoever may see a plan may see its tasks
+    (tasks.permissions.can_view_task). Overseers' organisation groups get the coarser plan.changed.
+    """
+    message = {"type": "object.changed", "plan": plan_id, "kind": kind, "id": obj_id, "version": str(version)}
+    _send([(plan_group(plan_id), message)], what=f"{kind} {obj_id} changed")
 
 
 def serialize(n: Any) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.redirects import redirect_back
 from notifications import selectors
+from notifications.live import live_versions, parse_ids, version_sources
 from notifications.models import Notification
 from notifications.services import notification_mark_read, notifications_mark_all_read
 
@@ -83,3 +84,21 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
     if changed:
         messages.success(request, f"已将 {changed} 条通知标为已读。")
     return redirect_back(request, "notifications:inbox")
+
+
+@never_cache
+@require_GET
+def versions(request: HttpRequest) -> JsonResponse:
+    """Current versions of the objects an open page shows (``?task=1,2&stage=3``): the page compares
+    them with what it rendered. Ids the user may not see are simply absent. 401 like the feed."""
+    if not (request.user.is_authenticated and request.user.is_active):
+        return JsonResponse({"error": "login_required"}, status=401)
+    wanted: dict[str, list[int]] = {}
+    for kind in version_sources():
+        if kind in request.GET:
+            ids = parse_ids(request.GET[kind])
+            if ids is None:
+                return JsonResponse({"error": "bad_ids"}, status=400)
+            wanted[kind] = ids
+    found = live_versions(request.user, wanted)
+    return JsonResponse({"versions": found}, json_dumps_params={"ensure_ascii": False})

@@ -4,6 +4,7 @@ from django.apps import AppConfig
 class TasksConfig(AppConfig):
     name = "tasks"
     verbose_name = "任务"
+    live_versions = {"task": "tasks.live:task_versions"}  # notifications.live: stale task pages
     audit_actions = {
         "tasks.task.created": "新增任务",
         "tasks.task.updated": "修改任务",

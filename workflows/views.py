@@ -16,6 +16,7 @@ from plans.selectors import visible_plans
 from tasks.selectors import tasks_to_do, tasks_to_review, work_grants
 from workflows.forms import StageSignForm
 from workflows.inbox import contributed_sections
+from workflows.live import inbox_fingerprint, stage_version
 from workflows.permissions import can_sign_stage
 from workflows.selectors import gate_status, gates_awaiting
 from workflows.services import stage_complete
@@ -45,6 +46,7 @@ def stage_gate(request: HttpRequest, pk: int, form: StageSignForm | None = None)
         "plan": stage.plan,
         "is_last": is_last,
         "form": form or StageSignForm(),
+        "live_version": stage_version(request.user, stage),
     }
     return render(request, "workflows/stage_gate.html", context, status=400 if form is not None else 200)
 
@@ -77,15 +79,18 @@ def inbox(request: HttpRequest) -> HttpResponse:
     to_review = list(tasks_to_review(request.user))
     to_review.sort(key=lambda t: (not t.is_overdue, t.due_on is None, t.due_on or t.created_at.date(), t.pk))
     grants = work_grants(request.user)
+    gates = list(gates_awaiting(request.user))
+    sections = contributed_sections(request.user)
     return render(
         request,
         "workflows/inbox.html",
         {
             "to_do": to_do,
             "to_review": to_review,
-            "gates": list(gates_awaiting(request.user)),
+            "gates": gates,
             "reviews_any": bool(grants["manage_plan_tasks"]),
             "leads_any": bool(grants["sign_plan_gate"]),
-            "sections": contributed_sections(request.user),
+            "sections": sections,
+            "live_version": inbox_fingerprint(to_do=to_do, to_review=to_review, gates=gates, sections=sections),
         },
     )

@@ -8,6 +8,7 @@
  *   planhub:notification    detail {item}            a new notification of this user arrived
  *   planhub:inbox           detail {unread, items}   the inbox was re-read from the server
  *   planhub:plan-changed    detail {plan, ts}        a subscribed plan changed: re-fetch its numbers
+ *   planhub:object-changed  detail {kind, id, version, plan}  an object of a subscribed plan changed (live_pages.js)
  *   planhub:live-connected  detail {reconnect}       socket (re)opened; after a reconnect, re-fetch
  *                                                     anything live, since events may have been missed
  *   planhub:live-disconnected
@@ -271,6 +272,8 @@
       scheduleResync(250);
     } else if (message.type === "sync") {
       scheduleResync(100);
+    } else if (message.type === "changed" && message.kind) {
+      emit("planhub:object-changed", { kind: message.kind, id: message.id, version: message.version, plan: message.plan });
     } else if (message.type === "plan_changed" && message.plan) {
       // Coalesce bursts (one transition may touch a plan several times) into one event per plan.
       s.pendingPlans[message.plan] = message.ts || true;

@@ -4,6 +4,7 @@ the audit row and the notifications. Only the modules of this package use them."
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -81,6 +82,7 @@ def _record(
         actor=actor, action=action, target=task, plan=task.plan_id, old=old, new=task.status, reason=reason, data=data
     )
     _plan_changed(task.plan_id)
+    transaction.on_commit(partial(push.object_changed, task.plan_id, "task", task.pk, task.version))
 
 
 def _tell_assignee(task: Task, actor: User, kind: str, text: str) -> None:
