@@ -10,7 +10,9 @@ from orgs.models import Organisation
 
 # Accounts that see more than one school: the city bureau, the county bureau, its supervision office,
 # township centres.
-OVERSEEING_KINDS = frozenset({Organisation.Kind.CITY, Organisation.Kind.BUREAU, Organisation.Kind.SUPERVISION, Organisation.Kind.CENTRE})
+OVERSEEING_KINDS = frozenset(
+    {Organisation.Kind.CITY, Organisation.Kind.BUREAU, Organisation.Kind.SUPERVISION, Organisation.Kind.CENTRE}
+)
 
 
 def must_use_two_factor(user: Any) -> bool:
