@@ -22,6 +22,7 @@ from dashboards.formatting import format_number
 from dashboards.indicators import IndicatorStatus, indicator_status
 from dashboards.rollups import MeasureRow, PlanProgress, Progress, model_fields, plan_progress
 from orgs.models import Organisation
+from orgs.permissions import is_city_user
 from orgs.selectors import visible_schools
 from plans.models import Indicator, IndicatorReading, LeadingGroupMember, Plan, indicator_met
 from plans.selectors import visible_plans
@@ -444,6 +445,7 @@ class CountyDashboard:
     township_summaries: list[GroupSummary] = field(default_factory=list)
     page: int = 1
     pages: int = 1
+    for_city: bool = False  # the viewer is a city bureau's staff
 
     @property
     def page_rows(self) -> list[SchoolRow]:
@@ -460,7 +462,7 @@ class CountyDashboard:
 
     @property
     def is_city(self) -> bool:
-        return len(self.counties) > 1
+        return self.for_city or len(self.counties) > 1
 
     @property
     def county_name(self) -> str:
@@ -516,7 +518,7 @@ def _positive_int(text: Any) -> int | None:
         value = int(str(text or "").strip()[:12])
     except ValueError:
         return None
-    return value if value > 0 else None
+    return value if 0 < value <= 2**31 - 1 else None
 
 
 def campaigns_for(user: Any) -> list[Campaign]:
@@ -629,6 +631,7 @@ def county_dashboard(
         township_summaries=township_summaries,
         page=min(filters.page, pages),
         pages=pages,
+        for_city=is_city_user(user),
     )
 
 

@@ -29,8 +29,14 @@ def permissions_of(model: type[models.Model], codenames: tuple[str, ...]) -> dic
 
 
 def viewer_organisations(school: Organisation) -> list[Organisation]:
-    """The school itself, every level above it, and the supervision offices of its bureau."""
-    chain = [school, *school.ancestors()]
+    """The school itself, every level above it (read again: a caller's parent objects may predate a
+    county's attachment to a city), and the supervision offices of its bureau."""
+    chain = [school]
+    parent_id = school.parent_id
+    while parent_id is not None and len(chain) < 8:  # the tree is shallow; a cycle must not hang
+        node = Organisation.objects.get(pk=parent_id)
+        chain.append(node)
+        parent_id = node.parent_id
     offices = Organisation.objects.filter(
         parent__in=[o for o in chain if o.kind == Organisation.Kind.BUREAU], kind=Organisation.Kind.SUPERVISION
     )

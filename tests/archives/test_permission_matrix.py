@@ -20,7 +20,8 @@ pytestmark = pytest.mark.django_db
 
 ACTORS = ["leader", "deputy", "office", "member", "staff", "other_school_office", "bureau_admin", "inspector",
           "centre_head", "other_county", "city_user", "other_city_user"]
-VIEWERS = {"leader", "deputy", "office", "member", "staff", "bureau_admin", "inspector"}
+# Whoever sees the plan reads its archive: the city over the county too (read-only), not another city.
+VIEWERS = {"leader", "deputy", "office", "member", "staff", "bureau_admin", "inspector", "city_user"}
 
 
 def people(county):
