@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -295,6 +296,14 @@ class SchoolRow:
     dashboard_url: str = ""
 
     @property
+    def county_id(self) -> int | None:
+        return getattr(self.school, "county_id", None)
+
+    @property
+    def county_name(self) -> str:
+        return getattr(self.school, "county_name", None) or ""
+
+    @property
     def activity_text(self) -> str:
         if self.last_activity is None:
             return ""
@@ -401,7 +410,7 @@ class GroupSummary:
             self.overdue += row.progress.overdue
 
 
-def _summaries(rows: list[SchoolRow], key) -> list[GroupSummary]:
+def _summaries(rows: list[SchoolRow], key: Callable[[SchoolRow], tuple[str, str]]) -> list[GroupSummary]:
     groups: dict[str, GroupSummary] = {}
     for row in rows:
         k, name = key(row)
@@ -596,10 +605,10 @@ def county_dashboard(
     _attach_activity(plan_rows)
     indicator_values = _attach_indicators(plan_rows)
 
-    counties = _summaries(list(all_rows.values()), lambda r: (str(r.school.county_id), r.school.county_name or ""))
+    counties = _summaries(list(all_rows.values()), lambda r: (str(r.county_id), r.county_name))
     rows = list(all_rows.values())
     if filters.county:
-        rows = [r for r in rows if r.school.county_id == filters.county]
+        rows = [r for r in rows if r.county_id == filters.county]
     townships = sorted({r.school.township for r in rows if r.school.township})
     township_summaries = _summaries(rows, lambda r: (r.school.township, r.school.township or "未填乡镇"))
     if filters.township:

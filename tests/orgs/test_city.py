@@ -127,3 +127,16 @@ def test_the_city_pages_answer_404_to_anyone_but_the_superuser(client, county, w
         assert client.post(reverse("orgs:organisation_create", args=[kind]), {"code": "z", "name": "z"}).status_code == 404
     assert client.get(reverse("orgs:organisation_edit", args=[county.bureau.pk])).status_code == 404
     assert not Organisation.objects.filter(code="z").exists()
+
+
+def test_a_city_user_reads_the_overview_pages_of_its_counties_only(client, county):
+    city = with_city(county)
+    client.force_login(city.user)
+    for url in (reverse("history:county"), reverse("acceptance:overview"), reverse("dashboards:county")):
+        assert client.get(url).status_code == 200, url
+    assert client.get(reverse("plans:plan_detail", args=[county.a.plan.pk])).status_code == 200
+    assert client.get(reverse("plans:plan_detail", args=[county.c.plan.pk])).status_code == 404
+    overview = client.get(reverse("acceptance:overview")).content.decode()
+    assert "a学校" in overview and "c学校" not in overview
+    client.force_login(city.other_user)
+    assert client.get(reverse("plans:plan_detail", args=[county.a.plan.pk])).status_code == 404
