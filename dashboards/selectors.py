@@ -610,7 +610,10 @@ def county_dashboard(
     if filters.county:
         rows = [r for r in rows if r.county_id == filters.county]
     townships = sorted({r.school.township for r in rows if r.school.township})
-    township_summaries = _summaries(rows, lambda r: (r.school.township, r.school.township or "未填乡镇"))
+    # Townships are named per county (every county has its 城关镇): summed up within one county only.
+    township_summaries: list[GroupSummary] = []
+    if filters.county or len(counties) == 1:
+        township_summaries = _summaries(rows, lambda r: (r.school.township, r.school.township or "未填乡镇"))
     if filters.township:
         rows = [r for r in rows if r.school.township == filters.township]
     schools_total = len(rows)
