@@ -8,8 +8,11 @@ from django.conf import settings
 
 from orgs.models import Organisation
 
-# Accounts that see more than one school: the bureau, its supervision office, township centres.
-OVERSEEING_KINDS = frozenset({Organisation.Kind.BUREAU, Organisation.Kind.SUPERVISION, Organisation.Kind.CENTRE})
+# Accounts that see more than one school: the city bureau, the county bureau, its supervision office,
+# township centres.
+OVERSEEING_KINDS = frozenset(
+    {Organisation.Kind.CITY, Organisation.Kind.BUREAU, Organisation.Kind.SUPERVISION, Organisation.Kind.CENTRE}
+)
 
 
 def must_use_two_factor(user: Any) -> bool:

@@ -1,6 +1,12 @@
 """Dashboards at scale: county, school and "我的待办" pages rendered server-side (p50/p95, queries).
 
     python manage.py bench dashboard --schools 500 --tasks-per-school 300 --json
+    python manage.py bench dashboard --schools 2000 --counties 4 --prefix bdc --reuse --json
+
+With ``--counties K`` the schools are split into K counties under one city bureau (市教育局), and the
+city's dashboard is measured too (key ``city``; ``county`` is then the first county). ``--reuse`` with
+a ``--prefix`` already built measures that data again instead of building it (a 2,000-school city
+takes minutes to build on a busy machine).
 
 Builds a synthetic county with bench.scale.build_scale in the configured database under a fresh
 prefix (so it can run again on the same database; the rows stay, as with seed_scale), adds a
@@ -14,6 +20,7 @@ from __future__ import annotations
 import datetime
 import gc
 import math
+import os
 import statistics
 import tempfile
 import time
@@ -34,8 +41,10 @@ from django.utils import timezone
 
 from audit.models import AuditEntry
 from bench.scale import build_scale
-from orgs.models import User
+from orgs import grants
+from orgs.models import Organisation, User
 from plans.models import Indicator, IndicatorReading, Plan
+from tasks.models import Task
 
 BATCH = 2000
 
@@ -45,6 +54,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--tasks-per-school", type=int, default=300)
     parser.add_argument("--repeat", type=int, default=30, help="Timed renders per page (after two warm-ups).")
     parser.add_argument("--prefix", default="", help="Code prefix of the synthetic county (default: a fresh one).")
+    parser.add_argument("--counties", type=int, default=1, help="Split the schools into K counties under one city.")
+    parser.add_argument("--reuse", action="store_true", help="Measure the data built earlier under --prefix.")
 
 
 def _host() -> str:
@@ -55,7 +66,7 @@ def _host() -> str:
     return "localhost"
 
 
-def _enrich(prefix: str, today: datetime.date) -> None:
+def _enrich(prefix: str, today: datetime.date, *, vacuum: bool = True) -> None:
     """Four more readings per indicator and twenty audit rows per plan, in bulk."""
     indicators = list(Indicator.objects.filter(plan__school__code__startswith=f"{prefix}-").only("id", "target"))
     readings = [
@@ -82,6 +93,11 @@ def _enrich(prefix: str, today: datetime.date) -> None:
         for k in range(20)
     ]
     AuditEntry.objects.bulk_create(entries, batch_size=BATCH)
+    if vacuum:
+        _vacuum()
+
+
+def _vacuum() -> None:
     # Fresh bulk-loaded tables have no planner statistics and, on PostgreSQL, no visibility map
     # yet (autovacuum gets to them minutes later, at a moment no run controls): a production
     # database has both, so measure with both. Without VACUUM the rollups' index-only scan fetched
@@ -150,28 +166,70 @@ def _static_files_ready() -> Iterator[None]:
             yield
 
 
+def _county_prefixes(prefix: str, counties: int) -> list[str]:
+    return [prefix] if counties <= 1 else [f"{prefix}k{k}" for k in range(1, counties + 1)]
+
+
+def _build(prefix: str, schools: int, per_school: int, counties: int) -> tuple[int, float]:
+    """Build the county (or the K counties and their city); (tasks, seconds)."""
+    started = time.perf_counter()
+    today = timezone.localdate()
+    tasks = 0
+    prefixes = _county_prefixes(prefix, counties)
+    for k, sub in enumerate(prefixes):
+        share = schools // len(prefixes) + (1 if k < schools % len(prefixes) else 0)
+        tasks += build_scale(schools=share, tasks_per_school=per_school, prefix=sub).tasks
+        _enrich(sub, today, vacuum=False)
+    if counties > 1:
+        _attach_city(prefix, prefixes)
+    _vacuum()
+    return tasks, time.perf_counter() - started
+
+
+def _attach_city(prefix: str, prefixes: list[str]) -> None:
+    """A city bureau over the counties, through the grant path organisation_update takes, and its user."""
+    city = Organisation.objects.create(code=f"{prefix}-city", name=f"{prefix} 市教育局", kind=Organisation.Kind.CITY)
+    for sub in prefixes:
+        bureau = Organisation.objects.get(code=f"{sub}-jyj")
+        bureau.parent = city
+        bureau.save(update_fields=["parent"])
+        grants.resync_county_visibility(bureau)
+    user = User.objects.create_user(
+        username=f"{prefix}_city", password=None, full_name="市局督导", organisation=city
+    )
+    grants.sync_user_organisation(user)
+
+
 def _run(options: dict[str, Any]) -> dict[str, Any]:
     schools, per_school, repeat = options["schools"], options["tasks_per_school"], max(1, options["repeat"])
+    counties = max(1, options.get("counties") or 1)
     prefix = options.get("prefix") or f"bd{timezone.now():%y%m%d%H%M%S}"
-    today = timezone.localdate()
-    built = build_scale(schools=schools, tasks_per_school=per_school, prefix=prefix)
-    _enrich(prefix, today)
-    plan = Plan.objects.get(school__code=f"{prefix}-s0001")
-    admin = User.objects.get(username=f"{prefix}_admin")
-    principal = User.objects.get(username=f"{prefix}_s0001_0")
-    member = User.objects.get(username=f"{prefix}_s0001_3")
+    first = _county_prefixes(prefix, counties)[0]
+    if options.get("reuse") and Organisation.objects.filter(code=f"{first}-jyj").exists():
+        tasks, seconds = Task.objects.filter(plan__school__code__startswith=prefix).count(), 0.0
+    else:
+        tasks, seconds = _build(prefix, schools, per_school, counties)
+    plan = Plan.objects.get(school__code=f"{first}-s0001")
+    admin = User.objects.get(username=f"{first}_admin")
+    principal = User.objects.get(username=f"{first}_s0001_0")
+    member = User.objects.get(username=f"{first}_s0001_3")
     result: dict[str, Any] = {
         "db": connection.vendor,
         "db_version": ".".join(str(p) for p in connection.Database.sqlite_version_info)
         if connection.vendor == "sqlite"
         else str(connection.pg_version if hasattr(connection, "pg_version") else ""),
         "schools": schools,
-        "tasks": built.tasks,
+        "tasks": tasks,
         "prefix": prefix,
-        "build_s": round(built.seconds, 1),
+        "build_s": round(seconds, 1),
         "repeat": repeat,
         "county": _measure(_client(admin), reverse("dashboards:county"), repeat),
         "school": _measure(_client(principal), reverse("dashboards:school", args=[plan.pk]), repeat),
     }
     result["inbox"] = _measure(_client(member), reverse("inbox"), repeat)
+    if counties > 1:
+        result["counties"] = counties
+        city_user = User.objects.get(username=f"{prefix}_city")
+        result["city"] = _measure(_client(city_user), reverse("dashboards:county"), repeat)
+    result["load_avg"] = [round(x, 2) for x in os.getloadavg()]  # the machine is shared: say how busy
     return result

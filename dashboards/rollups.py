@@ -28,6 +28,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -35,6 +36,7 @@ from django.db.models import Case, Count, FloatField, Q, Sum, Value, When
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from dashboards.models import MeasureTally
 from plans.models import Measure, Stage
 from tasks.models import Task
 
@@ -121,14 +123,36 @@ class MeasureRow:
         return self.title
 
 
+class StageRow:
+    """The fields of a stage a county-wide rollup needs, without a model instance (a city has
+    thousands of stages; building Stage objects for them cost more than their query)."""
+
+    __slots__ = ("pk", "plan_id", "order", "name", "starts_on", "ends_on", "status")
+
+    def __init__(self, pk, plan_id, order, name, starts_on, ends_on, status):
+        self.pk, self.plan_id, self.order, self.name = pk, plan_id, order, name
+        self.starts_on, self.ends_on, self.status = starts_on, ends_on, status
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+    def __str__(self) -> str:
+        return self.name
+
+
+STAGE_ROW_FIELDS = ("id", "plan_id", "order", "name", "starts_on", "ends_on", "status")
+
+
 @dataclass
 class PlanProgress(Progress):
     stages: dict[int, Progress] = field(default_factory=dict)
     measures: dict[int, Progress] = field(default_factory=dict)
-    current_stage: Stage | None = None
+    # A Stage with ``detail``, a StageRow (its pk, plan_id, order, name, dates and status) without.
+    current_stage: Any = None
     # The rows the figures were computed from, in display order: dashboards reuse them instead of
     # querying stages and measures again.
-    stage_list: list[Stage] = field(default_factory=list)
+    stage_list: list[Any] = field(default_factory=list)
     measure_list: list[MeasureRow] = field(default_factory=list)
 
 
@@ -333,9 +357,10 @@ def _count(progress: Progress, total: int, done: int, overdue: int, overdue_meas
     progress.overdue_measures += overdue_measures
 
 
-def _summary_sums(plan_ids: list[int], today: datetime.date) -> tuple[list[Stage], dict[int, _StageSums]]:
+def _summary_sums(plan_ids: list[int], today: datetime.date) -> tuple[list[Any], dict[int, _StageSums]]:
     """Measures folded into (stage, window) groups by the database; stages read separately."""
-    stages = list(Stage.objects.filter(plan_id__in=plan_ids).order_by("plan_id", "order", "id"))
+    rows = Stage.objects.filter(plan_id__in=plan_ids).order_by("plan_id", "order", "id").values_list(*STAGE_ROW_FIELDS)
+    stages = [StageRow(*row) for row in rows]
     stage_by_id = {s.pk: s for s in stages}
     sums: dict[int, _StageSums] = defaultdict(_StageSums)
     for (
@@ -375,34 +400,45 @@ def _as_date(value: datetime.date | str | None) -> datetime.date | None:
 
 def _stage_groups(plan_ids: list[int], today: datetime.date) -> list[tuple]:
     """One row per (stage, measure window): measure count, Σ weight, Σ weight × percent, Σ percent,
-    measures below 100 %, and task counts. Plain SQL (portable between SQLite and PostgreSQL)
-    around the ORM's per-measure task aggregate, because the ORM cannot join a derived table."""
-    tasks_sql, tasks_params = _measure_figures_queryset(plan_ids, today).query.sql_with_params()
-    measure, stage = Measure._meta.db_table, Stage._meta.db_table
+    measures below 100 %, and task counts.
+
+    Task counts and weights come from the measures' tallies (dashboards.models.MeasureTally, kept
+    by triggers), the overdue counts from the open tasks past their due date only (a partial index
+    holds exactly those): a county or city reads one row per measure, not every task. Plain SQL,
+    portable between SQLite and PostgreSQL, because the ORM cannot join a derived table; the
+    literals repeat the partial index's condition so that both planners pick it."""
+    measure, stage, task = Measure._meta.db_table, Stage._meta.db_table, Task._meta.db_table
+    tally = MeasureTally._meta.db_table
     placeholders = ", ".join(["%s"] * len(plan_ids))
     sql = f"""
         SELECT mm.stage_id, mm.starts_on, mm.ends_on, COUNT(*), SUM(mm.w), SUM(mm.w * mm.pct), SUM(mm.pct),
                SUM(CASE WHEN mm.pct < 100 THEN 1 ELSE 0 END), SUM(mm.n), SUM(mm.n_done), SUM(mm.n_overdue)
         FROM (
             SELECT m.stage_id, m.starts_on, m.ends_on, CAST(m.weight AS DOUBLE PRECISION) AS w,
-                   COALESCE(t.n, 0) AS n, COALESCE(t.n_done, 0) AS n_done, COALESCE(t.n_overdue, 0) AS n_overdue,
-                   CASE WHEN t.w > 0 THEN 100.0 * t.w_done / t.w
+                   COALESCE(t.n, 0) AS n, COALESCE(t.n_done, 0) AS n_done, COALESCE(o.n_overdue, 0) AS n_overdue,
+                   CASE WHEN t.w > 0 THEN 100.0 * CAST(t.w_done AS DOUBLE PRECISION) / CAST(t.w AS DOUBLE PRECISION)
                         WHEN t.n > 0 THEN 100.0 * t.n_done / t.n
                         ELSE 0.0 END AS pct
             FROM {measure} m
             INNER JOIN {stage} s ON s.id = m.stage_id
-            LEFT OUTER JOIN ({tasks_sql}) t ON t.measure_id = m.id
+            LEFT OUTER JOIN {tally} t ON t.measure_id = m.id
+            LEFT OUTER JOIN (
+                SELECT ot.measure_id, COUNT(*) AS n_overdue FROM {task} ot
+                WHERE ot.plan_id IN ({placeholders}) AND ot.due_on < %s
+                  AND NOT ot.cancelled AND NOT ot.waived AND ot.status <> '{Task.Status.CLOSED.value}'
+                GROUP BY ot.measure_id
+            ) o ON o.measure_id = m.id
             WHERE s.plan_id IN ({placeholders}) AND m.cancelled = %s
         ) mm
         GROUP BY mm.stage_id, mm.starts_on, mm.ends_on
-    """  # noqa: S608 - table names come from model meta; every value is a parameter
+    """  # noqa: S608 - table names come from model meta, the status from code; every value is a parameter
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*tasks_params, *plan_ids, False])
+        cursor.execute(sql, [*plan_ids, today, *plan_ids, False])
         return cursor.fetchall()
 
 
 def _roll_up(
-    stages: list[Stage],
+    stages: list[Any],
     sums: dict[int, _StageSums],
     today: datetime.date,
     margin: float,

@@ -1,5 +1,6 @@
 """Reads for the dashboards: the school dashboard (one plan) and the county dashboard (every visible
-school on one plan template). Each selector takes the viewing user, never returns a row that user may
+school on one plan template; for a city bureau, every school of its counties, summed up per county
+and township, one page of the school table at a time). Each selector takes the viewing user, never returns a row that user may
 not see, and issues a fixed number of queries whatever the number of schools, tasks or readings.
 """
 
@@ -8,11 +9,12 @@ from __future__ import annotations
 import datetime
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Max, OuterRef, Subquery
+from django.db.models import Case, CharField, Count, F, IntegerField, Max, OuterRef, Q, Subquery, When
 from django.utils import timezone
 
 from audit.models import AuditEntry
@@ -21,6 +23,7 @@ from dashboards.formatting import format_number
 from dashboards.indicators import IndicatorStatus, indicator_status
 from dashboards.rollups import MeasureRow, PlanProgress, Progress, model_fields, plan_progress
 from orgs.models import Organisation
+from orgs.permissions import is_city_user
 from orgs.selectors import visible_schools
 from plans.models import Indicator, IndicatorReading, LeadingGroupMember, Plan, indicator_met
 from plans.selectors import visible_plans
@@ -30,6 +33,7 @@ IndicatorKey = tuple[str, str, str]  # name, unit, direction: the same indicator
 UPCOMING_DAYS = 14
 UPCOMING_LIMIT = 12
 RANKING_LIMIT = 10
+PAGE_SIZE = 100  # school rows rendered per page: a city has thousands
 DONE_STAGE = "__done__"
 NO_PLAN_STAGE = "__none__"
 
@@ -278,7 +282,7 @@ class Campaign:
 
 @dataclass
 class SchoolRow:
-    school: Organisation
+    school: Organisation  # with ``county_id`` and ``county_name`` annotated (its county bureau)
     plan: Plan | None = None
     progress: PlanProgress | None = None
     stage_name: str = ""
@@ -290,6 +294,14 @@ class SchoolRow:
     last_activity: datetime.datetime | None = None
     plan_url: str = ""
     dashboard_url: str = ""
+
+    @property
+    def county_id(self) -> int | None:
+        return getattr(self.school, "county_id", None)
+
+    @property
+    def county_name(self) -> str:
+        return getattr(self.school, "county_name", None) or ""
 
     @property
     def activity_text(self) -> str:
@@ -374,14 +386,52 @@ def _expected_key(row: SchoolRow) -> float:
 
 
 @dataclass
+class GroupSummary:
+    """One county (or one township of a county): its schools' figures, for the summary tables."""
+
+    key: str  # the filter value: a county bureau's id, or a township's name
+    name: str
+    schools: int = 0
+    plans: int = 0
+    behind: int = 0
+    overdue: int = 0
+    percent_sum: float = 0.0
+
+    @property
+    def mean_percent(self) -> float | None:
+        return self.percent_sum / self.plans if self.plans else None
+
+    def add(self, row: SchoolRow) -> None:
+        self.schools += 1
+        if row.progress is not None:
+            self.plans += 1
+            self.percent_sum += row.progress.percent
+            self.behind += row.progress.behind
+            self.overdue += row.progress.overdue
+
+
+def _summaries(rows: list[SchoolRow], key: Callable[[SchoolRow], tuple[str, str]]) -> list[GroupSummary]:
+    groups: dict[str, GroupSummary] = {}
+    for row in rows:
+        k, name = key(row)
+        group = groups.get(k)
+        if group is None:
+            group = groups[k] = GroupSummary(key=k, name=name)
+        group.add(row)
+    return sorted(groups.values(), key=lambda g: (g.name == "", g.name))
+
+
+@dataclass
 class CountyFilters:
     campaign_year: int | None = None
     campaign_title: str = ""
+    county: int | None = None  # a county bureau's id (city users); another city's ids match nothing
     township: str = ""
     stage: str = ""
     behind_only: bool = False
     sort: str = "township"
     descending: bool = False
+    page: int = 1
 
     @property
     def sort_param(self) -> str:
@@ -400,6 +450,32 @@ class CountyDashboard:
     ranking: list[SchoolRow]
     spreads: list[Spread]
     today: datetime.date
+    counties: list[GroupSummary] = field(default_factory=list)  # more than one only for a city
+    township_summaries: list[GroupSummary] = field(default_factory=list)
+    page: int = 1
+    pages: int = 1
+    for_city: bool = False  # the viewer is a city bureau's staff
+
+    @property
+    def page_rows(self) -> list[SchoolRow]:
+        """The rows of the current page (the table renders these; the figures count every row)."""
+        return self.rows[(self.page - 1) * PAGE_SIZE : self.page * PAGE_SIZE]
+
+    @property
+    def page_start(self) -> int:
+        return (self.page - 1) * PAGE_SIZE + 1 if self.rows else 0
+
+    @property
+    def page_end(self) -> int:
+        return min(self.page * PAGE_SIZE, len(self.rows))
+
+    @property
+    def is_city(self) -> bool:
+        return self.for_city or len(self.counties) > 1
+
+    @property
+    def county_name(self) -> str:
+        return next((c.name for c in self.counties if c.key == str(self.filters.county)), "")
 
     @property
     def plans_count(self) -> int:
@@ -433,19 +509,25 @@ def parse_county_filters(params: Any) -> CountyFilters:
     year_text, title = params.get("year") or "", params.get("title") or ""
     if params.get("campaign"):  # the plan picker sends "year|title"
         year_text, _, title = params["campaign"].partition("|")
-    try:
-        year = int(year_text) or None
-    except (TypeError, ValueError):
-        year = None
     return CountyFilters(
-        campaign_year=year,
+        campaign_year=_positive_int(year_text),
         campaign_title=title.strip()[:200],
+        county=_positive_int(params.get("county")),
+        page=_positive_int(params.get("page")) or 1,
         township=(params.get("township") or "").strip()[:50],
         stage=(params.get("stage") or "").strip()[:50],
         behind_only=params.get("behind") in ("1", "on", "true"),
         sort=sort,
         descending=descending,
     )
+
+
+def _positive_int(text: Any) -> int | None:
+    try:
+        value = int(str(text or "").strip()[:12])
+    except ValueError:
+        return None
+    return value if 0 < value <= 2**31 - 1 else None
 
 
 def campaigns_for(user: Any) -> list[Campaign]:
@@ -463,38 +545,55 @@ def _pick_campaign(campaigns: list[Campaign], filters: CountyFilters) -> Campaig
     return campaigns[0] if campaigns else None
 
 
+def _county_schools(user: Any) -> list[Organisation]:
+    """The schools the user oversees, each annotated with its county bureau (``county_id``,
+    ``county_name``): the parent when it is the bureau, else the centre school's parent. One query."""
+    parent_is_bureau = Q(parent__kind=Organisation.Kind.BUREAU)
+    return list(
+        visible_schools(user)
+        .annotate(
+            county_id=Case(
+                When(parent_is_bureau, then=F("parent_id")), default=F("parent__parent_id"), output_field=IntegerField()
+            ),
+            county_name=Case(
+                When(parent_is_bureau, then=F("parent__name")),
+                default=F("parent__parent__name"),
+                output_field=CharField(),
+            ),
+        )
+        .only("id", "code", "name", "township", "parent_id")
+        .order_by("code")
+    )
+
+
 def county_dashboard(
     user: Any, filters: CountyFilters | None = None, today: datetime.date | None = None
 ) -> CountyDashboard:
-    """One row per school the user oversees for one plan template, with rankings and indicator spreads.
+    """One row per school the user oversees for one plan template, with rankings and indicator spreads;
+    for a city, a summary per county (and per township of the chosen county). Only one page of rows
+    is meant to be rendered (``page_rows``); every figure counts all the filtered rows.
 
-    Nine queries whatever the number of schools: campaigns, schools, plans, three for the rollups,
-    latest indicator readings, last activity (plus what guardian needs to scope).
+    Nine queries whatever the number of schools or counties: campaigns, schools, plans, three for the
+    rollups, latest indicator readings, last activity (plus what guardian needs to scope).
     """
     filters = filters or CountyFilters()
     today = today or timezone.localdate()
     campaigns = campaigns_for(user)
     campaign = _pick_campaign(campaigns, filters)
-    schools = list(visible_schools(user).only("id", "code", "name", "township", "parent_id").order_by("code"))
-    townships = sorted({s.township for s in schools if s.township})
-    if filters.township:
-        schools = [s for s in schools if s.township == filters.township]
-    rows = {s.pk: SchoolRow(school=s, stage_name="未建立方案") for s in schools}
+    all_rows = {s.pk: SchoolRow(school=s, stage_name="未建立方案") for s in _county_schools(user)}
     plans: list[Plan] = []
-    if campaign is not None and rows:
+    if campaign is not None and all_rows:
         plans = [
             p
             for p in visible_plans(user)
             .filter(year=campaign.year, title=campaign.title)
             .only("id", "school_id", "status", "title", "year")
-            if p.school_id in rows
+            if p.school_id in all_rows
         ]
     progress = plan_progress([p.pk for p in plans], today, detail=False)
     stage_names: dict[str, int] = {}
     for plan in plans:
-        row = rows.get(plan.school_id)
-        if row is None:
-            continue
+        row = all_rows[plan.school_id]
         row.plan, row.progress = plan, progress[plan.pk]
         stage = row.progress.current_stage
         if stage is None:
@@ -502,32 +601,49 @@ def county_dashboard(
         else:
             row.stage_name, row.stage_key, row.stage_order = stage.name, stage.name, stage.order
             stage_names.setdefault(stage.name, stage.order)
-    plan_rows = {r.plan.pk: r for r in rows.values() if r.plan}
+    plan_rows = {r.plan.pk: r for r in all_rows.values() if r.plan}
     _attach_activity(plan_rows)
     indicator_values = _attach_indicators(plan_rows)
 
-    visible = list(rows.values())
+    counties = _summaries(list(all_rows.values()), lambda r: (str(r.county_id), r.county_name))
+    rows = list(all_rows.values())
+    if filters.county:
+        rows = [r for r in rows if r.county_id == filters.county]
+    townships = sorted({r.school.township for r in rows if r.school.township})
+    # Townships are named per county (every county has its 城关镇): summed up within one county only.
+    township_summaries: list[GroupSummary] = []
+    if filters.county or len(counties) == 1:
+        township_summaries = _summaries(rows, lambda r: (r.school.township, r.school.township or "未填乡镇"))
+    if filters.township:
+        rows = [r for r in rows if r.school.township == filters.township]
+    schools_total = len(rows)
     if filters.stage:
-        visible = [r for r in visible if r.stage_key == filters.stage]
+        rows = [r for r in rows if r.stage_key == filters.stage]
     if filters.behind_only:
-        visible = [r for r in visible if r.progress and r.progress.behind]
-    visible.sort(key=SORTS[filters.sort], reverse=filters.descending)
+        rows = [r for r in rows if r.progress and r.progress.behind]
+    rows.sort(key=SORTS[filters.sort], reverse=filters.descending)
 
-    ranking = sorted((r for r in visible if r.progress and r.progress.overdue), key=_ranking_key)[:RANKING_LIMIT]
-    shown = {r.plan.pk for r in visible if r.plan}
+    ranking = sorted((r for r in rows if r.progress and r.progress.overdue), key=_ranking_key)[:RANKING_LIMIT]
+    shown = {r.plan.pk for r in rows if r.plan}
     stage_choices = [(name, name) for name, _ in sorted(stage_names.items(), key=lambda kv: kv[1])]
     stage_choices += [(DONE_STAGE, "已全部完成"), (NO_PLAN_STAGE, "未建立方案")]
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
     return CountyDashboard(
         campaigns=campaigns,
         campaign=campaign,
         filters=filters,
-        rows=visible,
-        schools_total=len(rows),
+        rows=rows,
+        schools_total=schools_total,
         townships=townships,
         stage_choices=stage_choices,
         ranking=ranking,
         spreads=_spreads([v for v in indicator_values if v[0] in shown]),
         today=today,
+        counties=counties,
+        township_summaries=township_summaries,
+        page=min(filters.page, pages),
+        pages=pages,
+        for_city=is_city_user(user),
     )
 
 

@@ -9,6 +9,7 @@ when a plan changes), so the numbers are rendered by one template whether or not
 from __future__ import annotations
 
 import os
+from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
@@ -83,15 +84,21 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def county(request: HttpRequest) -> HttpResponse:
-    """One row per school under the viewer, for one plan template; filters and sorting by GET."""
+    """One row per school under the viewer, for one plan template; filters, sorting and the page by
+    GET. A city sees a summary per county (each links to that county's filter) above the table."""
     if not is_overseer(request.user):
-        raise PermissionDenied("全县看板仅供教育局、督导室和中心学校查看。")
+        raise PermissionDenied("全县看板仅供市、县教育局、督导室和中心学校查看。")
     filters = parse_county_filters(request.GET)
     dash = county_dashboard(request.user, filters)
-    label_plans([row.plan for row in dash.rows if row.plan])
-    base = {
+    page_rows = dash.page_rows
+    label_plans([row.plan for row in [*page_rows, *dash.ranking] if row.plan])
+    campaign = {
         "year": dash.campaign.year if dash.campaign else "",
         "title": dash.campaign.title if dash.campaign else "",
+    }
+    base = {
+        **campaign,
+        "county": filters.county or "",
         "township": filters.township,
         "stage": filters.stage,
     }
@@ -112,16 +119,22 @@ def county(request: HttpRequest) -> HttpResponse:
                 "aria": ("descending" if filters.descending else "ascending") if current else "none",
             }
         )
-    _link_rows(dash)
-    live_url = "?" + urlencode({**base, "sort": filters.sort_param, "partial": "1"})
+    _link_rows(dash, page_rows)
+    sorted_base = {**base, "sort": filters.sort_param}
+    live_url = "?" + urlencode({**sorted_base, "page": dash.page, "partial": "1"})
     context = {
         "dash": dash,
         "columns": columns,
         "live_url": live_url,
+        "county_links": _summary_links(dash.counties, {k: v for k, v in campaign.items() if v}, "county"),
+        "township_links": _summary_links(
+            dash.township_summaries, {k: v for k, v in base.items() if k != "township"}, "township"
+        ),
+        "page_links": _page_links(dash, sorted_base),
         "now": timezone.localtime(),
         "margin": behind_margin(),
         "sort_choices": _sort_choices(filters.sort_param),
-        "rows_html": _county_rows_html(dash.rows),
+        "rows_html": _county_rows_html(page_rows),
     }
     template = "dashboards/_county_live.html" if _partial(request) else "dashboards/county.html"
     return render(request, template, context)
@@ -184,12 +197,27 @@ def _county_rows_html(rows) -> str:
     return mark_safe("\n".join(out))  # noqa: S308 - built from escaped text and numbers only
 
 
-def _link_rows(dash) -> None:
-    """Plan and dashboard links of every row, reversed once: {% url %} per row is a measurable
-    share of a 500-school page."""
+def _summary_links(groups, base: dict, param: str) -> list[tuple[Any, str]]:
+    """Each county or township summary with the URL that filters the table to it."""
+    return [(g, "?" + urlencode({**base, param: g.key})) for g in groups if g.key not in ("", "None")]
+
+
+def _page_links(dash, base: dict) -> dict[str, str]:
+    """Previous and next page URLs (empty at either end), keeping filters and order."""
+    links = {"prev": "", "next": ""}
+    if dash.page > 1:
+        links["prev"] = "?" + urlencode({**base, "page": dash.page - 1})
+    if dash.page < dash.pages:
+        links["next"] = "?" + urlencode({**base, "page": dash.page + 1})
+    return links
+
+
+def _link_rows(dash, page_rows) -> None:
+    """Plan and dashboard links of the rendered rows, reversed once: {% url %} per row is a
+    measurable share of a large page."""
     plan_url = reverse("plans:plan_detail", args=[987654321]).replace("987654321", "{}")
     school_url = reverse("dashboards:school", args=[987654321]).replace("987654321", "{}")
-    for row in [*dash.rows, *dash.ranking]:
+    for row in [*page_rows, *dash.ranking]:
         if row.plan is not None:
             row.plan_url, row.dashboard_url = plan_url.format(row.plan.pk), school_url.format(row.plan.pk)
 

@@ -16,6 +16,7 @@ from acceptance import services as acceptance_services
 from dashboards.services import indicator_report
 from demo.archive import seed_archive
 from excel.example_plan import STAGES
+from orgs import grants as org_grants
 from orgs import services as org_services
 from orgs.models import Organisation, User
 from plans import services
@@ -30,7 +31,8 @@ PLAN_TITLE = "义务教育优质均衡发展实施方案"
 
 ORGANISATIONS = [
     # code, name, kind, parent code, township
-    ("sfx-jyj", "示范县教育局", Organisation.Kind.BUREAU, None, ""),
+    ("sfs-jyj", "示范市教育局", Organisation.Kind.CITY, None, ""),
+    ("sfx-jyj", "示范县教育局", Organisation.Kind.BUREAU, "sfs-jyj", ""),
     ("sfx-dds", "示范县教育局督导室", Organisation.Kind.SUPERVISION, "sfx-jyj", ""),
     ("qsz-zxx", "青石镇中心学校", Organisation.Kind.CENTRE, "sfx-jyj", "青石镇"),
     ("sfx-yz", "示范县第一中学", Organisation.Kind.SCHOOL, "sfx-jyj", "城关镇"),
@@ -45,6 +47,7 @@ OVERSEERS = [
     ("jyj_admin", "闻礼和", "sfx-jyj", "教育局信息中心主任", User.BureauRole.ADMIN, False),
     ("dd_inspector", "蓝启正", "sfx-dds", "责任督学", User.BureauRole.INSPECTOR, False),
     ("qsz_centre", "池远澄", "qsz-zxx", "中心学校校长", "", False),
+    ("city_admin", "郁知衡", "sfs-jyj", "市教育局督导科科长", "", False),
 ]
 
 # Seats of every school's leading group: suffix, full-name pattern, position, role, working group.
@@ -96,6 +99,15 @@ def _ensure_org(code, name, kind, parent_code, township) -> Organisation:
     return org_services.organisation_create(actor=None, code=code, name=name, kind=kind, parent=parent, township=township)
 
 
+def _attach_county(bureau: Organisation, city: Organisation) -> None:
+    """A demo database seeded before the city existed: put its county under the city, with the
+    grants organisation_update gives (the demo writes as the system, without an actor)."""
+    if bureau.parent_id is None:
+        bureau.parent = city
+        bureau.save(update_fields=["parent"])
+        org_grants.resync_county_visibility(bureau)
+
+
 _PASSWORD_HASH: list[str] = []
 
 
@@ -145,6 +157,7 @@ def seed_demo(today: datetime.date | None = None) -> dict[str, int]:
     today = today or timezone.localdate()
     created = {"plans": 0}
     orgs = {row[0]: _ensure_org(*row) for row in ORGANISATIONS}
+    _attach_county(orgs["sfx-jyj"], orgs["sfs-jyj"])
     for username, full_name, code, position, role, is_superuser in OVERSEERS:
         _ensure_user(username, full_name, orgs[code], position, role, is_superuser)
     for code, (prefix, names) in SCHOOL_STAFF.items():

@@ -44,7 +44,8 @@ class PhoneField(forms.CharField):
 
 
 class OrganisationForm(forms.Form):
-    """A centre school or school. The code is asked only when creating (it names grant groups)."""
+    """A city bureau, county bureau, centre school or school. The code is asked only when creating
+    (it names grant groups); a county bureau's parent is its city, optional."""
 
     code = forms.SlugField(label="单位代码", max_length=32, help_text="字母、数字、短横线，创建后不可修改。")
     name = forms.CharField(label="名称", max_length=100)
@@ -58,9 +59,17 @@ class OrganisationForm(forms.Form):
         self.fields["parent"].queryset = parents
         if editing:
             del self.fields["code"]
-        if kind != Organisation.Kind.SCHOOL:
+        if kind == Organisation.Kind.BUREAU:
+            del self.fields["level"]
+            del self.fields["township"]
+            self.fields["parent"].label = "所属市教育局"
+            self.fields["parent"].required = False
+            self.fields["parent"].empty_label = "（不属于任何市）"
+        elif kind != Organisation.Kind.SCHOOL:
             del self.fields["level"]
             del self.fields["parent"]
+            if kind == Organisation.Kind.CITY:
+                del self.fields["township"]
         else:
             self.fields["level"].choices = [("", "请选择…")] + Organisation.Level.choices[1:]
             self.fields["level"].required = True

@@ -1,4 +1,4 @@
-"""Organisations (bureau → supervision office / township centre school → school) and people."""
+"""Organisations ((city bureau →) bureau → supervision office / township centre school → school) and people."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 
 class Organisation(models.Model):
-    """A node of the county tree: bureau → (supervision office) → (township centre school) → school."""
+    """A node of the tree: (city bureau →) county bureau → (supervision office) → (township centre
+    school) → school. A city bureau (市教育局) is a root above county bureaus: its staff oversee
+    every school of its counties, read-only."""
 
     class Kind(models.TextChoices):
+        CITY = "city", "市教育局"
         BUREAU = "bureau", "教育局"
         SUPERVISION = "supervision", "督导室"
         CENTRE = "centre", "中心学校"

@@ -77,12 +77,15 @@ def has_object_permission(user: Any, codename: str, obj: models.Model) -> bool:
 
 
 def is_overseer(user: Any) -> bool:
-    """Bureau, supervision office or township centre staff: they oversee schools, read-only."""
+    """City bureau, county bureau, supervision office or township centre staff: they oversee
+    schools, read-only."""
     org = getattr(user, "organisation", None)
     return is_active_user(user) and org is not None and org.kind != Organisation.Kind.SCHOOL
 
 
 def is_bureau_user(user: Any) -> bool:
+    """Staff of a county bureau or its supervision office: they run the county (templates,
+    inspections, ratings, archives). City staff are not: they oversee, read-only."""
     org = getattr(user, "organisation", None)
     return is_active_user(user) and org is not None and org.kind in (Organisation.Kind.BUREAU, Organisation.Kind.SUPERVISION)
 
@@ -93,6 +96,18 @@ def user_bureau(user: Any) -> Organisation | None:
     if org is None or not is_bureau_user(user):
         return None
     return org if org.kind == Organisation.Kind.BUREAU else org.parent
+
+
+def is_city_user(user: Any) -> bool:
+    """Staff of a city bureau (市教育局): read-only oversight of every school of its counties."""
+    org = getattr(user, "organisation", None)
+    return is_active_user(user) and org is not None and org.kind == Organisation.Kind.CITY
+
+
+def can_manage_cities(user: Any) -> bool:
+    """May the user create city and county bureaus and attach a county to a city? Superusers only:
+    city staff oversee read-only, and a county's own admin manages only what is under it."""
+    return is_active_user(user) and bool(user.is_superuser)
 
 
 def can_view_organisation(user: Any, org: Organisation) -> bool:

@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
 from orgs.models import Organisation, User
-from orgs.permissions import administered_centre, can_administer, is_active_user, user_bureau
+from orgs.permissions import administered_centre, can_administer, can_manage_cities, is_active_user, user_bureau
 
 
 def visible_organisations(user: Any) -> QuerySet[Organisation]:
@@ -45,6 +45,13 @@ def parent_choices(user: Any) -> QuerySet[Organisation]:
     if not can_administer(user):
         return Organisation.objects.none()
     return managed.filter(kind__in=[Organisation.Kind.BUREAU, Organisation.Kind.CENTRE])
+
+
+def city_choices(user: Any) -> QuerySet[Organisation]:
+    """The city bureaus a county may be attached to (superusers only; none for anyone else)."""
+    if not can_manage_cities(user):
+        return Organisation.objects.none()
+    return Organisation.objects.filter(kind=Organisation.Kind.CITY, is_active=True).order_by("code")
 
 
 def organisation_people(user: Any, org: Organisation) -> QuerySet[User]:

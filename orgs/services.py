@@ -16,7 +16,13 @@ from core.errors import DomainError, NotAllowed, require
 from orgs import grants, lockout
 from orgs.models import Organisation, User
 from orgs.passwords import initial_password
-from orgs.permissions import can_administer, can_manage_account, can_manage_accounts, forget_permissions
+from orgs.permissions import (
+    can_administer,
+    can_manage_account,
+    can_manage_accounts,
+    can_manage_cities,
+    forget_permissions,
+)
 from orgs.phones import normalize_phone
 
 
@@ -50,14 +56,17 @@ def organisation_create(
     level: str = "",
     address: str = "",
 ) -> Organisation:
-    """Create an organisation; a school becomes visible to its own staff and to every level above."""
+    """Create an organisation; a school becomes visible to its own staff and to every level above
+    (its city's staff included). City and county bureaus are created by superusers only."""
     if actor is not None:
         require(can_administer(actor, parent))
+        if kind in (Organisation.Kind.CITY, Organisation.Kind.BUREAU):
+            require(can_manage_cities(actor), "只有系统管理员可以新增市、县教育局。")
     code = code.strip()
     if Organisation.objects.filter(code=code).exists():
         raise DomainError(f"单位代码“{code}”已被使用。")
-    if kind != Organisation.Kind.BUREAU and parent is None:
-        raise DomainError("除教育局外，每个单位都必须有上级单位。")
+    if kind not in (Organisation.Kind.BUREAU, Organisation.Kind.CITY) and parent is None:
+        raise DomainError("除市、县教育局外，每个单位都必须有上级单位。")
     _check_parent(kind, parent)
     org = Organisation.objects.create(
         code=code, name=name, kind=kind, parent=parent, township=township, level=level, address=address
@@ -72,6 +81,10 @@ def organisation_create(
 def _check_parent(kind: str, parent: Organisation | None) -> None:
     if parent is None:
         return
+    if kind == Organisation.Kind.CITY:
+        raise DomainError("市教育局没有上级单位。")
+    if kind == Organisation.Kind.BUREAU and parent.kind != Organisation.Kind.CITY:
+        raise DomainError("县教育局的上级只能是市教育局。")
     if kind == Organisation.Kind.SCHOOL and parent.kind not in (Organisation.Kind.BUREAU, Organisation.Kind.CENTRE):
         raise DomainError("学校的上级只能是教育局或中心学校。")
     if kind in (Organisation.Kind.CENTRE, Organisation.Kind.SUPERVISION) and parent.kind != Organisation.Kind.BUREAU:
@@ -89,15 +102,21 @@ def organisation_update(
     address: str = "",
     parent: Organisation | None = None,
 ) -> Organisation:
-    """Edit a centre school or school. The code and kind stay (the code names its grant group).
+    """Edit a centre school or school (its county's admin), or a city or county bureau (superusers).
+    The code and kind stay (the code names its grant group).
 
     A school moved to another centre (or to the bureau directly) gets its viewer grants again, so
-    the old centre stops seeing it and the new one sees it. Old and new values go to the audit row.
+    the old centre stops seeing it and the new one sees it; a county attached to another city has
+    its schools' city grants rewritten. Old and new values go to the audit row.
     """
     org = Organisation.objects.select_for_update().get(pk=organisation.pk)
-    require(can_administer(actor, org) and org.kind != Organisation.Kind.BUREAU)
+    if org.kind in (Organisation.Kind.CITY, Organisation.Kind.BUREAU):
+        require(can_manage_cities(actor), "只有系统管理员可以修改市、县教育局。")
+    else:
+        require(can_administer(actor, org))
     parent = parent or org.parent
-    require(can_administer(actor, parent), "只能把单位放在本县教育局或其中心学校之下。")
+    if org.kind not in (Organisation.Kind.CITY, Organisation.Kind.BUREAU):
+        require(can_administer(actor, parent), "只能把单位放在本县教育局或其中心学校之下。")
     _check_parent(org.kind, parent)
     if not name.strip():
         raise DomainError("单位名称不能为空。")
@@ -114,7 +133,9 @@ def organisation_update(
     if not changes:
         return org
     org.save()
-    if "parent" in changes:
+    if "parent" in changes and org.kind == Organisation.Kind.BUREAU:
+        grants.resync_county_visibility(org)
+    elif "parent" in changes:
         grants.resync_school_visibility(org)
     audit_record(actor=actor, action="orgs.organisation.updated", target=org, data={"changes": changes})
     return org

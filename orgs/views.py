@@ -17,7 +17,35 @@ from orgs import lockout, selectors, services
 from orgs.forms import LoginForm, OrganisationForm, PasswordChangeForm, PersonForm, ProfileForm
 from orgs.handout import handout_put, handout_take
 from orgs.models import Organisation, User
-from orgs.permissions import can_administer, can_manage_account, can_manage_accounts, can_manage_organisations
+from orgs.permissions import (
+    can_administer,
+    can_manage_account,
+    can_manage_accounts,
+    can_manage_cities,
+    can_manage_organisations,
+)
+
+# Kinds a county's admin creates and edits; city and county bureaus are the superuser's (can_manage_cities).
+COUNTY_KINDS = (Organisation.Kind.CENTRE, Organisation.Kind.SCHOOL)
+TOP_KINDS = (Organisation.Kind.CITY, Organisation.Kind.BUREAU)
+KIND_TITLES = {
+    Organisation.Kind.CITY: "新增市教育局",
+    Organisation.Kind.BUREAU: "新增县教育局",
+    Organisation.Kind.CENTRE: "新增中心学校",
+    Organisation.Kind.SCHOOL: "新增学校",
+}
+
+
+def _may_edit_kind(request: HttpRequest, org: Organisation | None, kind: str) -> bool:
+    if kind in TOP_KINDS:
+        return can_manage_cities(request.user)
+    return kind in COUNTY_KINDS and can_manage_organisations(request.user, org)
+
+
+def _parents_for(request: HttpRequest, kind: str):
+    if kind == Organisation.Kind.BUREAU:
+        return selectors.city_choices(request.user)
+    return selectors.parent_choices(request.user)
 
 
 class LoginView(auth_views.LoginView):
@@ -58,6 +86,7 @@ def index(request: HttpRequest) -> HttpResponse:
     centres = [o for o in orgs if o.kind == Organisation.Kind.CENTRE]
     schools = [o for o in orgs if o.kind == Organisation.Kind.SCHOOL]
     offices = [o for o in orgs if o.kind in (Organisation.Kind.BUREAU, Organisation.Kind.SUPERVISION)]
+    cities = [o for o in orgs if o.kind == Organisation.Kind.CITY]
     return render(
         request,
         "orgs/index.html",
@@ -65,7 +94,9 @@ def index(request: HttpRequest) -> HttpResponse:
             "centres": centres,
             "schools": schools,
             "offices": offices,
+            "cities": cities,
             "can_manage_organisations": can_manage_organisations(request.user),
+            "can_manage_cities": can_manage_cities(request.user),
         },
     )
 
@@ -73,10 +104,10 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def organisation_create(request: HttpRequest, kind: str) -> HttpResponse:
-    if kind not in (Organisation.Kind.CENTRE, Organisation.Kind.SCHOOL) or not can_manage_organisations(request.user):
+    if not _may_edit_kind(request, None, kind):
         raise Http404
-    parents = selectors.parent_choices(request.user)
-    bureau = parents.filter(kind=Organisation.Kind.BUREAU).first()
+    parents = _parents_for(request, kind)
+    bureau = parents.filter(kind=Organisation.Kind.BUREAU).first() if kind in COUNTY_KINDS else None
     form = OrganisationForm(request.POST or None, kind=kind, parents=parents, initial={"parent": bureau})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -87,7 +118,7 @@ def organisation_create(request: HttpRequest, kind: str) -> HttpResponse:
                 name=data["name"],
                 kind=kind,
                 parent=data.get("parent") or bureau,
-                township=data["township"],
+                township=data.get("township", ""),
                 level=data.get("level", ""),
                 address=data["address"],
             )
@@ -96,17 +127,14 @@ def organisation_create(request: HttpRequest, kind: str) -> HttpResponse:
         else:
             messages.success(request, f"已创建“{org.name}”。")
             return redirect("orgs:organisation", org.pk)
-    title = "新增中心学校" if kind == Organisation.Kind.CENTRE else "新增学校"
-    return render(request, "orgs/organisation_form.html", {"form": form, "title": title, "org": None})
+    return render(request, "orgs/organisation_form.html", {"form": form, "title": KIND_TITLES[kind], "org": None})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     org = _managed_org(request, pk)
-    if org.kind not in (Organisation.Kind.CENTRE, Organisation.Kind.SCHOOL) or not can_manage_organisations(
-        request.user, org
-    ):
+    if not _may_edit_kind(request, org, org.kind):
         raise Http404
     initial = {
         "name": org.name,
@@ -118,7 +146,7 @@ def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = OrganisationForm(
         request.POST or None,
         kind=org.kind,
-        parents=selectors.parent_choices(request.user),
+        parents=_parents_for(request, org.kind),
         editing=True,
         initial=initial,
     )
@@ -129,7 +157,7 @@ def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
                 organisation=org,
                 name=data["name"],
-                township=data["township"],
+                township=data.get("township", ""),
                 level=data.get("level", ""),
                 address=data["address"],
                 parent=data.get("parent"),
@@ -156,8 +184,7 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "org": org,
             "people": people,
-            "can_edit": org.kind in (Organisation.Kind.CENTRE, Organisation.Kind.SCHOOL)
-            and can_manage_organisations(request.user, org),
+            "can_edit": _may_edit_kind(request, org, org.kind),
             "can_add_people": can_manage_accounts(request.user, org),
         },
     )

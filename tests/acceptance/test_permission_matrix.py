@@ -14,6 +14,7 @@ from acceptance.models import Application
 from audit.models import AuditEntry
 from plans.models import Plan
 from tests.acceptance.helpers import add_form, applied, ready_to_apply
+from tests.city_helpers import with_city
 from tests.factories import UserFactory
 from tests.workflow_helpers import pdf
 
@@ -23,6 +24,7 @@ DATE = datetime.date(2026, 12, 1)
 ACTORS = [
     "leader", "deputy", "office", "member", "staff", "other_school_leader",
     "bureau_admin", "team_leader", "team_member", "off_team_inspector", "other_county", "centre_head",
+    "city_user", "other_city_user",
 ]
 
 
@@ -35,6 +37,7 @@ def people(county):
         "team_member": UserFactory(username="team_member", organisation=county.office, bureau_role="inspector"),
         "off_team_inspector": UserFactory(username="off_team", organisation=county.office, bureau_role="inspector"),
         "other_county": county.other_bureau_user, "centre_head": county.centre_head,
+        "city_user": with_city(county).user, "other_city_user": with_city(county).other_user,
     }
 
 

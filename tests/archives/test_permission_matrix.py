@@ -14,20 +14,23 @@ from archives.models import ArchiveScheme, Filing
 from audit.models import AuditEntry
 from plans.models import PlanTemplate
 from tests.archives.helpers import days_ago, item, opened
+from tests.city_helpers import with_city
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
 ACTORS = ["leader", "deputy", "office", "member", "staff", "other_school_office", "bureau_admin", "inspector",
-          "centre_head", "other_county"]
-VIEWERS = {"leader", "deputy", "office", "member", "staff", "bureau_admin", "inspector"}
+          "centre_head", "other_county", "city_user", "other_city_user"]
+# Whoever sees the plan reads its archive: the city over the county too (read-only), not another city.
+VIEWERS = {"leader", "deputy", "office", "member", "staff", "bureau_admin", "inspector", "city_user"}
 
 
 def people(county):
     a = county.a
     return {"leader": a.leader, "deputy": a.deputy, "office": a.office, "member": a.member, "staff": a.staff,
             "other_school_office": county.b.office, "bureau_admin": county.bureau_admin,
-            "inspector": county.inspector, "centre_head": county.centre_head, "other_county": county.other_bureau_user}
+            "inspector": county.inspector, "centre_head": county.centre_head, "other_county": county.other_bureau_user,
+            "city_user": with_city(county).user, "other_city_user": with_city(county).other_user}
 
 
 class _Undo(Exception):

@@ -11,6 +11,7 @@ from notifications.models import Notification
 from plans.models import Measure, Stage
 from tasks import services
 from tasks.models import Comment, Evidence, Task
+from tests.city_helpers import with_city
 from tests.workflow_helpers import pdf, to_state
 from workflows.services import stage_complete
 
@@ -28,11 +29,16 @@ ACTORS = [
     "inspector",
     "bureau_admin",
     "centre_head",
+    "city_user",
+    "other_city_user",
 ]
 
 
 def actor(county, name):
     a = county.a
+    if name in ("city_user", "other_city_user"):  # a city over this county, and another city
+        city = with_city(county)
+        return city.user if name == "city_user" else city.other_user
     return {
         "leader": a.leader,
         "deputy": a.deputy,
