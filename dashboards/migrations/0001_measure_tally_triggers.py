@@ -14,8 +14,11 @@ POSTGRES = [
     """
     CREATE OR REPLACE FUNCTION dashboards_measure_tally() RETURNS trigger AS $$
     BEGIN
-        IF TG_OP = 'UPDATE' AND NEW.measure_id = OLD.measure_id AND NEW.status = OLD.status
-           AND NEW.waived = OLD.waived AND NEW.cancelled = OLD.cancelled AND NEW.weight = OLD.weight THEN
+        -- Most transitions (assign, start, submit, return) change no tally: leave the measure's
+        -- row alone, so that they neither write it nor wait for its lock.
+        IF TG_OP = 'UPDATE' AND NEW.measure_id = OLD.measure_id AND NEW.cancelled = OLD.cancelled
+           AND NEW.weight = OLD.weight
+           AND (NEW.status = 'closed' OR NEW.waived) = (OLD.status = 'closed' OR OLD.waived) THEN
             RETURN NULL;
         END IF;
         IF TG_OP IN ('UPDATE', 'DELETE') AND NOT OLD.cancelled THEN
@@ -79,7 +82,10 @@ SQLITE = [
     f"CREATE TRIGGER dashboards_measure_tally_insert AFTER INSERT ON tasks_task BEGIN {_SQLITE_INC} END",
     f"CREATE TRIGGER dashboards_measure_tally_delete AFTER DELETE ON tasks_task BEGIN {_SQLITE_DEC} END",
     "CREATE TRIGGER dashboards_measure_tally_update AFTER UPDATE OF measure_id, status, waived, cancelled, weight"
-    f" ON tasks_task BEGIN {_SQLITE_DEC} {_SQLITE_INC} END",
+    " ON tasks_task WHEN OLD.measure_id IS NOT NEW.measure_id OR OLD.cancelled IS NOT NEW.cancelled"
+    " OR OLD.weight IS NOT NEW.weight"
+    " OR (OLD.status = 'closed' OR OLD.waived) IS NOT (NEW.status = 'closed' OR NEW.waived)"
+    f" BEGIN {_SQLITE_DEC} {_SQLITE_INC} END",
     """
     CREATE INDEX dashboards_task_open_due ON tasks_task (plan_id, due_on, measure_id)
     WHERE NOT cancelled AND NOT waived AND status <> 'closed'
