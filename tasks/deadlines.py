@@ -249,7 +249,7 @@ def _send_plan_reminders(dues: list[DueReminder], today: datetime.date) -> Count
     and tell each person once: one digest per (recipient, plan, scan), not one message per task.
 
     One transaction per plan: the digests are written only for rows this scan inserted, so two
-    scanners at once never both send, and a plan that fails leaves the others' reminders sent."""
+    scanners at once never both send, and each plan's reminders commit with their digests."""
     sent: Counter[str] = Counter()
     by_recipient: dict[Any, list[DueReminder]] = defaultdict(list)
     for due in dues:
@@ -280,7 +280,7 @@ def _insert(due: DueReminder) -> list[Any]:
 
 
 # The most pressing kind names a digest (the inbox filters by it).
-_URGENCY = {Notification.Kind.DUE_SOON: 0, Notification.Kind.ESCALATION: 1, Notification.Kind.OVERDUE: 2}
+_URGENCY: dict[str, int] = {Notification.Kind.DUE_SOON: 0, Notification.Kind.ESCALATION: 1, Notification.Kind.OVERDUE: 2}
 
 
 def _notify_digest(user: Any, items: list[DueReminder], today: datetime.date) -> None:
@@ -299,7 +299,9 @@ def _notify_digest(user: Any, items: list[DueReminder], today: datetime.date) ->
     parts = []
     if own:
         late = sum(1 for due in own.values() if due.kind == Reminder.Kind.OVERDUE)
-        counts = "、".join(p for p in (f"{late}项已逾期" if late else "", f"{len(own) - late}项即将到期" if late < len(own) else "") if p)
+        counts = "、".join(
+            part for part, n in ((f"{late}项已逾期", late), (f"{len(own) - late}项即将到期", len(own) - late)) if n
+        )
         parts.append(f"您负责的任务中{counts}（{_titles(own.values())}），请尽快办理")
     if chased:
         oldest = max((today - due.due_on).days for due in chased.values())
