@@ -176,9 +176,9 @@ def stages_opened_on(plan_ids: set[int]) -> dict[int, datetime.date]:
     first stage opens with the plan: its tasks keep the plan's own dates (a plan imported with dates
     already past is the import preview's warning, not the engine's to guess). A stage whose
     predecessor carries no signature time (rows built by hand) is absent: its dates stand."""
-    rows = Stage.objects.filter(plan_id__in=plan_ids).values_list("pk", "plan_id", "order", "completed_at")
+    rows = list(Stage.objects.filter(plan_id__in=plan_ids).values_list("pk", "plan_id", "order", "completed_at"))
     signed = {(plan_id, order): at for _, plan_id, order, at in rows if at is not None}
-    opened = {}
+    opened: dict[int, datetime.date] = {}
     for pk, plan_id, order, _ in rows:
         at = signed.get((plan_id, order - 1)) if order > 1 else None
         if at is not None:
