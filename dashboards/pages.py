@@ -3,6 +3,8 @@ plan page (structure, tasks, leading group, indicators, latest history)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -46,8 +48,17 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "dashboards/home_school.html",
-        {"plans": plans, "my_tasks": my_tasks},
+        {"plans": plans, "my_tasks": my_tasks, "my_task_groups": _by_plan(my_tasks)},
     )
+
+
+def _by_plan(tasks: list[Any]) -> list[dict[str, Any]]:
+    """我的任务 under one heading per plan (two plans may have tasks of the same title); a plan
+    comes where its most pressing task would (the tasks come soonest due first)."""
+    groups: dict[int, dict[str, Any]] = {}
+    for task in tasks:
+        groups.setdefault(task.plan_id, {"plan": task.plan, "tasks": []})["tasks"].append(task)
+    return list(groups.values())
 
 
 def _overseer_home(request: HttpRequest) -> HttpResponse:

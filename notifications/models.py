@@ -37,6 +37,9 @@ class Notification(models.Model):
     # Not stored: the url, or "" when it leads into a plan the reader can no longer see
     # (set by notifications.selectors.with_safe_links).
     link: str
+    # Not stored: the plan's title as the reader may see it, "" for a plan hidden from them since
+    # (set by with_safe_links; rows fresh from notify() read it from their plan).
+    plan_title: str
 
     class Meta:
         verbose_name = "通知"
@@ -46,3 +49,19 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+    @property
+    def shown_text(self) -> str:
+        """The text as the bell, the toast and the notification list show it: under the title of
+        its plan, since two plans may have tasks of the same title. One place for every kind."""
+        title = getattr(self, "plan_title", None)
+        if title is None:
+            title = self.plan.title if self.plan_id else ""  # type: ignore[union-attr]
+        return with_plan_title(self.text, title)
+
+
+def with_plan_title(text: str, plan_title: str) -> str:
+    """``text`` led by 《plan title》, unless it names the plan already (or there is none)."""
+    if not plan_title or plan_title in text:
+        return text
+    return f"《{plan_title}》{text}"

@@ -101,7 +101,8 @@ def serialize(n: Any) -> dict[str, Any]:
         "recipient": n.recipient_id,
         "kind": n.kind,
         "kind_label": n.get_kind_display(),
-        "text": n.text,
+        "text": n.shown_text,  # led by the plan's title (Notification.shown_text)
+        "plan_title": n.plan_title if hasattr(n, "plan_title") else (n.plan.title if n.plan_id else ""),
         "url": n.url,
         "created_at": n.created_at.isoformat() if n.created_at else None,
         "read": n.read_at is not None,

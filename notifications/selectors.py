@@ -31,12 +31,14 @@ def unread_count(user: Any) -> int:
 
 
 def with_safe_links(user: Any, rows: list[Notification]) -> list[Notification]:
-    """Set ``link`` on each row: its url, or "" when it points into a plan the user may no longer see
-    (a seat removed since). One query for the whole page."""
+    """Set ``link`` and ``plan_title`` on each row: its url and its plan's title, or "" for both
+    when it points into a plan the user may no longer see (a seat removed since). One query for the
+    whole page."""
     plan_ids = {n.plan_id for n in rows if n.plan_id}
-    visible = set(visible_plans(user).filter(pk__in=plan_ids).values_list("pk", flat=True)) if plan_ids else set()
+    visible = dict(visible_plans(user).filter(pk__in=plan_ids).values_list("pk", "title")) if plan_ids else {}
     for n in rows:
         n.link = n.url if (not n.plan_id or n.plan_id in visible) else ""
+        n.plan_title = visible.get(n.plan_id, "") if n.plan_id else ""
     return rows
 
 

@@ -23,6 +23,9 @@ from tasks.models import Task
 STAGE_OPEN = "open"  # tasks of a stage that has not opened can be planned but not worked
 STAGE_LIVE = "live"  # anything but a signed-off stage
 STAGE_ANY = "any"
+# The plan states in which a school works its tasks; from the application (请验) on the plan is
+# read-only (acceptance.rules), and rectification (整改中) reopens it.
+WORKING_PLAN_STATUSES = (Plan.Status.ACTIVE, Plan.Status.RECTIFYING)
 
 
 def _not_waived(task: Task) -> str | None:
@@ -123,14 +126,22 @@ RULES: dict[str, TaskRule] = {
 
 def _stage_refusal(task: Task, stage_rule: str) -> str | None:
     stage = task.measure.stage
-    if stage.plan.status not in (Plan.Status.ACTIVE, Plan.Status.RECTIFYING):
-        # From the application (请验) on, the school's plan is read-only (acceptance.rules).
+    if stage.plan.status not in WORKING_PLAN_STATUSES:
         return f"方案{stage.plan.get_status_display()}，任务不能再变更。"
     if stage_rule != STAGE_ANY and stage.status == Stage.Status.COMPLETED:
         return f"“{stage.name}”已签署完成，其任务不能再变更。"
     if stage_rule == STAGE_OPEN and stage.status == Stage.Status.PENDING:
         return f"“{stage.name}”尚未开启，本阶段任务暂不能办理。"
     return None
+
+
+def work_refusal(task: Task) -> str | None:
+    """Why nobody can work ``task`` now (its plan is not in a working state, or its stage has not
+    opened or is signed off), or None. The task page's "暂不能办理" and the deadline engine's test
+    of what it may chase: a task nobody can work is neither reminded nor escalated.
+
+    The task must come with its measure, stage and plan loaded."""
+    return _stage_refusal(task, STAGE_OPEN)
 
 
 def task_action_refusal(user: Any, task: Task, action: str) -> DomainError | NotAllowed | None:

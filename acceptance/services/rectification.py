@@ -182,6 +182,7 @@ def rectification_reminders_send(*, today: datetime.date | None = None) -> Count
     deadline source). Only items being worked on (整改中) of plans in 整改中 are chased; a
     submitted item is with the office. Idempotent: each (due date, kind, step) is sent once per
     item, recorded on the item under its lock; a re-assigned due date re-arms the reminders.
+    As for tasks, each person hears once per plan and scan (one digest for several items).
     Returns the reminders sent by kind ("rectification.<kind>")."""
     today = today or timezone.localdate()
     candidates = RectificationItem.objects.filter(
@@ -189,51 +190,95 @@ def rectification_reminders_send(*, today: datetime.date | None = None) -> Count
         plan__status=Plan.Status.RECTIFYING,
         due_on__isnull=False,
         due_on__lte=deadline_horizon(today),
-    ).values_list("pk", "due_on", "reminders_sent")
+    ).values_list("pk", "plan_id", "due_on", "reminders_sent")
+    by_plan: dict[int, list[int]] = {}
+    for pk, plan_id, due_on, done in list(candidates):
+        if due_on is not None and _owed(due_on, done, today):  # the cheap pre-check; _remind_plan decides under the lock
+            by_plan.setdefault(plan_id, []).append(pk)
     sent: Counter[str] = Counter()
-    for pk, due_on, done in list(candidates):
-        if due_on is not None and _owed(due_on, done, today):  # the cheap pre-check; _remind_item decides under the lock
-            sent.update(_remind_item(pk, today))
+    for plan_id, pks in by_plan.items():
+        sent.update(_remind_plan(plan_id, pks, today))
     return sent
 
 
 @transaction.atomic
-def _remind_item(pk: int, today: datetime.date) -> Counter[str]:
-    plan_id = RectificationItem.objects.values_list("plan_id", flat=True).get(pk=pk)
-    Plan.objects.select_for_update(of=("self",)).get(pk=plan_id)
-    item = (
-        RectificationItem.objects.select_for_update(of=("self",))
-        .select_related("plan", "criterion", "owner")
-        .get(pk=pk)
-    )
-    if item.status != RS.ASSIGNED or item.plan.status != Plan.Status.RECTIFYING or item.due_on is None:
-        return Counter()  # closed, submitted or frozen since the pre-check
-    owed = _owed(item.due_on, item.reminders_sent, today)
-    seats = seats_by_plan({item.plan_id}).get(item.plan_id, {})
+def _remind_plan(plan_id: int, pks: list[int], today: datetime.date) -> Counter[str]:
+    plan = Plan.objects.select_for_update(of=("self",)).get(pk=plan_id)
+    if plan.status != Plan.Status.RECTIFYING:
+        return Counter()  # frozen since the pre-check
+    seats = seats_by_plan({plan_id}).get(plan_id, {})
     sent: Counter[str] = Counter()
-    for kind, step in owed:
+    told: dict[Any, list[tuple[str, RectificationItem]]] = {}
+    items = RectificationItem.objects.select_for_update(of=("self",)).select_related("plan", "criterion", "owner")
+    for item in items.filter(pk__in=pks).order_by("due_on", "pk"):
+        kinds, recipients = _remind_item(item, seats, today)
+        sent.update(f"rectification.{kind}" for kind in kinds)
+        for kind, user in recipients:
+            told.setdefault(user, []).append((kind, item))
+    for user, reminded in told.items():
+        _notify_digest(user, plan, reminded, today)
+    return sent
+
+
+def _remind_item(
+    item: RectificationItem, seats: dict[str, list[Any]], today: datetime.date
+) -> tuple[list[str], list[tuple[str, Any]]]:
+    """Mark the reminders ``item`` owes today as sent (and audit them): their kinds, and who is to
+    be told of each (the caller tells each person once for the whole plan)."""
+    if item.status != RS.ASSIGNED or item.due_on is None:
+        return [], []  # closed or submitted since the pre-check
+    told: list[tuple[str, Any]] = []
+    kinds: list[str] = []
+    for kind, step in _owed(item.due_on, item.reminders_sent, today):
         recipients = [u for u in _reminded(kind, item, seats) if u is not None and u.is_active]
         if not recipients:
             continue  # nobody to tell yet (an empty seat): not marked, so the next scan retries
-        notify(
-            recipients=recipients,
-            kind=NOTIFICATION_KIND[kind],
-            text=_reminder_text(kind, item, today),
-            url=_url(item),
-            plan=item.plan,
-        )
         item.reminders_sent = [*item.reminders_sent, _reminder_key(item.due_on, kind, step)]
-        sent[f"rectification.{kind}"] += 1
-    if sent:
+        kinds.append(kind)
+        told += [(kind, user) for user in recipients]
+    if kinds:
         item.save(update_fields=["reminders_sent"])
         audit_record(
             actor=None,
             action="acceptance.rectification.reminded",
             target=item,
             plan=item.plan_id,
-            data={"due_on": item.due_on.isoformat(), "kinds": sorted(k.split(".", 1)[1] for k in sent)},
+            data={"due_on": item.due_on.isoformat(), "kinds": sorted(kinds)},
         )
-    return sent
+    return kinds, told
+
+
+_URGENCY: dict[str, int] = {Notification.Kind.DUE_SOON: 0, Notification.Kind.ESCALATION: 1, Notification.Kind.OVERDUE: 2}
+_OWN_KINDS = (Reminder.Kind.DUE_SOON, Reminder.Kind.OVERDUE)
+
+
+def _notify_digest(user: Any, plan: Plan, reminded: list[tuple[str, RectificationItem]], today: datetime.date) -> None:
+    """One notification to ``user`` for one plan and scan: the item's own text when it is one item,
+    else counts with a few items named (the plan's title leads it, Notification.shown_text)."""
+    kind = max((NOTIFICATION_KIND[k] for k, _ in reminded), key=_URGENCY.__getitem__)
+    items = {item.pk: item for _, item in reminded}
+    if len(items) == 1:
+        first_kind, item = max(reminded, key=lambda pair: _URGENCY[NOTIFICATION_KIND[pair[0]]])
+        notify(recipients=[user], kind=kind, text=_reminder_text(first_kind, item, today), url=_url(item), plan=plan)
+        return
+    own = {item.pk: (k, item) for k, item in reminded if k in _OWN_KINDS}
+    chased = {item.pk: item for k, item in reminded if k not in _OWN_KINDS and item.pk not in own}
+    parts = []
+    if own:
+        late = sum(1 for k, _ in own.values() if k == Reminder.Kind.OVERDUE)
+        counts = "、".join(
+            part for part, n in ((f"{late}项已逾期", late), (f"{len(own) - late}项即将到期", len(own) - late)) if n
+        )
+        parts.append(f"您负责的整改项中{counts}（{_points([i for _, i in own.values()])}），请尽快整改")
+    if chased:
+        parts.append(f"{len(chased)}项他人负责的整改项已逾期（{_points(list(chased.values()))}），请督促整改")
+    text = f"有{len(items)}项整改项需要处理：" + "；".join(parts) + "。"
+    notify(recipients=[user], kind=kind, text=text, url=reverse("acceptance:plan_acceptance", args=[plan.pk]), plan=plan)
+
+
+def _points(items: list[RectificationItem]) -> str:
+    shown = "、".join(f"“{item.criterion.point[:16]}”" for item in items[:3])
+    return shown + ("等" if len(items) > 3 else "")
 
 
 def _reminded(kind: str, item: RectificationItem, seats: dict[str, list[Any]]) -> list[Any]:

@@ -81,6 +81,7 @@ def test_member_sees_badge_and_toast_without_reload(county, two_browsers, tmp_pa
     toast = member_page.wait_for_selector(".toast", timeout=1000)
     seen_after = time.monotonic() - clicked
     assert task.title in toast.text_content() and "催办" in toast.text_content()
+    assert f"《{a.plan.title}》" in toast.text_content()  # every notification names its plan
     member_page.wait_for_function(
         f"document.getElementById('notif-badge').textContent === '{unread_before + 1}'", timeout=1000
     )
@@ -90,7 +91,7 @@ def test_member_sees_badge_and_toast_without_reload(county, two_browsers, tmp_pa
 
     member_page.click("#notif-bell")
     first = member_page.locator("#notif-list .notif-item").first
-    assert "请今天上传文件" in first.text_content()
+    assert "请今天上传文件" in first.text_content() and f"《{a.plan.title}》" in first.text_content()
     member_page.click("#notif-read-all")
     member_page.wait_for_selector("#notif-badge", state="hidden")
     assert not Notification.objects.filter(recipient=a.member, read_at__isnull=True).exists()

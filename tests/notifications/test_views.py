@@ -57,7 +57,7 @@ def test_feed_returns_count_and_newest_items(client, county):
         notify(recipients=[a.member], kind=K.COMMENT, text=f"第{i}条", url=f"/tasks/{a.tasks[0].pk}/", plan=a.tasks[0].plan)
     data = login(client, a.member).get(reverse("notifications:feed")).json()
     assert data["unread"] == 10 and len(data["items"]) == 8
-    assert data["items"][0]["text"] == "第9条" and data["latest_id"] == data["items"][0]["id"]
+    assert data["items"][0]["text"] == "《义务教育优质均衡发展实施方案》第9条" and data["latest_id"] == data["items"][0]["id"]
     assert data["items"][0]["url"] == f"/tasks/{a.tasks[0].pk}/" and data["items"][0]["kind_label"] == "新评论"
 
 

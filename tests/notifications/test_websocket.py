@@ -123,7 +123,7 @@ def test_a_user_gets_their_own_notification_and_nobody_else_does(county):
         )
         message = await mine.receive_json_from(timeout=2)
         assert message["type"] == "notification" and isinstance(message["ts"], float)
-        assert message["item"]["id"] == row.pk and message["item"]["text"] == "您有新任务"
+        assert message["item"]["id"] == row.pk and message["item"]["text"] == "《义务教育优质均衡发展实施方案》您有新任务"
         assert message["item"]["url"] == f"/tasks/{a.tasks[0].pk}/" and "recipient" not in message["item"]
         assert await other.receive_nothing(timeout=0.3)
         assert await overseer.receive_nothing(timeout=0.1)

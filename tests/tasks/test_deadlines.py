@@ -110,7 +110,11 @@ def test_an_unassigned_overdue_task_goes_to_the_office_as_its_owner(county):
     a = county.a
     Task.objects.filter(pk=a.tasks[2].pk).update(due_on=day(-4))
     scan_deadlines()
-    assert sent(task=a.tasks[2]) == {("a_office", K.OVERDUE), ("a_leader", K.ESCALATION)}
+    # The office hears of it in its one digest of the plan (with task [1], escalated to it).
+    assert sent(task=a.tasks[2]) == {("a_leader", K.ESCALATION)}
+    digest = Notification.objects.get(recipient=a.office)
+    assert (digest.kind, digest.url) == (K.OVERDUE, "/tasks/inbox/")
+    assert "您负责的任务中1项已逾期（“明确分工”）" in digest.text and "1项他人负责的任务已逾期" in digest.text
     assert not Reminder.objects.filter(task=a.tasks[2], kind=R.ESCALATED_OFFICE).exists()
     assert "未分派" in Notification.objects.get(url=f"/tasks/{a.tasks[2].pk}/", recipient=a.leader).text
 
