@@ -1,0 +1,54 @@
+"""The S3-compatible object store for evidence files (``STORAGE_URL=s3://...``, see core.storage).
+
+django-storages' S3Storage with the defaults evidence needs:
+
+- never overwrite: two uploads that ask for one name get two objects (``file_overwrite=False``);
+- a bounded wait: an unreachable store fails an upload within seconds (connect timeout 5 s, two
+  attempts), so the uploader reads a message instead of a spinning page, and nothing is written;
+- bounded memory: a file read for a download or a check spills to a temporary file past 4 MB;
+- objects private (no ACL header: the bucket's policy applies); the application is the only reader,
+  or hands out a signed URL valid ``presign_seconds`` after its own permission check.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.config import Config
+from storages.backends.s3 import S3Storage  # type: ignore[import-untyped]
+
+from core.storage import attachment_disposition
+
+
+class EvidenceObjectStorage(S3Storage):  # type: ignore[misc]
+    def get_default_settings(self) -> dict[str, Any]:
+        defaults: dict[str, Any] = super().get_default_settings()
+        defaults.update(
+            file_overwrite=False,
+            max_memory_size=4 * 1024 * 1024,
+            presign_seconds=0,
+            connect_timeout=5,
+            read_timeout=60,
+            max_attempts=2,
+            region_name=defaults["region_name"] or "us-east-1",
+        )
+        return defaults
+
+    def __init__(self, **settings: Any) -> None:
+        super().__init__(**settings)
+        if settings.get("client_config") is None:
+            self.client_config = Config(
+                s3={"addressing_style": self.addressing_style or "path"},
+                signature_version=self.signature_version or "s3v4",
+                connect_timeout=self.connect_timeout,
+                read_timeout=self.read_timeout,
+                retries={"max_attempts": self.max_attempts, "mode": "standard"},
+            )
+
+    def signed_download_url(self, name: str, filename: str, content_type: str | None, seconds: int) -> str:
+        """A URL that downloads ``name`` as ``filename`` for ``seconds``; only after a permission check."""
+        parameters = {"ResponseContentDisposition": attachment_disposition(filename)}
+        if content_type:
+            parameters["ResponseContentType"] = content_type
+        url: str = self.url(name, parameters=parameters, expire=seconds)
+        return url
