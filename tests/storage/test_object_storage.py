@@ -153,7 +153,12 @@ def test_an_unreachable_store_refuses_every_upload_and_writes_nothing(county, cl
         login(client, a.leader)
         response = client.post(
             reverse("dashboards:indicator", args=[a.indicator.pk]),
-            {"value": "26", "measured_on": timezone.localdate().isoformat(), "note": "", "evidence": pdf("图书台账.pdf")},
+            {
+                "value": "26",
+                "measured_on": timezone.localdate().isoformat(),
+                "note": "",
+                "evidence": pdf("图书台账.pdf"),
+            },
             follow=True,
         )
         assert UNAVAILABLE in response.text
@@ -170,7 +175,10 @@ def test_a_store_stopped_mid_run_refuses_the_next_upload_and_keeps_the_earlier_o
         import boto3
 
         boto3.client(
-            "s3", endpoint_url=f"http://{host}:{port}", aws_access_key_id="k", aws_secret_access_key="s",
+            "s3",
+            endpoint_url=f"http://{host}:{port}",
+            aws_access_key_id="k",
+            aws_secret_access_key="s",
             region_name="us-east-1",
         ).create_bucket(Bucket="evidence-stopped")
         with use_storage_url(f"s3://k:s@{host}:{port}/evidence-stopped?secure=0"):

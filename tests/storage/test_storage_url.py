@@ -15,7 +15,9 @@ def test_unset_or_file_means_the_local_folder():
 
 
 def test_an_s3_url_names_endpoint_bucket_credentials_and_options():
-    setting = storages_setting("s3://AK%2B1:se%2Fcret@10.0.0.5:9000/evidence?region=cn-north-1&secure=0&prefix=city/&presign=120")
+    setting = storages_setting(
+        "s3://AK%2B1:se%2Fcret@10.0.0.5:9000/evidence?region=cn-north-1&secure=0&prefix=city/&presign=120"
+    )
     assert setting["BACKEND"] == "core.objectstore.EvidenceObjectStorage"
     assert setting["OPTIONS"] == {
         "bucket_name": "evidence",

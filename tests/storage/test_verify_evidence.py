@@ -22,10 +22,18 @@ pytestmark = pytest.mark.django_db
 def every_kind(county):
     a = county.a
     scheme, (evidence, _) = opened(a)
-    reading = indicator_report(actor=a.leader, indicator=a.indicator, value=26, measured_on=timezone.localdate(),
-                               evidence=pdf("图书台账.pdf"))
-    filing = archive_services.filing_create(actor=a.office, plan=a.plan, item=item(scheme, "逐项自评表"),
-                                            source="task", source_id=evidence.pk, title="", document_date=days_ago(1))
+    reading = indicator_report(
+        actor=a.leader, indicator=a.indicator, value=26, measured_on=timezone.localdate(), evidence=pdf("图书台账.pdf")
+    )
+    filing = archive_services.filing_create(
+        actor=a.office,
+        plan=a.plan,
+        item=item(scheme, "逐项自评表"),
+        source="task",
+        source_id=evidence.pk,
+        title="",
+        document_date=days_ago(1),
+    )
     rectification, _ = failed(county, a)
     rectification_assign(actor=a.office, item=rectification, owner=a.member, due_on=timezone.localdate())
     rectification = rectification_submit(actor=a.member, item=rectification, note="已整改", upload=pdf("整改.pdf"))

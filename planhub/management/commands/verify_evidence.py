@@ -113,6 +113,14 @@ def _check(storage: Storage, row: Row, hash_files: bool) -> tuple[str | None, in
     return None, size
 
 
+def _where(storage: Any) -> str:
+    if getattr(storage, "bucket_name", None):
+        endpoint = getattr(storage, "endpoint_url", None) or "the default endpoint"
+        prefix = f"/{storage.location}" if getattr(storage, "location", "") else ""
+        return f"bucket {storage.bucket_name}{prefix} at {endpoint}"
+    return f"folder {getattr(storage, 'location', '?')}"
+
+
 class Command(BaseCommand):
     help = "Check that every evidence row's file is in storage and has the SHA-256 its row recorded."
 
@@ -143,6 +151,7 @@ class Command(BaseCommand):
         self._report(tallies, time.perf_counter() - started)
 
     def _report(self, tallies: list[Tally], seconds: float) -> None:
+        self.stdout.write(f"Storage: {_where(default_storage)}")
         for t in tallies:
             self.stdout.write(f"{t.title}: {t.rows} rows, {t.hashed} hashes compared, {len(t.problems)} problems.")
         problems = [p for t in tallies for p in t.problems]
