@@ -5,7 +5,9 @@ django-storages' S3Storage with the defaults evidence needs:
 - never overwrite: two uploads that ask for one name get two objects (``file_overwrite=False``);
 - a bounded wait: an unreachable store fails an upload within seconds (connect timeout 5 s, two
   attempts), so the uploader reads a message instead of a spinning page, and nothing is written;
-- bounded memory: a file read for a download or a check spills to a temporary file past 4 MB;
+- streamed reads: ``open(name, "rb")`` is one GET whose body is read as it arrives (a download's
+  first bytes leave before the last arrive; no temporary file, no transfer threads, memory of one
+  chunk); other modes keep django-storages' buffered file (spilling to disk past 4 MB);
 - objects private (no ACL header: the bucket's policy applies); the application is the only reader,
   or hands out a signed URL valid ``presign_seconds`` after its own permission check.
 """
@@ -15,9 +17,23 @@ from __future__ import annotations
 from typing import Any
 
 from botocore.config import Config
+from botocore.exceptions import ClientError
+from django.core.files.base import File
 from storages.backends.s3 import S3Storage  # type: ignore[import-untyped]
+from storages.utils import clean_name  # type: ignore[import-untyped]
 
-from core.storage import attachment_disposition
+from core.storage import attachment_disposition, is_missing
+
+
+class StreamedObject(File):  # type: ignore[type-arg]
+    """An object's body as a read-only, forward-only file of known size."""
+
+    def __init__(self, body: Any, name: str, size: int) -> None:
+        super().__init__(body, name)
+        self.size = size  # File.size would seek to the end: the GET already said
+
+    def seekable(self) -> bool:
+        return False
 
 
 class EvidenceObjectStorage(S3Storage):  # type: ignore[misc]
@@ -44,6 +60,18 @@ class EvidenceObjectStorage(S3Storage):  # type: ignore[misc]
                 read_timeout=self.read_timeout,
                 retries={"max_attempts": self.max_attempts, "mode": "standard"},
             )
+
+    def _open(self, name: str, mode: str = "rb") -> File:  # type: ignore[type-arg]
+        if mode != "rb":
+            return super()._open(name, mode)  # type: ignore[no-any-return]
+        key = self._normalize_name(clean_name(name))
+        try:
+            response = self.connection.meta.client.get_object(Bucket=self.bucket_name, Key=key)
+        except ClientError as exc:
+            if is_missing(exc):
+                raise FileNotFoundError(f"File does not exist: {name}") from exc
+            raise
+        return StreamedObject(response["Body"], name, response["ContentLength"])
 
     def signed_download_url(self, name: str, filename: str, content_type: str | None, seconds: int) -> str:
         """A URL that downloads ``name`` as ``filename`` for ``seconds``; only after a permission check."""

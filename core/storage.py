@@ -152,6 +152,8 @@ def download_response(file: Any, *, filename: str, content_type: str | None = No
         logger.warning("evidence storage unavailable on download of %s: %r", name, exc)
         return HttpResponse(UNAVAILABLE_DOWNLOAD, status=503, content_type="text/plain; charset=utf-8")
     response = FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
+    if "Content-Length" not in response and getattr(handle, "size", None):
+        response["Content-Length"] = str(handle.size)  # a streamed object's length, from its GET
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

@@ -53,6 +53,7 @@ def test_task_evidence_goes_to_the_bucket_and_comes_back_through_the_view(county
     download = client.get(reverse("tasks:evidence_download", args=[evidence.pk]))
     assert download.status_code == 200 and download["Content-Disposition"].startswith("attachment")
     assert download["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert download["Content-Length"] == str(len(body))  # streamed, yet its length is known
     assert b"".join(download.streaming_content) == body
 
     client.logout()
