@@ -28,7 +28,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 if TYPE_CHECKING:
     from django.core.files.storage import Storage
-    from django.http import HttpResponse
+    from django.http.response import HttpResponseBase
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ def storage_errors() -> tuple[type[BaseException], ...]:
     folder's OSError, botocore's connection and client errors when the object store is in use."""
     errors: list[type[BaseException]] = [OSError]
     try:
-        from botocore.exceptions import BotoCoreError, ClientError
+        from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
     except ImportError:  # pragma: no cover - boto3 is pinned; a local-folder deployment may drop it
         pass
     else:
@@ -133,7 +133,7 @@ def read_chunks(storage: Storage, name: str, size: int = 1 << 20) -> Iterator[by
         yield from iter(lambda: handle.read(size), b"")
 
 
-def download_response(file: Any, *, filename: str, content_type: str | None = None) -> HttpResponse:
+def download_response(file: Any, *, filename: str, content_type: str | None = None) -> HttpResponseBase:
     """The download of a stored file the caller has already checked the user may see: streamed
     from storage through the application (or, with ``presign``, a redirect to a short-lived signed
     URL), always as an attachment that the browser may not render. A missing file answers 404;
