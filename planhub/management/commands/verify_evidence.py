@@ -152,7 +152,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--no-hash", action="store_true", help="Only check that each file exists (faster).")
-        parser.add_argument("--jobs", type=int, default=4, help="Files checked at once (object stores: latency).")
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=1,
+            help="Files checked at once (may help where each request waits on a remote store).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.perf_counter()
