@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -51,6 +51,7 @@ from acceptance.selectors import (
 from acceptance.services import application_submit, form_rules_set, self_rating_set
 from acceptance.states import plan_state_label
 from core.errors import DomainError
+from core.storage import download_response
 from orgs.models import Organisation, User
 from orgs.permissions import is_overseer
 from plans.models import Plan
@@ -513,7 +514,7 @@ def item_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     item = _item_for(request, pk)
     if not item.evidence:
         raise Http404("没有整改佐证。")
-    return FileResponse(item.evidence.open("rb"), as_attachment=True, filename=item.evidence_name or "evidence")
+    return download_response(item.evidence, filename=item.evidence_name or "evidence")
 
 
 # --- the overview -----------------------------------------------------------------------------

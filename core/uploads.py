@@ -11,6 +11,7 @@ only by views that check who may see their owner, always as downloads.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import unicodedata
@@ -23,6 +24,9 @@ from django.conf import settings
 from django.core.files.storage import Storage
 
 from core.errors import DomainError
+from core.storage import UNAVAILABLE, storage_errors
+
+logger = logging.getLogger(__name__)
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP = b"PK\x03\x04"
@@ -69,6 +73,10 @@ ALLOWED_LABEL = "PDF、OFD、Word、Excel、PowerPoint、JPG、PNG、WebP、TXT"
 ACCEPT = ",".join(f".{ext}" for ext in ALLOWED)
 
 
+class StorageUnavailable(DomainError):
+    """The evidence store could not take the file; the submission was not saved."""
+
+
 @dataclass(frozen=True)
 class CheckedFile:
     safe_name: str
@@ -88,7 +96,13 @@ class StagedFile:
     sha256: str = ""  # of the exact bytes stored, computed at upload (the owner row and its audit entry keep it)
 
     def discard(self) -> None:
-        self.storage.delete(self.stored_name)
+        try:
+            self.storage.delete(self.stored_name)
+        except storage_errors() as exc:
+            # The store went away between save and delete: an orphan object, no row points at it
+            # (verify_evidence ignores objects without rows). The refusal itself must still reach
+            # the user, so this never raises.
+            logger.warning("could not remove the staged file %s: %r", self.stored_name, exc)
 
 
 def clean_name(name: str) -> str:
@@ -136,12 +150,22 @@ def stage_uploads(
         for upload in uploads:
             checked = validate_upload(upload)
             digest = sha256_of(upload)
-            name = storage.save(path_for(checked), upload)
+            name = _save(storage, path_for(checked), upload)
             staged.append(StagedFile(name, checked.safe_name, checked.content_type, upload.size, storage, digest))
     except BaseException:
         discard_staged(staged)
         raise
     return staged
+
+
+def _save(storage: Storage, name: str, upload: Any) -> str:
+    """Write one checked upload; a store that cannot be reached (a full or read-only disk, an
+    object store down or refusing) becomes the one Chinese message, and nothing is kept."""
+    try:
+        return storage.save(name, upload)
+    except storage_errors() as exc:
+        logger.warning("evidence storage unavailable on upload of %s: %r", name, exc)
+        raise StorageUnavailable(UNAVAILABLE) from exc
 
 
 def sha256_of(upload: Any) -> str:

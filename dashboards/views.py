@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from acceptance.states import label_plans
 from core.errors import DomainError
+from core.storage import download_response
 from dashboards.indicators import indicator_status
 from dashboards.rollups import behind_margin
 from dashboards.selectors import county_dashboard, parse_county_filters, school_dashboard
@@ -368,7 +369,7 @@ def reading_void(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def reading_evidence(request: HttpRequest, pk: int) -> FileResponse:
+def reading_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     """Download a reading's evidence file, for anyone who may see the plan (404 otherwise)."""
     reading = (  # a voided reading's evidence stays downloadable: it is part of the history
         IndicatorReading.all_objects.filter(pk=pk, indicator__plan__in=selectors.visible_plans(request.user))
@@ -379,11 +380,4 @@ def reading_evidence(request: HttpRequest, pk: int) -> FileResponse:
         raise Http404("佐证材料不存在或您无权查看。")
     ext = os.path.splitext(reading.evidence.name)[1].lower()
     filename = f"{reading.indicator.name}-{reading.measured_on:%Y%m%d}{ext}"
-    try:
-        handle = reading.evidence.open("rb")
-    except FileNotFoundError:
-        raise Http404("文件已不存在。") from None
-    response = FileResponse(handle, as_attachment=True, filename=filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return download_response(reading.evidence, filename=filename)

@@ -12,6 +12,8 @@ import dj_database_url
 from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
+from core.storage import storages_setting
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -223,8 +225,15 @@ STATICFILES_FINDERS = [
     "planhub.staticfinders.ProjectAppDirectoriesFinder",
 ]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Evidence files: a local folder (MEDIA_ROOT) by default, or the object store every application
+# machine shares: STORAGE_URL=s3://ACCESS:SECRET@host:port/bucket?region=...&secure=0 (core.storage).
+STORAGE_URL = os.environ.get("STORAGE_URL", "").strip()
+try:
+    _default_storage = storages_setting(STORAGE_URL)
+except ValueError as _exc:
+    raise ImproperlyConfigured(str(_exc)) from None
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG

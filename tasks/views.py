@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -20,6 +20,7 @@ from audit.labels import action_label
 from audit.models import AuditEntry
 from core.errors import DomainError, StaleObject, require
 from core.redirects import redirect_back
+from core.storage import download_response
 from core.uploads import ACCEPT
 from orgs.models import User
 from plans.models import Measure, WorkingGroup
@@ -206,16 +207,7 @@ def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
     evidence = Evidence.objects.filter(pk=pk).select_related("task__plan__school").first()
     if evidence is None or not perms.can_view_task(request.user, evidence.task):
         raise Http404("文件不存在或您无权查看。")
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("文件已不存在。") from None
-    response = FileResponse(
-        handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return download_response(evidence.file, filename=evidence.original_name, content_type=evidence.content_type)
 
 
 def _comments(user: Any, task: Task) -> list[Comment]:

@@ -57,3 +57,31 @@ def test_one_bad_file_refuses_the_batch_and_keeps_nothing(tmp_path):
         with staged_uploads(uploads, storage=storage, path_for=lambda f: f"x/{f.safe_name}"):
             pass
     assert list(tmp_path.rglob("*.*")) == []
+
+
+class _FullDisk(FileSystemStorage):
+    """Saves the first file, then fails like a full disk; deleting fails too (the store went away)."""
+
+    def __init__(self, location):
+        super().__init__(location=location)
+        self.saved = 0
+
+    def _save(self, name, content):
+        if self.saved:
+            raise OSError(28, "No space left on device")
+        self.saved += 1
+        return super()._save(name, content)
+
+    def delete(self, name):
+        raise OSError(5, "Input/output error")
+
+
+def test_a_failing_store_refuses_with_one_message_and_the_cleanup_never_hides_it(tmp_path):
+    from core.uploads import StorageUnavailable
+
+    storage = _FullDisk(tmp_path)
+    uploads = [SimpleUploadedFile("a.pdf", b"%PDF-1 a"), SimpleUploadedFile("b.pdf", b"%PDF-1 b")]
+    with pytest.raises(StorageUnavailable) as refused:
+        with staged_uploads(uploads, storage=storage, path_for=lambda f: f"x/{f.safe_name}"):
+            pytest.fail("the block must not run when a file could not be stored")
+    assert refused.value.message == "文件存储暂时不可用，请稍后重试；本次提交未保存。"

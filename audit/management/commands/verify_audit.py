@@ -3,7 +3,7 @@ trail's hash chain and check its signed checkpoints (audit.chain).
 
 Exit codes: 0 intact (one summary line); 1 the chain or a checkpoint is broken (the first changed,
 deleted or inserted entry is named); 2 (with --files) the chain is intact but an evidence file is
-missing or changed on disk; 3 the arguments cannot be used (unreadable checkpoint copy, bad key).
+missing, changed or unreadable in storage; 3 the arguments cannot be used (unreadable checkpoint copy, bad key).
 """
 
 from __future__ import annotations
@@ -19,16 +19,20 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from audit.chain import load_public_key, verify
 from audit.models import AuditEntry
+from core.storage import is_missing, read_chunks, storage_errors
 
 
 def file_sha256(name: str) -> str | None:
+    """The stored file's SHA-256, read a chunk at a time through the configured storage (a folder
+    or the object store); None when it is missing. A store that cannot be reached raises."""
     digest = hashlib.sha256()
     try:
-        with default_storage.open(name, "rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
-    except (FileNotFoundError, OSError):
-        return None
+        for chunk in read_chunks(default_storage, name):
+            digest.update(chunk)
+    except storage_errors() as exc:
+        if is_missing(exc):
+            return None
+        raise
     return digest.hexdigest()
 
 
@@ -85,7 +89,11 @@ class Command(BaseCommand):
             name, expected = data.get("file"), data.get("sha256")
             if not name or not expected:
                 continue
-            actual = file_sha256(name)
+            try:
+                actual = file_sha256(name)
+            except storage_errors() as exc:
+                problems.append(f"{name} (entry #{seq}) could not be read: {exc!r}.")
+                continue
             if actual is None:
                 problems.append(f"{name} (entry #{seq}) is missing.")
             elif actual != expected:
