@@ -23,6 +23,7 @@ from django.core.files.storage import default_storage
 
 from archives.catalogues import catalogue_xlsx
 from archives.selectors import ArchiveTree
+from core.storage import storage_errors
 
 CHUNK = 256 * 1024
 MISSING_NAME = "缺失文件.txt"
@@ -80,7 +81,7 @@ def archive_zip(tree: ArchiveTree) -> Iterator[bytes]:
                     arcname = f"{item_dir}/{f.number} {safe(f.filing.title)}{ext}"
                     try:
                         source = default_storage.open(f.storage_name, "rb")
-                    except (OSError, ValueError):
+                    except (ValueError, *storage_errors()):  # missing, or the object store unreachable
                         missing.append(f"{f.number} {f.filing.title}({f.name})")
                         continue
                     date = f.filing.document_date
