@@ -20,6 +20,7 @@ TARGETS = {
     "people": "bench.people",
     "acceptance": "bench.acceptance",
     "archive": "bench.archive",
+    "http": "bench.http",
 }
 
 
