@@ -43,8 +43,12 @@ from django.core.management.base import CommandError
 BASE_DIR = Path(settings.BASE_DIR)
 SERVERS = ("uvicorn", "granian", "daphne")
 STATIC_CACHE = Path(tempfile.gettempdir()) / "planhub-bench-http-static"
-ACTIONS = {"start": "tasks.task.started", "submit": "tasks.task.submitted", "close": "tasks.task.closed",
-           "return": "tasks.task.returned"}
+ACTIONS = {
+    "start": "tasks.task.started",
+    "submit": "tasks.task.submitted",
+    "close": "tasks.task.closed",
+    "return": "tasks.task.returned",
+}
 NOTIFIED = {"submit": "task_submitted", "close": "task_closed", "return": "task_returned"}
 REDIS_OUTAGE_SECONDS = 10
 
@@ -126,6 +130,8 @@ class Deployment:
         self.rss_max = 0.0
         self.events: list[str] = []
         self.sampling = threading.Event()
+        self.secret = secrets.token_urlsafe(50)
+        self.setup_seconds: dict[str, float] = {}
 
     # --- processes ------------------------------------------------------------------------------
 
@@ -151,20 +157,27 @@ class Deployment:
             "PYTHONUNBUFFERED": "1",
         }
 
-    secret = secrets.token_urlsafe(50)
-
     def spawn(self, name: str, args: list[str], **kwargs: Any) -> subprocess.Popen:
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 (closed in stop())
         self.logs.append(log)
-        process = subprocess.Popen(args, cwd=BASE_DIR, env=self.env(), stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True, **kwargs)
+        process = subprocess.Popen(
+            args, cwd=BASE_DIR, env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True, **kwargs
+        )
         self.processes[name] = process
         return process
 
     def call(self, name: str, args: list[str], timeout: float = 600) -> None:
+        started = time.monotonic()
+        try:
+            self._call(name, args, timeout)
+        finally:
+            self.setup_seconds[name] = round(time.monotonic() - started, 1)
+
+    def _call(self, name: str, args: list[str], timeout: float) -> None:
         with open(self.log_dir / f"{name}.log", "ab") as log:
-            done = subprocess.run(args, cwd=BASE_DIR, env=self.env(), stdout=log, stderr=subprocess.STDOUT,
-                                  timeout=timeout, check=False)
+            done = subprocess.run(
+                args, cwd=BASE_DIR, env=self.env(), stdout=log, stderr=subprocess.STDOUT, timeout=timeout, check=False
+            )
         if done.returncode:
             raise CommandError(f"{name} failed ({done.returncode}); see {self.log_dir / (name + '.log')}.")
 
@@ -172,11 +185,41 @@ class Deployment:
         app, port, workers = "planhub.asgi:application", str(self.port), str(self.options["workers"])
         server = self.options["server"]
         if server == "uvicorn":
-            return [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", port, "--workers", workers,
-                    "--log-level", "warning", "--no-access-log", "--lifespan", "off"]
+            return [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                app,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                port,
+                "--workers",
+                workers,
+                "--log-level",
+                "warning",
+                "--no-access-log",
+                "--lifespan",
+                "off",
+            ]
         if server == "granian":
-            return [sys.executable, "-m", "granian", "--interface", "asginl", "--host", "127.0.0.1", "--port", port,
-                    "--workers", workers, "--respawn-failed-workers", "--log-level", "warning", app]
+            return [
+                sys.executable,
+                "-m",
+                "granian",
+                "--interface",
+                "asginl",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                port,
+                "--workers",
+                workers,
+                "--respawn-failed-workers",
+                "--log-level",
+                "warning",
+                app,
+            ]
         return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", port, "-v", "0", app]
 
     def start_server(self) -> None:
@@ -184,8 +227,10 @@ class Deployment:
         wait_port(self.port, process, f"the {self.options['server']} server")
 
     def start_redis(self) -> None:
-        process = self.spawn("redis", ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1",
-                                       "--save", "", "--appendonly", "no"])
+        process = self.spawn(
+            "redis",
+            ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        )
         wait_port(self.redis_port, process, "redis-server", timeout=10)
 
     def server_processes(self) -> list[Any]:
@@ -200,7 +245,14 @@ class Deployment:
         except psutil.Error:
             return []
         # With a supervisor, the workers are its children; a single process serves itself.
-        return [c for c in children if "resource_tracker" not in " ".join(c.cmdline())] or [root]
+        workers = []
+        for child in children:
+            try:
+                if child.status() != psutil.STATUS_ZOMBIE and "resource_tracker" not in " ".join(child.cmdline()):
+                    workers.append(child)
+            except psutil.Error:  # just died (the fault we inject)
+                continue
+        return workers or [root]
 
     def sample_rss(self) -> None:
         import psutil
@@ -269,6 +321,15 @@ class Deployment:
             master.wait()
             self.start_server()
             self.events.append(f"{time.time():.1f} server restarted by bench")
+            return
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            pids = {p.pid for p in self.server_processes()}
+            if len(pids) >= self.options["workers"] and victim.pid not in pids:
+                self.events.append(f"{time.time():.1f} the supervisor started a new process: {sorted(pids)}")
+                return
+        self.events.append(f"{time.time():.1f} no new server process within 30 s")
 
     def stop_redis(self, delay: float) -> None:
         time.sleep(delay)
@@ -343,6 +404,7 @@ class Deployment:
             "websockets": out["websockets"],
             "empty_view": {k: empty[k] for k in ("requests", "errors", "p50_ms", "p95_ms", "p99_ms")},
             "schools": seeded["schools"],
+            "setup_s": self.setup_seconds,
             "load_1min": round(os.getloadavg()[0], 2),
         }
         if mixed["error_samples"]:
@@ -369,27 +431,42 @@ class Deployment:
             audited = {(r[0], r[1], r[2]): r[3] for r in rows}
             missing = sum(max(0, n - audited.get(key, 0)) for key, n in done.items())
             # The state each touched task's history ends in must be the task's state.
-            last = dict(conn.execute(
-                "SELECT DISTINCT ON (target_id) target_id, to_state FROM audit_auditentry "
-                "WHERE target_type = 'tasks.task' AND target_id = ANY(%s) AND to_state <> '' "
-                "ORDER BY target_id, seq DESC NULLS LAST, id DESC",
+            last = dict(
+                conn.execute(
+                    "SELECT DISTINCT ON (target_id) target_id, to_state FROM audit_auditentry "
+                    "WHERE target_type = 'tasks.task' AND target_id = ANY(%s) AND to_state <> '' "
+                    "ORDER BY target_id, seq DESC NULLS LAST, id DESC",
+                    [touched],
+                ).fetchall()
+            )
+            status, assignee = {}, {}
+            for task_id, task_status, username in conn.execute(
+                "SELECT t.id, t.status, u.username FROM tasks_task t LEFT JOIN orgs_user u ON u.id = t.assignee_id "
+                "WHERE t.id = ANY(%s)",
                 [touched],
-            ).fetchall())
-            status = dict(conn.execute("SELECT id, status FROM tasks_task WHERE id = ANY(%s)", [touched]).fetchall())
+            ).fetchall():
+                status[task_id], assignee[task_id] = task_status, username
             half_done = sorted(t for t in touched if t in last and last[t] != status.get(t))
-            notes = conn.execute(
-                "SELECT url, kind, count(*) FROM notifications_notification GROUP BY 1, 2"
-            ).fetchall()
+            notes = conn.execute("SELECT url, kind, count(*) FROM notifications_notification GROUP BY 1, 2").fetchall()
         stored = Counter()
         for url, kind, n in notes:
             parts = url.strip("/").split("/")
             if len(parts) >= 2 and parts[0] == "tasks" and parts[1].isdigit():
                 stored[(int(parts[1]), kind)] += n
-        wanted = Counter((t["task"], NOTIFIED[t["action"]]) for t in transitions
-                         if t["outcome"] == "done" and t["action"] in NOTIFIED)
-        lost_notifications = sum(1 for key in wanted if stored[key] == 0)
+        # A submission tells the plan's reviewers; a close or a return tells the assignee, unless the
+        # assignee is the reviewer who acted (nobody is told of their own action).
+        wanted = {
+            (t["task"], NOTIFIED[t["action"]])
+            for t in transitions
+            if t["outcome"] == "done"
+            and t["action"] in NOTIFIED
+            and (t["action"] == "submit" or assignee.get(t["task"]) not in (None, t["user"]))
+        }
+        lost = sorted(key for key in wanted if stored[key] == 0)
         errored_but_done = sum(
-            1 for t in transitions if t["outcome"] == "error" and audited.get((t["task"], ACTIONS[t["action"]], t["user"]))
+            1
+            for t in transitions
+            if t["outcome"] == "error" and audited.get((t["task"], ACTIONS[t["action"]], t["user"]))
         )
         return {
             "posted": len(transitions),
@@ -399,5 +476,7 @@ class Deployment:
             "errored_but_in_history": errored_but_done,
             "done_missing_from_history": missing,
             "tasks_not_in_their_history_state": len(half_done),
-            "notifications_missing": lost_notifications,
+            "notifications_expected": len(wanted),
+            "notifications_missing": len(lost),
+            **({"notifications_missing_sample": lost[:10]} if lost else {}),
         }

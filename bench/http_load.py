@@ -112,9 +112,7 @@ class Browser(HttpUser):
 
     def get(self, url: str, name: str) -> str:
         with self.client.get(url, name=name, catch_response=True) as response:
-            if response.status_code == 200 and "/accounts/login/" in response.url:
-                response.failure("signed out")
-            return response.text if response.ok else ""
+            return _page(response)
 
     def maybe_reread(self) -> None:
         if self.reread:
@@ -128,18 +126,18 @@ class Browser(HttpUser):
         data = {"csrfmiddlewaretoken": token.group(1) if token else "", "version": version.group(1) if version else ""}
         data.update(extra.pop("data", {}))
         entry = {"task": task_id, "action": action, "user": self.account["username"], "at": time.time()}
-        try:
-            with self.client.post(f"/tasks/{task_id}/act/{action}/", data=data, name=f"POST {action}",
-                                  catch_response=True, **extra) as response:
-                entry["status"] = response.status_code
-                if response.ok and DONE[action] in response.text:
-                    entry["outcome"] = "done"
-                elif response.ok:
-                    entry["outcome"] = "refused"  # a domain message (e.g. someone else was faster)
-                else:
-                    entry["outcome"] = "error"
-        except Exception as exc:  # connection reset by a killed worker
-            entry["status"], entry["outcome"], entry["error"] = 0, "error", repr(exc)[:200]
+        with self.client.post(
+            f"/tasks/{task_id}/act/{action}/", data=data, name=f"POST {action}", catch_response=True, **extra
+        ) as response:
+            text = _page(response)
+            entry["status"] = response.status_code or 0
+            if not text:
+                entry["outcome"] = "error"
+                entry["error"] = repr(getattr(response, "error", None) or response.status_code)[:200]
+            elif DONE[action] in text:
+                entry["outcome"] = "done"
+            else:
+                entry["outcome"] = "refused"  # a domain message (e.g. someone else was faster)
         TRANSITIONS.append(entry)
 
     def open_some_task(self) -> tuple[int, str, set[str]] | None:
@@ -151,6 +149,23 @@ class Browser(HttpUser):
         page = self.get(f"/tasks/{task_id}/", "task")
         actions = {a for t, a in ACTION.findall(page) if int(t) == task_id}
         return task_id, page, actions
+
+
+def _page(response: Any) -> str:
+    """The page's text, or "" after marking the request failed: a connection error (a killed
+    worker), an error status, or the login page (a session lost)."""
+    error = getattr(response, "error", None)
+    if error is not None:
+        response.failure(error)
+        return ""
+    if response.status_code >= 400:
+        response.failure(f"HTTP {response.status_code}")
+        return ""
+    if "/accounts/login/" in response.url:
+        response.failure("signed out")
+        return ""
+    response.success()
+    return response.text
 
 
 class Member(Browser):
@@ -167,8 +182,13 @@ class Member(Browser):
         if "start" in actions:
             self.act(task_id, "start", page)
         elif "submit" in actions:
-            self.act(task_id, "submit", page, data={"note": "已完成，附佐证。"},
-                     files=[("files", ("evidence.png", PNG, "image/png"))])
+            self.act(
+                task_id,
+                "submit",
+                page,
+                data={"note": "已完成，附佐证。"},
+                files=[("files", ("evidence.png", PNG, "image/png"))],
+            )
 
 
 class Office(Browser):
@@ -215,8 +235,12 @@ class Bureau(Browser):
     @task(1)
     def export(self) -> None:
         with self.client.get("/excel/county/summary.xlsx", name="county export", catch_response=True) as response:
-            if response.ok and not response.content.startswith(b"PK"):
-                response.failure("not a workbook")
+            if getattr(response, "error", None) is not None:
+                response.failure(response.error)
+            elif response.status_code >= 400 or not response.content.startswith(b"PK"):
+                response.failure(f"not a workbook (HTTP {response.status_code})")
+            else:
+                response.success()
 
 
 class Empty(FastHttpUser):
@@ -230,8 +254,8 @@ class Empty(FastHttpUser):
 def _summary(env: Environment, seconds: float) -> dict[str, Any]:
     total = env.stats.total
     per_endpoint = {}
-    for (name, method), entry in sorted(env.stats.entries.items()):
-        per_endpoint[name if name.startswith("POST") else name] = {
+    for (name, _method), entry in sorted(env.stats.entries.items()):
+        per_endpoint[name] = {
             "requests": entry.num_requests,
             "errors": entry.num_failures,
             "p50_ms": round(entry.get_response_time_percentile(0.50) or 0, 1),
@@ -277,8 +301,13 @@ def main() -> None:
     # Browsers arrive over the first tenth of the run (at most 10 s), as a morning does.
     spawn_rate = max(users / min(10.0, max(1.0, CONFIG["duration"] / 10)), 1.0)
     mixed = _run(classes, users, spawn_rate, CONFIG["duration"], host)
-    empty = _run([type("EmptyUser", (Empty,), {"host": host})], CONFIG["empty_users"], CONFIG["empty_users"],
-                 CONFIG["empty_seconds"], host)
+    empty = _run(
+        [type("EmptyUser", (Empty,), {"host": host})],
+        CONFIG["empty_users"],
+        CONFIG["empty_users"],
+        CONFIG["empty_seconds"],
+        host,
+    )
     out = {"mixed": mixed, "empty": empty, "websockets": WS, "transitions": TRANSITIONS}
     with open(sys.argv[2], "w", encoding="utf-8") as fh:
         json.dump(out, fh, ensure_ascii=False)

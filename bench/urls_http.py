@@ -5,7 +5,8 @@ production URLs never contain the empty view."""
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
-from planhub.urls import handler400, handler403, handler404, handler500, urlpatterns as site_urlpatterns
+from planhub.urls import handler400, handler403, handler404, handler500
+from planhub.urls import urlpatterns as site_urlpatterns
 
 EMPTY_PATH = "__bench__/empty/"
 
