@@ -21,6 +21,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -37,12 +38,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import django
 from django.conf import settings
 from django.core.management.base import CommandError
 
 BASE_DIR = Path(settings.BASE_DIR)
 SERVERS = ("uvicorn", "granian", "daphne")
-STATIC_CACHE = Path(tempfile.gettempdir()) / "planhub-bench-http-static"
+# collectstatic's output, kept between runs of this checkout.
+STATIC_CACHE = (
+    Path(tempfile.gettempdir()) / f"planhub-bench-http-static-{hashlib.sha1(str(BASE_DIR).encode()).hexdigest()[:8]}"
+)
 ACTIONS = {
     "start": "tasks.task.started",
     "submit": "tasks.task.submitted",
@@ -51,6 +56,7 @@ ACTIONS = {
 }
 NOTIFIED = {"submit": "task_submitted", "close": "task_closed", "return": "task_returned"}
 REDIS_OUTAGE_SECONDS = 10
+TEMPLATE_PREFIX = "planhub_bench_http_tpl_"
 
 
 def add_arguments(parser) -> None:
@@ -120,7 +126,7 @@ class Deployment:
         self.log_dir = Path(options["log_dir"]) if options.get("log_dir") else self.tmp
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.server_url = pg_server_url(options.get("pg_url"))
-        admin_db = urlsplit(os.environ.get("DATABASE_URL", "")).path.strip("/") or "h"
+        admin_db = urlsplit(os.environ.get("DATABASE_URL", "")).path.strip("/") or "planhub"
         self.db_name = f"{admin_db[:40]}_http_{secrets.token_hex(3)}"
         self.db_created = False
         self.port = free_port()
@@ -135,7 +141,7 @@ class Deployment:
 
     # --- processes ------------------------------------------------------------------------------
 
-    def env(self) -> dict[str, str]:
+    def env(self, database: str | None = None) -> dict[str, str]:
         audit_key = self.tmp / "audit.key"
         if not audit_key.exists():
             audit_key.write_text(secrets.token_hex(32))
@@ -147,7 +153,7 @@ class Deployment:
             "TWO_FACTOR_REQUIRED": "0",
             "SECRET_KEY": self.secret,
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "DATABASE_URL": f"{self.server_url}/{self.db_name}",
+            "DATABASE_URL": f"{self.server_url}/{database or self.db_name}",
             "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
             "CHANNEL_LAYER_PREFIX": f"bench-http-{self.db_name}",
             "AUDIT_KEY_FILE": str(audit_key),
@@ -166,17 +172,23 @@ class Deployment:
         self.processes[name] = process
         return process
 
-    def call(self, name: str, args: list[str], timeout: float = 600) -> None:
+    def call(self, name: str, args: list[str], timeout: float = 600, database: str | None = None) -> None:
         started = time.monotonic()
         try:
-            self._call(name, args, timeout)
+            self._call(name, args, timeout, database)
         finally:
             self.setup_seconds[name] = round(time.monotonic() - started, 1)
 
-    def _call(self, name: str, args: list[str], timeout: float) -> None:
+    def _call(self, name: str, args: list[str], timeout: float, database: str | None) -> None:
         with open(self.log_dir / f"{name}.log", "ab") as log:
             done = subprocess.run(
-                args, cwd=BASE_DIR, env=self.env(), stdout=log, stderr=subprocess.STDOUT, timeout=timeout, check=False
+                args,
+                cwd=BASE_DIR,
+                env=self.env(database),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                timeout=timeout,
+                check=False,
             )
         if done.returncode:
             raise CommandError(f"{name} failed ({done.returncode}); see {self.log_dir / (name + '.log')}.")
@@ -294,17 +306,68 @@ class Deployment:
         return psycopg.connect(f"{self.server_url}/postgres", autocommit=True, connect_timeout=5)
 
     def create_database(self) -> None:
+        """The run's database, a copy of a migrated template (built by migrating, once per set of
+        migrations: a fresh migrate costs the tiny run half a minute on a busy machine)."""
+        template = self.template_name()
         try:
             with self.admin() as conn:
-                conn.execute(f'CREATE DATABASE "{self.db_name}"')
+                exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [template]).fetchone()
         except Exception as exc:
-            raise CommandError(f"Cannot create the run's database on {self.server_url}: {exc}") from exc
+            raise CommandError(f"Cannot reach PostgreSQL at {self.server_url}: {exc}") from exc
+        if not exists:
+            self.build_template(template)
+        with self.admin() as conn:
+            conn.execute(f'CREATE DATABASE "{self.db_name}" TEMPLATE "{template}"')
         self.db_created = True
+
+    def template_name(self) -> str:
+        digest = hashlib.sha1(django.get_version().encode())
+        for path in sorted(BASE_DIR.glob("*/migrations/*.py")):
+            digest.update(str(path.relative_to(BASE_DIR)).encode() + path.read_bytes())
+        return f"{TEMPLATE_PREFIX}{digest.hexdigest()[:12]}"
+
+    def build_template(self, template: str) -> None:
+        import psycopg
+
+        building = f"{TEMPLATE_PREFIX}build_{secrets.token_hex(3)}"
+        with self.admin() as conn:
+            conn.execute(f'CREATE DATABASE "{building}"')
+        try:
+            self.call("migrate", [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], database=building)
+            with self.admin() as conn:
+                # Templates of older migrations are of no use any more.
+                for (old,) in conn.execute(
+                    "SELECT datname FROM pg_database WHERE starts_with(datname, %s) AND NOT starts_with(datname, %s)",
+                    [TEMPLATE_PREFIX, TEMPLATE_PREFIX + "build"],
+                ).fetchall():
+                    try:  # not while another run copies it
+                        conn.execute(f'DROP DATABASE IF EXISTS "{old}"')
+                    except psycopg.Error:
+                        pass
+                conn.execute(f'ALTER DATABASE "{building}" RENAME TO "{template}"')
+        finally:
+            with self.admin() as conn:  # left over when another run renamed its template first
+                conn.execute(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
 
     def drop_database(self) -> None:
         with self.admin() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
         self.db_created = False
+
+    def collect_static(self) -> None:
+        """collectstatic into a folder kept between runs, skipped while no static file changed
+        (the manifest storage post-processes every file on each run)."""
+        digest = hashlib.sha1(django.get_version().encode())
+        for path in sorted(BASE_DIR.glob("*/static/**/*")) + sorted((BASE_DIR / "static").glob("**/*")):
+            if path.is_file():
+                stat = path.stat()
+                digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+        stamp = STATIC_CACHE / ".bench-http-stamp"
+        if stamp.exists() and stamp.read_text() == digest.hexdigest():
+            return
+        STATIC_CACHE.mkdir(exist_ok=True)
+        self.call("collectstatic", [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"])
+        stamp.write_text(digest.hexdigest())
 
     # --- faults ---------------------------------------------------------------------------------
 
@@ -346,11 +409,11 @@ class Deployment:
     def run(self) -> dict[str, Any]:
         opts = self.options
         py = sys.executable
+        started = time.monotonic()
         self.create_database()
+        self.setup_seconds["database"] = round(time.monotonic() - started, 1)
         self.start_redis()
-        self.call("migrate", [py, "manage.py", "migrate", "--noinput", "-v", "0"])
-        STATIC_CACHE.mkdir(exist_ok=True)
-        self.call("collectstatic", [py, "manage.py", "collectstatic", "--noinput", "-v", "0"])
+        self.collect_static()
         seed_file = self.tmp / "browsers.json"
         self.call("seed", [py, "-m", "bench.http_seed", str(opts["users"]), str(seed_file)])
         seeded = json.loads(seed_file.read_text())
