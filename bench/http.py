@@ -68,6 +68,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--empty-users", type=int, default=32, help="Closed-loop clients of the empty view.")
     parser.add_argument("--kill-worker-at", type=float, metavar="S", help="Kill one server process S s into the mix.")
     parser.add_argument("--stop-redis", type=float, metavar="S", help="Stop Redis S s into the mix, for 10 s.")
+    parser.add_argument(
+        "--db-pool", type=int, default=0, help="DB_POOL_MAX_SIZE of the servers (psycopg pool per process; 0: none)."
+    )
     parser.add_argument("--pg-url", help="PostgreSQL server for the run's database (default: DATABASE_URL's server).")
     parser.add_argument("--log-dir", help="Keep the servers' and the load's output in this folder.")
 
@@ -160,6 +163,7 @@ class Deployment:
             "MEDIA_ROOT": str(self.tmp / "media"),
             "STATIC_ROOT": str(STATIC_CACHE),
             "LOG_LEVEL": "WARNING",
+            "DB_POOL_MAX_SIZE": str(self.options.get("db_pool") or 0),
             "PYTHONUNBUFFERED": "1",
         }
 
@@ -452,6 +456,7 @@ class Deployment:
             "db": "postgresql",
             "server": opts["server"],
             "workers": opts["workers"],
+            "db_pool": opts.get("db_pool") or 0,
             "users": opts["users"],
             "duration_s": mixed["seconds"],
             "requests": mixed["requests"],

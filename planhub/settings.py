@@ -25,9 +25,7 @@ def env_bool(name: str, default: bool) -> bool:
 def env_required(name: str, hint: str) -> str:
     value = os.environ.get(name, "").strip()
     if not value:
-        raise ImproperlyConfigured(
-            f"Missing environment variable {name}: {hint} (set DEBUG=1 for local development)."
-        )
+        raise ImproperlyConfigured(f"Missing environment variable {name}: {hint} (set DEBUG=1 for local development).")
     return value
 
 
@@ -35,9 +33,7 @@ DEBUG = env_bool("DEBUG", False)
 
 if DEBUG:
     SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-insecure-key-do-not-use-in-production"
-    ALLOWED_HOSTS = [
-        h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()
-    ]
+    ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
 else:
     SECRET_KEY = env_required("SECRET_KEY", "a long random string used to sign sessions")
     ALLOWED_HOSTS = [
@@ -46,9 +42,7 @@ else:
         if h.strip()
     ]
 
-CSRF_TRUSTED_ORIGINS = [
-    o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
-]
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 INSTALLED_APPS = [
     "daphne",
@@ -131,7 +125,18 @@ ASGI_APPLICATION = "planhub.asgi.application"
 SQLITE_PATH = Path(os.environ.get("SQLITE_PATH", BASE_DIR / "db.sqlite3"))
 DATABASE_URL = os.environ.get("DATABASE_URL", "").strip()
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    # No persistent connections: under ASGI every request runs its sync code in a thread of its own,
+    # and a connection kept open by a finished thread is never reused nor closed (200 browsers on two
+    # processes filled PostgreSQL's 100 slots in a minute; BENCHMARKS.md, "HTTP under load").
+    # DB_POOL_MAX_SIZE > 0 keeps that many connections per process in psycopg's pool instead.
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    DB_POOL_MAX_SIZE = int(os.environ.get("DB_POOL_MAX_SIZE", 0))
+    if DB_POOL_MAX_SIZE > 0 and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": DB_POOL_MAX_SIZE,
+            "timeout": 10,
+        }
 else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": SQLITE_PATH}}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
