@@ -25,7 +25,9 @@ def env_bool(name: str, default: bool) -> bool:
 def env_required(name: str, hint: str) -> str:
     value = os.environ.get(name, "").strip()
     if not value:
-        raise ImproperlyConfigured(f"Missing environment variable {name}: {hint} (set DEBUG=1 for local development).")
+        raise ImproperlyConfigured(
+            f"Missing environment variable {name}: {hint} (set DEBUG=1 for local development)."
+        )
     return value
 
 
@@ -33,7 +35,9 @@ DEBUG = env_bool("DEBUG", False)
 
 if DEBUG:
     SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-insecure-key-do-not-use-in-production"
-    ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
+    ALLOWED_HOSTS = [
+        h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()
+    ]
 else:
     SECRET_KEY = env_required("SECRET_KEY", "a long random string used to sign sessions")
     ALLOWED_HOSTS = [
@@ -42,7 +46,9 @@ else:
         if h.strip()
     ]
 
-CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
 
 INSTALLED_APPS = [
     "daphne",
@@ -132,11 +138,7 @@ if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
     DB_POOL_MAX_SIZE = int(os.environ.get("DB_POOL_MAX_SIZE", 0))
     if DB_POOL_MAX_SIZE > 0 and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-            "min_size": 1,
-            "max_size": DB_POOL_MAX_SIZE,
-            "timeout": 10,
-        }
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": DB_POOL_MAX_SIZE, "timeout": 10}
 else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": SQLITE_PATH}}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
