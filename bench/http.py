@@ -141,6 +141,7 @@ class Deployment:
         self.sampling = threading.Event()
         self.secret = secrets.token_urlsafe(50)
         self.setup_seconds: dict[str, float] = {}
+        self.outage: list[float | None] = []
 
     # --- processes ------------------------------------------------------------------------------
 
@@ -401,11 +402,13 @@ class Deployment:
     def stop_redis(self, delay: float) -> None:
         time.sleep(delay)
         redis = self.processes["redis"]
+        self.outage = [time.time(), None]
         self.events.append(f"{time.time():.1f} redis stopped")
         os.killpg(redis.pid, signal.SIGTERM)
         redis.wait()
         time.sleep(REDIS_OUTAGE_SECONDS)
         self.start_redis()
+        self.outage[1] = time.time()
         self.events.append(f"{time.time():.1f} redis started again")
 
     # --- the run --------------------------------------------------------------------------------
@@ -536,7 +539,19 @@ class Deployment:
             for t in transitions
             if t["outcome"] == "error" and audited.get((t["task"], ACTIONS[t["action"]], t["user"]))
         )
+        during: dict[str, int] = {}
+        if self.outage and self.outage[1]:
+            start, end = self.outage
+            inside = [t for t in transitions if start <= t["at"] <= end]
+            during = {
+                "posted_during_redis_outage": len(inside),
+                "done_during_redis_outage": sum(1 for t in inside if t["outcome"] == "done"),
+                "notifications_missing_during_redis_outage": sum(
+                    1 for t in inside if (t["task"], NOTIFIED.get(t["action"])) in set(lost)
+                ),
+            }
         return {
+            **during,
             "posted": len(transitions),
             "done": outcomes["done"],
             "refused": outcomes["refused"],
