@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import secrets
@@ -69,7 +70,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--kill-worker-at", type=float, metavar="S", help="Kill one server process S s into the mix.")
     parser.add_argument("--stop-redis", type=float, metavar="S", help="Stop Redis S s into the mix, for 10 s.")
     parser.add_argument(
-        "--db-pool", type=int, default=0, help="DB_POOL_MAX_SIZE of the servers (psycopg pool per process; 0: none)."
+        "--db-pool", type=int, default=6, help="DB_POOL_MAX_SIZE of the servers (psycopg pool per process; 0: none)."
     )
     parser.add_argument("--pg-url", help="PostgreSQL server for the run's database (default: DATABASE_URL's server).")
     parser.add_argument("--log-dir", help="Keep the servers' and the load's output in this folder.")
@@ -80,14 +81,20 @@ def run(options: dict[str, Any]) -> dict[str, Any]:
         raise CommandError("--users, --duration and --workers must be positive.")
     if options["server"] == "daphne" and options["workers"] != 1:
         raise CommandError("daphne serves one process per port: use --workers 1 with --server daphne.")
+    if importlib.util.find_spec(options["server"]) is None:
+        raise CommandError(f"{options['server']} is not installed (only uvicorn is pinned in requirements.txt).")
     run_ = Deployment(options)
-    previous = signal.getsignal(signal.SIGTERM)
-    signal.signal(signal.SIGTERM, _interrupt)
+    # SIGTERM stops everything as Ctrl+C does (only the main thread may set a handler).
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.getsignal(signal.SIGTERM) if in_main else None
+    if in_main:
+        signal.signal(signal.SIGTERM, _interrupt)
     try:
         return run_.run()
     finally:
         run_.stop()
-        signal.signal(signal.SIGTERM, previous)
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _interrupt(*_: object) -> None:
