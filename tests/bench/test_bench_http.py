@@ -61,6 +61,7 @@ def test_tiny_run_prints_the_agreed_shape_without_errors(tmp_path):
             "empty_users": 4,
             "kill_worker_at": None,
             "stop_redis": None,
+            "db_pool": 6,
             "pg_url": None,
             "log_dir": str(tmp_path),
         }
