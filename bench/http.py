@@ -149,6 +149,9 @@ class Deployment:
         self.secret = secrets.token_urlsafe(50)
         self.setup_seconds: dict[str, float] = {}
         self.outage: list[float | None] = []
+        # CPU seconds used, by the server processes and by the load generator (last sample per pid):
+        # on a shared machine, what the run got of the cores.
+        self.cpu: dict[str, dict[int, float]] = {"server": {}, "load": {}}
 
     # --- processes ------------------------------------------------------------------------------
 
@@ -285,6 +288,15 @@ class Deployment:
             for proc in self.server_processes():
                 try:
                     self.rss_max = max(self.rss_max, proc.memory_info().rss / 2**20)
+                    times = proc.cpu_times()
+                    self.cpu["server"][proc.pid] = times.user + times.system
+                except psutil.Error:
+                    pass
+            load = self.processes.get("load")
+            if load is not None and load.poll() is None:
+                try:
+                    times = psutil.Process(load.pid).cpu_times()
+                    self.cpu["load"][load.pid] = times.user + times.system
                 except psutil.Error:
                     pass
 
@@ -483,6 +495,12 @@ class Deployment:
             "empty_view": {k: empty[k] for k in ("requests", "errors", "p50_ms", "p95_ms", "p99_ms")},
             "schools": seeded["schools"],
             "setup_s": self.setup_seconds,
+            "cpu_s": {
+                "servers": round(sum(self.cpu["server"].values()), 1),
+                "load_generator": round(sum(self.cpu["load"].values()), 1),
+                "wall": round(mixed["seconds"] + empty["seconds"], 1),
+                "cores": os.cpu_count(),
+            },
             "load_1min": round(os.getloadavg()[0], 2),
         }
         if mixed["error_samples"]:
