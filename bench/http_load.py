@@ -5,7 +5,7 @@ servers must not be patched). Not a Django module: it only speaks HTTP and webso
 ``python -m bench.http_load <config.json> <out.json>``. The config names the base URL, the
 browsers (role, account, stored session), the duration and the empty-view phase. Two phases:
 
-1. the mix, one simulated browser per account, think time 1–3 s, each holding its websocket
+1. the mix, one simulated browser per account, thinking 1–3 s before every page and form, each holding its websocket
    (reconnecting after 1 s when it drops, as static/js/live.js does);
 2. the empty view, closed loop (no think time): the framework's limit through the same servers.
 
@@ -29,7 +29,7 @@ from typing import Any  # noqa: E402
 
 import gevent  # noqa: E402
 import websocket  # noqa: E402  (websocket-client: blocking sockets, cooperative once patched)
-from locust import FastHttpUser, HttpUser, between, constant, events, task  # noqa: E402
+from locust import FastHttpUser, HttpUser, constant, events, task  # noqa: E402
 from locust.env import Environment  # noqa: E402
 
 TASK_LINK = re.compile(r'href="/tasks/(\d+)/"')
@@ -51,7 +51,9 @@ ACCOUNTS: dict[str, list[dict[str, Any]]] = {}
 
 class Browser(HttpUser):
     abstract = True
-    wait_time = between(1, 3)
+    # A browser thinks 1-3 s before every page and every form it sends (see think()), not only
+    # between Locust tasks: a task here is several pages.
+    wait_time = constant(0)
     role = ""
 
     def on_start(self) -> None:
@@ -110,7 +112,11 @@ class Browser(HttpUser):
 
     # --- pages ----------------------------------------------------------------------------------
 
+    def think(self) -> None:
+        gevent.sleep(random.uniform(1, 3))
+
     def get(self, url: str, name: str) -> str:
+        self.think()
         with self.client.get(url, name=name, catch_response=True) as response:
             return _page(response)
 
@@ -125,6 +131,7 @@ class Browser(HttpUser):
         version = VERSION.search(page)
         data = {"csrfmiddlewaretoken": token.group(1) if token else "", "version": version.group(1) if version else ""}
         data.update(extra.pop("data", {}))
+        self.think()
         entry = {"task": task_id, "action": action, "user": self.account["username"], "at": time.time()}
         with self.client.post(
             f"/tasks/{task_id}/act/{action}/", data=data, name=f"POST {action}", catch_response=True, **extra
@@ -234,6 +241,7 @@ class Bureau(Browser):
 
     @task(1)
     def export(self) -> None:
+        self.think()
         with self.client.get("/excel/county/summary.xlsx", name="county export", catch_response=True) as response:
             if getattr(response, "error", None) is not None:
                 response.failure(response.error)
