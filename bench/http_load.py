@@ -92,7 +92,7 @@ class Browser(HttpUser):
                     try:
                         message = ws.recv()
                     except websocket.WebSocketTimeoutException:
-                        ws.send(json.dumps({"type": "ping"}))
+                        ws.send(json.dumps({"ping": 1}))  # what live.js sends
                         continue
                     if not message:
                         break
