@@ -1,5 +1,5 @@
 """`manage.py bench http` end to end at a tiny size: a real deployment on loopback (a fresh
-PostgreSQL database, a private redis-server, one uvicorn process, the deadline scanner) under
+PostgreSQL database, a private redis-server, one granian process, the deadline scanner) under
 Locust. Checks the agreed JSON shape, that requests were made and none failed, and that every
 transition the browsers saw succeed is in the audit history."""
 
@@ -56,7 +56,7 @@ def test_tiny_run_prints_the_agreed_shape_without_errors(tmp_path):
             "users": 5,
             "duration": 10.0,
             "workers": 1,
-            "server": "uvicorn",
+            "server": "granian",
             "empty_seconds": 3.0,
             "empty_users": 4,
             "kill_worker_at": None,

@@ -1,6 +1,6 @@
-"""Serve the whole product from one command: uvicorn (HTTP and websockets, ``--workers`` processes
+"""Serve the whole product from one command: granian (HTTP and websockets, ``--workers`` processes
 behind one port) and, beside it, the deadline scanner. Used by `make run`; production runs the
-pieces under a process manager. Why uvicorn: BENCHMARKS.md, "HTTP under load"."""
+pieces under a process manager. Why granian: BENCHMARKS.md, "HTTP under load"."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
-    help = "Run uvicorn and the deadline scanner together until interrupted."
+    help = "Run granian and the deadline scanner together until interrupted."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
@@ -47,20 +47,19 @@ class Command(BaseCommand):
                 [
                     sys.executable,
                     "-m",
-                    "uvicorn",
-                    "planhub.asgi:application",
+                    "granian",
+                    # ASGI without lifespan events (Django has no lifespan handler); HTTP and websockets.
+                    "--interface",
+                    "asginl",
                     "--host",
                     options["host"],
                     "--port",
                     str(options["port"]),
                     "--workers",
                     str(workers),
-                    # Django has no lifespan handler. HTTP and websockets: uvicorn's own choice with its
-                    # standard extras installed (httptools, websockets), as `bench http` measured it.
-                    "--lifespan",
-                    "off",
-                    "--timeout-graceful-shutdown",
-                    "10",
+                    # A worker that dies is started again (bench http --kill-worker-at: 0.5 s).
+                    "--respawn-failed-workers",
+                    "planhub.asgi:application",
                 ]
             )
         )
