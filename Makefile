@@ -9,6 +9,7 @@ PORT ?= 8000
 SCAN_INTERVAL ?= 300
 # Test processes (pytest-xdist): one per core, at most four.
 TEST_WORKERS ?= auto
+WORKERS ?= 1
 
 # Local serving: production code paths (DEBUG off), plain HTTP on loopback, a generated secret.
 RUN_ENV = DEBUG=$${DEBUG:-0} HTTPS=$${HTTPS:-0} TWO_FACTOR_REQUIRED=$${TWO_FACTOR_REQUIRED:-0} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} SECRET_KEY=$${SECRET_KEY:-$$(cat .secret_key)} AUDIT_KEY_FILE=$${AUDIT_KEY_FILE:-.audit_key}
@@ -34,7 +35,7 @@ run: install .secret_key .audit_key
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
 	$(RUN_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo
-	$(RUN_ENV) $(BIN)/python manage.py serve --host $(HOST) --port $(PORT) --scan-interval $(SCAN_INTERVAL)
+	$(RUN_ENV) $(BIN)/python manage.py serve --host $(HOST) --port $(PORT) --workers $(WORKERS) --scan-interval $(SCAN_INTERVAL)
 
 test: install
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 4 $(PYTEST_ARGS)

@@ -133,7 +133,14 @@ ASGI_APPLICATION = "planhub.asgi.application"
 SQLITE_PATH = Path(os.environ.get("SQLITE_PATH", BASE_DIR / "db.sqlite3"))
 DATABASE_URL = os.environ.get("DATABASE_URL", "").strip()
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    # No persistent connections: under ASGI every request runs its sync code in a thread of its own,
+    # and a connection kept open by a finished thread is never reused nor closed (200 browsers on two
+    # processes filled PostgreSQL's 100 slots in a minute; BENCHMARKS.md, "HTTP under load").
+    # DB_POOL_MAX_SIZE > 0 keeps that many connections per process in psycopg's pool instead.
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    DB_POOL_MAX_SIZE = int(os.environ.get("DB_POOL_MAX_SIZE", 0))
+    if DB_POOL_MAX_SIZE > 0 and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": DB_POOL_MAX_SIZE, "timeout": 10}
 else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": SQLITE_PATH}}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -21,6 +21,7 @@ TARGETS = {
     "acceptance": "bench.acceptance",
     "archive": "bench.archive",
     "deadlines": "bench.deadlines",
+    "http": "bench.http",
 }
 
 

@@ -1,0 +1,325 @@
+"""The load of `manage.py bench http`: Locust as a library, headless, in a process of its own
+(Locust patches the standard library for gevent on import; the Django process that started the
+servers must not be patched). Not a Django module: it only speaks HTTP and websockets.
+
+``python -m bench.http_load <config.json> <out.json>``. The config names the base URL, the
+browsers (role, account, stored session), the duration and the empty-view phase. Two phases:
+
+1. the mix, one simulated browser per account, thinking 1–3 s before every page and form, each holding its websocket
+   (reconnecting after 1 s when it drops, as static/js/live.js does);
+2. the empty view, closed loop (no think time): the framework's limit through the same servers.
+
+Every transition a browser posts is logged with what the browser saw (the success message on
+the page it was sent back to, an error message, or an HTTP/connection error), so that the
+orchestrator can compare it with the audit history afterwards.
+"""
+
+from __future__ import annotations
+
+from gevent import monkey
+
+monkey.patch_all()
+
+import json  # noqa: E402
+import random  # noqa: E402
+import re  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from typing import Any  # noqa: E402
+
+import gevent  # noqa: E402
+import websocket  # noqa: E402  (websocket-client: blocking sockets, cooperative once patched)
+from locust import FastHttpUser, HttpUser, constant, events, task  # noqa: E402
+from locust.env import Environment  # noqa: E402
+
+TASK_LINK = re.compile(r'href="/tasks/(\d+)/"')
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+ACTION = re.compile(r'action="/tasks/(\d+)/act/(\w+)/"')
+VERSION = re.compile(r'name="version" value="(\d+)"')
+DONE = {"start": "已开始办理。", "submit": "已提交审核。", "close": "任务已审核通过。", "return": "任务已退回。"}
+# A tiny valid PNG (1×1): evidence files are checked by their content, not their names.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360"
+    "000002000001e221bc330000000049454e44ae426082"
+)
+
+CONFIG: dict[str, Any] = {}
+TRANSITIONS: list[dict[str, Any]] = []
+WS = {"connects": 0, "reconnects": 0, "failures": 0, "messages": 0, "notifications": 0, "rereads": 0}
+ACCOUNTS: dict[str, list[dict[str, Any]]] = {}
+
+
+class Browser(HttpUser):
+    abstract = True
+    # A browser thinks 1-3 s before every page and every form it sends (see think()), not only
+    # between Locust tasks: a task here is several pages.
+    wait_time = constant(0)
+    role = ""
+
+    def on_start(self) -> None:
+        self.account = ACCOUNTS[self.role].pop()
+        self.client.cookies.set("sessionid", self.account["session"])
+        self.stopped = False
+        self.reread = False
+        self.socket_greenlet = gevent.spawn(self._hold_socket)
+
+    def on_stop(self) -> None:
+        self.stopped = True
+        self.socket_greenlet.kill(block=False)
+
+    # --- websocket ------------------------------------------------------------------------------
+
+    def _hold_socket(self) -> None:
+        base = CONFIG["base_url"]
+        url = base.replace("http://", "ws://") + "/ws/notifications/"
+        opened_before = False
+        while not self.stopped:
+            try:
+                ws = websocket.create_connection(
+                    url, cookie=f"sessionid={self.account['session']}", origin=base, timeout=30
+                )
+            except Exception:
+                WS["failures"] += 1
+                gevent.sleep(1)
+                continue
+            WS["connects"] += 1
+            if opened_before:
+                WS["reconnects"] += 1
+                self.reread = True  # what live.js does on a reconnect: re-read the inbox
+            opened_before = True
+            try:
+                while not self.stopped:
+                    try:
+                        message = ws.recv()
+                    except websocket.WebSocketTimeoutException:
+                        ws.send(json.dumps({"ping": 1}))  # what live.js sends
+                        continue
+                    if not message:
+                        break
+                    WS["messages"] += 1
+                    if '"notification"' in message or '"sync"' in message:
+                        WS["notifications"] += 1
+                        self.reread = True
+            except Exception:
+                pass
+            finally:
+                try:
+                    ws.close()
+                except Exception:
+                    pass
+            if not self.stopped:
+                gevent.sleep(1)
+
+    # --- pages ----------------------------------------------------------------------------------
+
+    def think(self) -> None:
+        gevent.sleep(random.uniform(1, 3))
+
+    def get(self, url: str, name: str) -> str:
+        self.think()
+        with self.client.get(url, name=name, catch_response=True) as response:
+            return _page(response)
+
+    def maybe_reread(self) -> None:
+        if self.reread:
+            self.reread = False
+            WS["rereads"] += 1
+            self.get("/notifications/", "notifications (re-read)")
+
+    def act(self, task_id: int, action: str, page: str, **extra: Any) -> None:
+        token = CSRF.search(page)
+        version = VERSION.search(page)
+        data = {"csrfmiddlewaretoken": token.group(1) if token else "", "version": version.group(1) if version else ""}
+        data.update(extra.pop("data", {}))
+        self.think()
+        entry = {"task": task_id, "action": action, "user": self.account["username"], "at": time.time()}
+        with self.client.post(
+            f"/tasks/{task_id}/act/{action}/", data=data, name=f"POST {action}", catch_response=True, **extra
+        ) as response:
+            text = _page(response)
+            entry["status"] = response.status_code or 0
+            if not text:
+                entry["outcome"] = "error"
+                entry["error"] = repr(getattr(response, "error", None) or response.status_code)[:200]
+            elif DONE[action] in text:
+                entry["outcome"] = "done"
+            else:
+                entry["outcome"] = "refused"  # a domain message (e.g. someone else was faster)
+        TRANSITIONS.append(entry)
+
+    def open_some_task(self) -> tuple[int, str, set[str]] | None:
+        inbox = self.get("/tasks/inbox/", "inbox")
+        ids = TASK_LINK.findall(inbox)
+        if not ids:
+            return None
+        task_id = int(random.choice(ids))
+        page = self.get(f"/tasks/{task_id}/", "task")
+        actions = {a for t, a in ACTION.findall(page) if int(t) == task_id}
+        return task_id, page, actions
+
+
+def _page(response: Any) -> str:
+    """The page's text, or "" after marking the request failed: a connection error (a killed
+    worker), an error status, or the login page (a session lost)."""
+    error = getattr(response, "error", None)
+    if error is not None:
+        response.failure(error)
+        return ""
+    if response.status_code >= 400:
+        response.failure(f"HTTP {response.status_code}")
+        return ""
+    if "/accounts/login/" in response.url:
+        response.failure("signed out")
+        return ""
+    response.success()
+    return response.text
+
+
+class Member(Browser):
+    abstract = True
+    role = "member"
+
+    @task
+    def work(self) -> None:
+        self.maybe_reread()
+        opened = self.open_some_task()
+        if opened is None:
+            return
+        task_id, page, actions = opened
+        if "start" in actions:
+            self.act(task_id, "start", page)
+        elif "submit" in actions:
+            self.act(
+                task_id,
+                "submit",
+                page,
+                data={"note": "已完成，附佐证。"},
+                files=[("files", ("evidence.png", PNG, "image/png"))],
+            )
+
+
+class Office(Browser):
+    abstract = True
+    role = "office"
+
+    @task
+    def review(self) -> None:
+        self.maybe_reread()
+        opened = self.open_some_task()
+        if opened is None:
+            return
+        task_id, page, actions = opened
+        if "close" in actions and random.random() < 0.7:
+            self.act(task_id, "close", page)
+        elif "return" in actions:
+            self.act(task_id, "return", page, data={"reason": "请补充佐证材料。"})
+
+
+class Principal(Browser):
+    abstract = True
+    role = "principal"
+
+    @task(3)
+    def dashboard(self) -> None:
+        self.maybe_reread()
+        self.get(f"/dashboards/plans/{self.account['plan']}/", "school dashboard")
+
+    @task(1)
+    def plan(self) -> None:
+        self.get("/", "home")
+        self.get(f"/plans/{self.account['plan']}/", "plan")
+
+
+class Bureau(Browser):
+    abstract = True
+    role = "bureau"
+
+    @task(4)
+    def county(self) -> None:
+        self.maybe_reread()
+        self.get("/dashboards/county/", "county dashboard")
+
+    @task(1)
+    def export(self) -> None:
+        self.think()
+        with self.client.get("/excel/county/summary.xlsx", name="county export", catch_response=True) as response:
+            if getattr(response, "error", None) is not None:
+                response.failure(response.error)
+            elif response.status_code >= 400 or not response.content.startswith(b"PK"):
+                response.failure(f"not a workbook (HTTP {response.status_code})")
+            else:
+                response.success()
+
+
+class Empty(FastHttpUser):
+    wait_time = constant(0)
+
+    @task
+    def empty(self) -> None:
+        self.client.get("/__bench__/empty/", name="empty view")
+
+
+def _summary(env: Environment, seconds: float) -> dict[str, Any]:
+    total = env.stats.total
+    per_endpoint = {}
+    for (name, _method), entry in sorted(env.stats.entries.items()):
+        per_endpoint[name] = {
+            "requests": entry.num_requests,
+            "errors": entry.num_failures,
+            "p50_ms": round(entry.get_response_time_percentile(0.50) or 0, 1),
+            "p95_ms": round(entry.get_response_time_percentile(0.95) or 0, 1),
+            "p99_ms": round(entry.get_response_time_percentile(0.99) or 0, 1),
+            "max_ms": round(entry.max_response_time or 0, 1),
+        }
+    errors = {f"{e.method} {e.name}: {e.error}"[:200]: e.occurrences for e in env.stats.errors.values()}
+    return {
+        "requests": total.num_requests,
+        "errors": total.num_failures,
+        "rps": round(total.num_requests / seconds, 1) if seconds else 0.0,
+        "p50_ms": round(total.get_response_time_percentile(0.50) or 0, 1),
+        "p95_ms": round(total.get_response_time_percentile(0.95) or 0, 1),
+        "p99_ms": round(total.get_response_time_percentile(0.99) or 0, 1),
+        "per_endpoint": per_endpoint,
+        "error_samples": errors,
+        "seconds": round(seconds, 1),
+    }
+
+
+def _run(user_classes: list, users: int, spawn_rate: float, seconds: float, host: str) -> dict[str, Any]:
+    env = Environment(user_classes=user_classes, events=events, host=host)
+    runner = env.create_local_runner()
+    started = time.monotonic()
+    runner.start(users, spawn_rate=spawn_rate)
+    gevent.spawn_later(seconds, runner.quit)
+    runner.greenlet.join()
+    return _summary(env, time.monotonic() - started)
+
+
+def main() -> None:
+    CONFIG.update(json.load(open(sys.argv[1], encoding="utf-8")))
+    host = CONFIG["base_url"]
+    for b in CONFIG["browsers"]:
+        ACCOUNTS.setdefault(b["role"], []).append(b)
+    classes = []
+    for cls in (Member, Office, Principal, Bureau):
+        count = len(ACCOUNTS.get(cls.role, []))
+        if count:
+            classes.append(type(cls.__name__ + "Browser", (cls,), {"fixed_count": count, "host": host}))
+    users = len(CONFIG["browsers"])
+    # Browsers arrive over the first tenth of the run (at most 10 s), as a morning does.
+    spawn_rate = max(users / min(10.0, max(1.0, CONFIG["duration"] / 10)), 1.0)
+    mixed = _run(classes, users, spawn_rate, CONFIG["duration"], host)
+    empty = _run(
+        [type("EmptyUser", (Empty,), {"host": host})],
+        CONFIG["empty_users"],
+        CONFIG["empty_users"],
+        CONFIG["empty_seconds"],
+        host,
+    )
+    out = {"mixed": mixed, "empty": empty, "websockets": WS, "transitions": TRANSITIONS}
+    with open(sys.argv[2], "w", encoding="utf-8") as fh:
+        json.dump(out, fh, ensure_ascii=False)
+
+
+if __name__ == "__main__":
+    main()

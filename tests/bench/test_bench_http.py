@@ -1,0 +1,80 @@
+"""`manage.py bench http` end to end at a tiny size: a real deployment on loopback (a fresh
+PostgreSQL database, a private redis-server, one granian process, the deadline scanner) under
+Locust. Checks the agreed JSON shape, that requests were made and none failed, and that every
+transition the browsers saw succeed is in the audit history."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from urllib.parse import urlsplit
+
+import pytest
+
+from bench import http
+
+KEYS = {
+    "db",
+    "workers",
+    "users",
+    "requests",
+    "errors",
+    "rps",
+    "empty_view_rps",
+    "p50_ms",
+    "p95_ms",
+    "p99_ms",
+    "per_endpoint",
+    "worker_rss_mb_max",
+}
+
+
+def _postgres_reachable() -> str | None:
+    import psycopg
+
+    try:
+        url = http.pg_server_url(None)
+    except Exception as exc:  # DATABASE_URL names another engine
+        return str(exc)
+    try:
+        psycopg.connect(f"{url}/postgres", connect_timeout=3).close()
+    except Exception as exc:
+        return f"PostgreSQL at {urlsplit(url).hostname} is not reachable: {exc}"
+    return None
+
+
+def test_tiny_run_prints_the_agreed_shape_without_errors(tmp_path):
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed: bench http starts a private one")
+    if os.environ.get("DATABASE_URL", "") and not os.environ["DATABASE_URL"].startswith("postgres"):
+        pytest.skip("bench http needs PostgreSQL")
+    problem = _postgres_reachable()
+    if problem:
+        pytest.skip(problem)
+    result = http.run(
+        {
+            "users": 5,
+            "duration": 10.0,
+            "workers": 1,
+            "server": "granian",
+            "empty_seconds": 3.0,
+            "empty_users": 4,
+            "kill_worker_at": None,
+            "stop_redis": None,
+            "db_pool": 6,
+            "pg_url": None,
+            "log_dir": str(tmp_path),
+        }
+    )
+    assert KEYS <= set(result), KEYS - set(result)
+    assert result["db"] == "postgresql" and result["users"] == 5 and result["workers"] == 1
+    assert result["requests"] > 0, result
+    assert result["errors"] == 0, result.get("error_samples")
+    assert result["empty_view_rps"] > 0
+    assert {"inbox", "task"} <= set(result["per_endpoint"]), result["per_endpoint"].keys()
+    assert result["websockets"]["connects"] >= 5
+    assert 0 < result["worker_rss_mb_max"] < 1000
+    checks = result["transitions"]
+    assert checks["done_missing_from_history"] == 0, checks
+    assert checks["tasks_not_in_their_history_state"] == 0, checks
+    assert checks["notifications_missing"] == 0, checks
