@@ -43,7 +43,7 @@ def test_the_team_sees_the_inspection_and_nobody_else(client, county):
     _, application = inspecting(county, county.a, members=[member])
     link = reverse("acceptance:inspection", args=[application.pk])
 
-    for user, badge in ((county.inspector, "组长:评分并确定结论"), (member, "待评分")):
+    for user, badge in ((county.inspector, "组长：评分并确定结论"), (member, "待评分")):
         login(client, user)
         body = client.get(reverse("inbox")).content.decode()
         assert 'id="inspections"' in body and link in body and badge in body and "a学校" in body
