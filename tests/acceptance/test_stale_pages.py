@@ -65,7 +65,7 @@ def test_a_rating_from_a_stale_page_is_refused_and_changes_nothing(client, count
     response = client.post(rate, {"criterion": criteria[0].pk, "tier": "4", "remark": "旧页面", "version": "0"},
                            follow=True)
     # then it is told to refresh and the first rating stands.
-    assert "已被他人修改,请刷新" in response.content.decode()
+    assert "已被他人修改，请刷新" in response.content.decode()
     rating = InspectorRating.objects.get()
     assert (rating.tier, rating.remark, rating.version) == (1, "第一页", 1)
     assert AuditEntry.objects.count() == audit_rows
@@ -78,7 +78,7 @@ def test_a_rating_from_a_stale_page_is_refused_and_changes_nothing(client, count
 def test_the_service_refuses_a_stale_version(county, inspecting):
     criteria, application = inspecting
     inspector_rating_set(actor=county.inspector, application=application, criterion=criteria[0], tier=1, version=0)
-    with pytest.raises(StaleObject, match="已被他人修改,请刷新"):
+    with pytest.raises(StaleObject, match="已被他人修改，请刷新"):
         inspector_rating_set(actor=county.inspector, application=application, criterion=criteria[0], tier=3,
                              version=0)
     assert InspectorRating.objects.get().tier == 1
@@ -91,7 +91,7 @@ def test_a_settlement_from_a_stale_page_is_refused_and_changes_nothing(client, c
     client.post(final, {"criterion": criteria[1].pk, "tier": "2", "rectify": "on", "remark": "补材料", "version": "0"})
     audit_rows = AuditEntry.objects.count()
     response = client.post(final, {"criterion": criteria[1].pk, "tier": "1", "version": "0"}, follow=True)
-    assert "已被他人修改,请刷新" in response.content.decode()
+    assert "已被他人修改，请刷新" in response.content.decode()
     settled = FinalRating.objects.get()
     assert (settled.tier, settled.rectify, settled.remark, settled.version) == (2, True, "补材料", 1)
     assert AuditEntry.objects.count() == audit_rows
@@ -110,7 +110,7 @@ def test_a_claim_decision_from_a_stale_page_is_refused(client, county, inspectin
     client.post(final, {"criterion": criteria[2].pk, "claim": "overrule", "version": "0"})
     # … and a second tab, built before, tries to confirm it.
     response = client.post(final, {"criterion": criteria[2].pk, "claim": "confirm", "version": "0"}, follow=True)
-    assert "已被他人修改,请刷新" in response.content.decode()
+    assert "已被他人修改，请刷新" in response.content.decode()
     assert FinalRating.objects.get(criterion=criteria[2]).claim == FinalRating.Claim.OVERRULED
     with pytest.raises(StaleObject):
         na_claim_decide(actor=county.inspector, application=application, criterion=criteria[2], confirm=True,

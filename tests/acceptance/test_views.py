@@ -102,7 +102,7 @@ def test_the_bureau_admin_sets_the_rules_and_the_school_may_not(client, county):
     assert client.post(rules, data).status_code == 403
     client.logout()
     body = page(client, county.bureau_admin, a.plan).content.decode()
-    assert "评分规则(教育局设置)" in body and "默认值" in body
+    assert "评分规则（教育局设置）" in body and "默认值" in body
     client.post(rules, {**data, "pass_mark": "abc"})
     assert not AcceptanceForm.objects.exists()
     client.post(rules, data)

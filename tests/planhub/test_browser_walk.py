@@ -54,6 +54,17 @@ def walk(county) -> list[tuple[str, object, list[tuple[str, str]]]]:
     ]
 
 
+# Narrowest width (px) of a table cell that carries a title (a link or the small secondary line):
+# about seven Chinese characters, so a long title wraps into lines a person can read.
+READABLE = 100
+
+NARROW_TITLE_CELLS = """(least) => [...document.querySelectorAll('.table-wrap > .table td')]
+  .filter((td) => td.querySelector('a:not(.button)') || td.classList.contains('small'))
+  .filter((td) => td.textContent.trim().length > 20)
+  .map((td) => Math.round(td.getBoundingClientRect().width))
+  .filter((width) => width < least)"""
+
+
 @pytest.mark.parametrize("viewport", VIEWPORTS)
 def test_the_walk_never_scrolls_sideways(browser_page, county, viewport):
     # given long titles of both kinds on every level, the member's tasks among them
@@ -75,5 +86,9 @@ def test_the_walk_never_scrolls_sideways(browser_page, county, viewport):
                 page.screenshot(path=str(shots / f"{viewport}-{role}-{where.replace(' ', '-')}.png"), full_page=True)
             # then it fits the window's width
             assert_fits(page, f"{where} as {role} at {viewport}")
+            # and a table squeezed onto a phone scrolls inside its wrapper rather than stack titles
+            assert page.evaluate(NARROW_TITLE_CELLS, READABLE) == [], (
+                f"{where} as {role} at {viewport}: title cells too narrow"
+            )
             walked.append((role, where))
     assert len(walked) == 12
