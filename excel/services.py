@@ -284,7 +284,7 @@ def _write(
 
 
 def _write_template(
-    resolution: Resolution, actor: User | None, *, source_name: str, sha256: str, extra: dict | None = None
+    resolution: Resolution, actor: User | None, *, source_name: str, sha256: str, extra: dict[str, int] | None = None
 ) -> PlanTemplate:
     target = resolution.target
     # A template target names its bureau; resolve() refuses one without a year.
@@ -308,7 +308,7 @@ def _write_template(
 
 
 def _write_plan(
-    resolution: Resolution, actor: User | None, *, source_name: str, sha256: str, extra: dict | None = None
+    resolution: Resolution, actor: User | None, *, source_name: str, sha256: str, extra: dict[str, int] | None = None
 ) -> Plan:
     target, spec = resolution.target, resolution.spec
     if target.kind == WorkbookImport.Kind.INTO_PLAN:
