@@ -276,7 +276,7 @@ def test_command_dry_run_writes_nothing(county, tmp_path, capsys):
     path.write_bytes(workbook_for(county))
     before = snapshot()
     call_command("import_plan", str(path), "--school", "a", "--title", "试导入", "--dry-run")
-    assert "将创建:阶段 2,措施 2,任务 6,指标 2,评估要点 2" in capsys.readouterr().out
+    assert "将创建：阶段 2，措施 2，任务 6，指标 2，评估要点 2" in capsys.readouterr().out
     assert snapshot() == before
 
 

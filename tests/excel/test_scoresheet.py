@@ -106,7 +106,7 @@ def test_the_sheet_has_one_locked_row_per_applicable_criterion_and_signed_ids(cl
     rows = list(sheet.iter_rows(min_row=3, values_only=True))
     assert [r[ID_COL - 1] for r in rows] == [c.pk for c in criteria]
     assert rows[0][3] == 25 and rows[0][4:8] == (25, 20, 12.5, 0)  # points and the four tiers' points
-    assert rows[0][8].startswith("1档 完全达到") and rows[3][8] == "申报不适用:无寄宿生"
+    assert rows[0][8].startswith("1档 完全达到") and rows[3][8] == "申报不适用：无寄宿生"
     assert all(r[TIER_COL - 1] is None and r[REMARK_COL - 1] is None for r in rows)
     assert sheet.protection.sheet and sheet.column_dimensions["L"].hidden
     assert not sheet.cell(row=3, column=TIER_COL).protection.locked
@@ -166,7 +166,7 @@ def test_an_upload_is_all_or_nothing_and_refuses_a_rating_changed_since_the_dry_
     audit_before = AuditEntry.objects.count()
     response = client.post(reverse("excel:scoresheet_confirm", args=[token]), follow=True)
     body = response.content.decode()
-    assert "未写入任何评分" in body and "已被他人修改,请刷新" in body
+    assert "未写入任何评分" in body and "已被他人修改，请刷新" in body
     assert list(InspectorRating.objects.values_list("criterion_id", "tier")) == [(criteria[1].pk, 4)]
     assert AuditEntry.objects.count() == audit_before
     assert last_import().status == WorkbookImport.Status.FAILED
