@@ -153,6 +153,10 @@ def preview(request: HttpRequest, token) -> HttpResponse:
     if row.status == WorkbookImport.Status.PREVIEWED:
         # Re-resolved on every view: the page shows the leading group as it is now.
         resolution = resolve(spec, services.target_of(row), sha256=row.source_sha256)
+    if shift_days and resolution is not None:
+        # The file's "已过" warnings describe dates the shift replaces: show the shifted ones' instead.
+        problems = [p for p in problems if p.is_error or "已过" not in p.message]
+        problems += [p for p in resolution.problems if not p.is_error and "已过" in p.message]
     rows = _structure_rows(spec, resolution)
     return render(
         request,

@@ -97,6 +97,7 @@ def test_preview_shows_the_shifted_dates_and_confirm_writes_them_once(client, co
     assert f'name="shift_to" value="{new_start:%Y-%m-%d}"' in page
     assert f"<td>{new_start + D(days=200):%Y-%m-%d}</td>" in page  # the last task's shifted deadline
     assert f"<td>{start + D(days=200):%Y-%m-%d}</td>" not in page
+    assert "已过" not in page.split('id="structure"')[0].split('id="shift-result"')[1]  # no stale warnings
 
     confirm = reverse("excel:confirm", args=[row.token])
     client.post(confirm, {"shift_to": new_start.isoformat()})
