@@ -107,7 +107,7 @@ def inbox_sections(user: Any) -> list[InboxSection]:
         InboxSection(
             "rectification-handle",
             "待分派或审核的整改项",
-            "整改待处理",
+            "整改待办",
             [
                 InboxEntry(
                     title=item.criterion.point[:60],

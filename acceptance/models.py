@@ -261,7 +261,7 @@ class RectificationItem(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="责任人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    due_on = models.DateField("整改期限", null=True, blank=True)
+    due_on = models.DateField("整改截止日期", null=True, blank=True)
     note = models.CharField("整改说明", max_length=1000, blank=True)
     evidence = models.FileField("整改佐证", upload_to="rectification/%Y/%m/", blank=True)
     evidence_name = models.CharField("佐证文件名", max_length=200, blank=True)

@@ -1,5 +1,5 @@
-"""The one upload policy for evidence files (task evidence, indicator evidence, and whatever files
-later features attach): size, allowed types, and a content check so that a renamed file of another
+"""The one upload policy for evidence files (task evidence, indicator evidence, rectification
+evidence, and whatever files later features attach): size, allowed types, and a content check so that a renamed file of another
 type is refused. Files are checked and written to storage *before* the caller takes any row lock
 (writing megabytes must never hold a lock), then attached inside the caller's transaction, or
 removed again if that transaction fails (``staged_uploads``).
@@ -57,19 +57,26 @@ def _text(head: bytes) -> bool:
 ALLOWED: dict[str, tuple[str, Callable[[bytes], bool]]] = {
     "pdf": ("application/pdf", _prefix(b"%PDF-")),
     "ofd": ("application/ofd", _prefix(ZIP)),
-    "jpg": ("image/jpeg", _prefix(b"\xff\xd8\xff")),
-    "jpeg": ("image/jpeg", _prefix(b"\xff\xd8\xff")),
-    "png": ("image/png", _prefix(b"\x89PNG\r\n\x1a\n")),
-    "webp": ("image/webp", _webp),
     "doc": ("application/msword", _prefix(OLE)),
     "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", _prefix(ZIP)),
     "xls": ("application/vnd.ms-excel", _prefix(OLE)),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _prefix(ZIP)),
     "ppt": ("application/vnd.ms-powerpoint", _prefix(OLE)),
     "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", _prefix(ZIP)),
+    "jpg": ("image/jpeg", _prefix(b"\xff\xd8\xff")),
+    "jpeg": ("image/jpeg", _prefix(b"\xff\xd8\xff")),
+    "png": ("image/png", _prefix(b"\x89PNG\r\n\x1a\n")),
+    "webp": ("image/webp", _webp),
     "txt": ("text/plain; charset=utf-8", _text),
 }
-ALLOWED_LABEL = "PDF、OFD、Word、Excel、PowerPoint、JPG、PNG、WebP、TXT"
+# extension → the name users know it by; the hint of every upload form is made from these
+KIND_LABEL: dict[str, str] = {
+    "pdf": "PDF", "ofd": "OFD", "jpg": "JPG", "jpeg": "JPG", "png": "PNG", "webp": "WebP",
+    "doc": "Word", "docx": "Word", "xls": "Excel", "xlsx": "Excel", "ppt": "PowerPoint", "pptx": "PowerPoint",
+    "txt": "TXT",
+}  # fmt: skip
+# The one list every upload form shows and offers (accept=""): ALLOWED's keys, nothing else.
+ALLOWED_LABEL = "、".join(dict.fromkeys(KIND_LABEL[ext] for ext in ALLOWED))
 ACCEPT = ",".join(f".{ext}" for ext in ALLOWED)
 
 

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from acceptance.states import label_plans
 from core.errors import DomainError
 from core.storage import download_response
+from core.uploads import ACCEPT
 from dashboards.indicators import indicator_status
 from dashboards.rollups import behind_margin
 from dashboards.selectors import county_dashboard, parse_county_filters, school_dashboard
@@ -275,7 +276,9 @@ class ReadingForm(forms.Form):
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),  # ISO, as type=date needs
     )
     note = forms.CharField(label="说明", max_length=200, required=False)
-    evidence = forms.FileField(label="佐证材料", required=False)
+    evidence = forms.FileField(
+        label="佐证材料", required=False, widget=forms.ClearableFileInput(attrs={"accept": ACCEPT})
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

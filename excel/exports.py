@@ -475,7 +475,7 @@ def indicator_book(user: Any) -> XlsxBook:
 ACCEPTANCE_RESULT_COLUMNS = [
     Column("乡镇", 10),
     Column("学校", 22),
-    Column("方案", 30),
+    Column("实施方案", 30),
     Column("轮次", 6),
     Column("结论", 10),
     Column("自评得分", 10),
@@ -526,7 +526,7 @@ EVIDENCE_COLUMNS = [
     Column("任务", 36),
     Column("文件名", 36),
     Column("类型", 18),
-    Column("大小(KB)", 10),
+    Column("大小（KB）", 10),
     Column("上传人", 12),
     Column("上传时间", 19),
 ]

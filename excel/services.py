@@ -165,13 +165,56 @@ def workbook_preview(*, actor: User, fileobj: BinaryIO, source_name: str, target
     )
 
 
+# --- past dates: the offer to shift the whole workbook (顺延) --------------------------------------
+
+
+@dataclass(frozen=True)
+class PastDates:
+    """How many of a workbook's dates already lie before today, and the earliest of all its dates."""
+
+    count: int
+    earliest: datetime.date
+
+
+def past_dates(spec: WorkbookSpec, today: datetime.date | None = None) -> PastDates | None:
+    """The preview's notice: None when no date of the workbook is past."""
+    today = today or timezone.localdate()
+    days = spec.dates()
+    past = [d for d in days if d < today]
+    return PastDates(count=len(past), earliest=min(days)) if past else None
+
+
+def default_shift_start(today: datetime.date | None = None) -> datetime.date:
+    """The start the preview offers: the coming Monday (today when it is one), so a shifted plan
+    starts on a whole week rather than midweek."""
+    today = today or timezone.localdate()
+    return today + datetime.timedelta(days=-today.weekday() % 7)
+
+
+def import_shift_days(spec: WorkbookSpec, new_start: datetime.date, today: datetime.date | None = None) -> int:
+    """Days that move the workbook's earliest date to ``new_start``. The preview asks it to show
+    the result, the confirmation again before writing. Refuses a start before today (the dates
+    would stay past) and what plans.services.check_shift_days refuses (0 days, more than 10 years)."""
+    today = today or timezone.localdate()
+    if new_start < today:
+        raise DomainError(f"顺延后的最早日期不能早于今天（{today:%Y-%m-%d}），否则日期仍然已过。")
+    days = plan_services.days_to_start(spec.date_span()[0], new_start)
+    plan_services.check_shift_days(days)
+    return days
+
+
 def target_of(row: WorkbookImport) -> Target:
     return Target(kind=row.kind, title=row.title, year=row.year, school=row.school, plan=row.plan, bureau=row.bureau)
 
 
-def workbook_import_confirm(*, actor: User, token: uuid.UUID | str) -> WorkbookImport:
+def workbook_import_confirm(
+    *, actor: User, token: uuid.UUID | str, shift_to: datetime.date | None = None
+) -> WorkbookImport:
     """Write a previewed import. Idempotent: a second confirmation (double click, stale page)
     returns the row already imported and writes nothing.
+
+    With ``shift_to`` every date of the workbook is moved so that its earliest date falls on that
+    day (import_shift_days, the same check as the preview's); the row keeps the file as read.
 
     Re-resolves before writing, because people, seats and plans may have changed since the preview.
     Raises ImportRefused (with problems) or DomainError; the row then records the failure.
@@ -187,7 +230,12 @@ def workbook_import_confirm(*, actor: User, token: uuid.UUID | str) -> WorkbookI
         raise DomainError("预览已超过 24 小时，请重新上传文件。")
     target = target_of(row)
     _check_target_permission(actor, target)
-    resolution = resolve(WorkbookSpec.from_json(row.spec), target, sha256=row.source_sha256)
+    spec = WorkbookSpec.from_json(row.spec)
+    shift_days = 0
+    if shift_to is not None:
+        shift_days = import_shift_days(spec, shift_to)
+        spec = spec.shifted(shift_days)
+    resolution = resolve(spec, target, sha256=row.source_sha256)
     if resolution.errors:
         _mark_failed(row, resolution.problems)
         raise ImportRefused(resolution.problems)
@@ -197,7 +245,9 @@ def workbook_import_confirm(*, actor: User, token: uuid.UUID | str) -> WorkbookI
             locked = WorkbookImport.objects.select_for_update().get(pk=row.pk)
             if locked.status != WorkbookImport.Status.PREVIEWED:
                 return locked
-            written = _write(resolution, actor, source_name=row.source_name, sha256=row.source_sha256)
+            written = _write(
+                resolution, actor, source_name=row.source_name, sha256=row.source_sha256, shift_days=shift_days
+            )
             if isinstance(written, PlanTemplate):
                 locked.template = written
             else:
@@ -222,14 +272,20 @@ def _mark_failed(row: WorkbookImport, problems: list[Problem]) -> None:
 # --- writing ------------------------------------------------------------------------------------
 
 
-def _write(resolution: Resolution, actor: User | None, *, source_name: str, sha256: str) -> Plan | PlanTemplate:
-    """Inside the caller's transaction."""
+def _write(
+    resolution: Resolution, actor: User | None, *, source_name: str, sha256: str, shift_days: int = 0
+) -> Plan | PlanTemplate:
+    """Inside the caller's transaction. ``shift_days`` (already applied to the spec) goes into the
+    audit row, so the history says the dates are not the file's."""
+    shifted = {"shifted_days": shift_days} if shift_days else {}
     if resolution.target.kind == WorkbookImport.Kind.TEMPLATE:
-        return _write_template(resolution, actor, source_name=source_name, sha256=sha256)
-    return _write_plan(resolution, actor, source_name=source_name, sha256=sha256)
+        return _write_template(resolution, actor, source_name=source_name, sha256=sha256, extra=shifted)
+    return _write_plan(resolution, actor, source_name=source_name, sha256=sha256, extra=shifted)
 
 
-def _write_template(resolution: Resolution, actor: User | None, *, source_name: str, sha256: str) -> PlanTemplate:
+def _write_template(
+    resolution: Resolution, actor: User | None, *, source_name: str, sha256: str, extra: dict[str, int] | None = None
+) -> PlanTemplate:
     target = resolution.target
     # A template target names its bureau; resolve() refuses one without a year.
     assert target.bureau is not None and target.year is not None
@@ -246,12 +302,14 @@ def _write_template(resolution: Resolution, actor: User | None, *, source_name: 
         actor=actor,
         action="plans.template.created",
         target=template,
-        data={"title": template.title, "year": template.year, **resolution.spec.counts()},
+        data={"title": template.title, "year": template.year, **resolution.spec.counts(), **(extra or {})},
     )
     return template
 
 
-def _write_plan(resolution: Resolution, actor: User | None, *, source_name: str, sha256: str) -> Plan:
+def _write_plan(
+    resolution: Resolution, actor: User | None, *, source_name: str, sha256: str, extra: dict[str, int] | None = None
+) -> Plan:
     target, spec = resolution.target, resolution.spec
     if target.kind == WorkbookImport.Kind.INTO_PLAN:
         assert target.plan is not None  # an into-plan target names its plan
@@ -299,7 +357,7 @@ def _write_plan(resolution: Resolution, actor: User | None, *, source_name: str,
         action="plans.plan.imported",
         target=plan,
         plan=plan,
-        data={"source": source_name, "sha256": sha256, "kind": target.kind, **spec.counts()},
+        data={"source": source_name, "sha256": sha256, "kind": target.kind, **spec.counts(), **(extra or {})},
     )
     return plan
 

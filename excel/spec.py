@@ -138,14 +138,27 @@ class WorkbookSpec:
         return list(names)
 
     def date_span(self) -> tuple[datetime.date | None, datetime.date | None]:
-        days = [
-            d
-            for s in self.stages
-            for d in (s.starts_on, s.ends_on, *(x for m in s.measures for x in (m.starts_on, m.ends_on)))
-            if d
-        ]
-        days += [d for t in self.tasks for d in (t.starts_on, t.due_on) if d]
+        days = self.dates()
         return (min(days), max(days)) if days else (None, None)
+
+    def dates(self) -> list[datetime.date]:
+        """Every date of the structure: stage, measure and task windows (indicators have none)."""
+        days = [d for s in self.stages for d in (s.starts_on, s.ends_on)]
+        days += [d for m in self.measures for d in (m.starts_on, m.ends_on)]
+        days += [d for t in self.tasks for d in (t.starts_on, t.due_on)]
+        return [d for d in days if d]
+
+    def shifted(self, days: int) -> WorkbookSpec:
+        """A copy with every date moved by ``days`` (the import's 顺延; plans.services bounds it)."""
+        copy = WorkbookSpec.from_json(self.to_json())
+        step = datetime.timedelta(days=days)
+        for stage in copy.stages:
+            stage.starts_on, stage.ends_on = _moved(stage.starts_on, step), _moved(stage.ends_on, step)
+            for m in stage.measures:
+                m.starts_on, m.ends_on = _moved(m.starts_on, step), _moved(m.ends_on, step)
+                for t in m.tasks:
+                    t.starts_on, t.due_on = _moved(t.starts_on, step), _moved(t.due_on, step)
+        return copy
 
     def without_people(self) -> WorkbookSpec:
         """The same plan with role slots only (what a template keeps)."""
@@ -221,6 +234,10 @@ class WorkbookSpec:
                 for d in data.get("criteria", [])
             ],
         )
+
+
+def _moved(day: datetime.date | None, step: datetime.timedelta) -> datetime.date | None:
+    return day + step if day else None
 
 
 def _date(value: str | None) -> datetime.date | None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -119,16 +123,40 @@ def _own_import(request: HttpRequest, token) -> WorkbookImport:
     return row
 
 
+def _shift_date(value: str | None) -> datetime.date | None:
+    """The 顺延 date typed on the preview (``shift_to``); DomainError for one that is not a date."""
+    if not value:
+        return None
+    try:
+        return datetime.date.fromisoformat(value.strip())
+    except ValueError:
+        raise DomainError("顺延日期的格式不对，请按“2026-03-02”的格式填写。") from None
+
+
 @login_required
 @require_GET
 def preview(request: HttpRequest, token) -> HttpResponse:
     row = _own_import(request, token)
     spec = WorkbookSpec.from_json(row.spec)
     problems = sorted(problems_from_json(row.problems), key=lambda p: (not p.is_error, p.sheet, p.row or 0))
+    past = services.past_dates(spec) if row.status == WorkbookImport.Status.PREVIEWED else None
+    shift_to, shift_days, shift_error = None, 0, ""
+    if past is not None:
+        try:
+            shift_to = _shift_date(request.GET.get("shift_to"))
+            if shift_to is not None:
+                shift_days = services.import_shift_days(spec, shift_to)
+                spec = spec.shifted(shift_days)  # the page shows what the confirmation will write
+        except DomainError as exc:
+            shift_to, shift_error = None, exc.message
     resolution = None
     if row.status == WorkbookImport.Status.PREVIEWED:
         # Re-resolved on every view: the page shows the leading group as it is now.
         resolution = resolve(spec, services.target_of(row), sha256=row.source_sha256)
+    if shift_days and resolution is not None:
+        # The file's "已过" warnings describe dates the shift replaces: show the shifted ones' instead.
+        problems = [p for p in problems if p.is_error or "已过" not in p.message]
+        problems += [p for p in resolution.problems if not p.is_error and "已过" in p.message]
     rows = _structure_rows(spec, resolution)
     return render(
         request,
@@ -143,7 +171,13 @@ def preview(request: HttpRequest, token) -> HttpResponse:
             "rows": rows[:PREVIEW_ROWS],
             "more_rows": max(0, len(rows) - PREVIEW_ROWS),
             "expired": timezone.now() - row.created_at > services.PREVIEW_TTL,
+            "past": past,
+            "shift_to": shift_to,
+            "shift_days": shift_days,
+            "shift_error": shift_error,
+            "shift_default": request.GET.get("shift_to") or services.default_shift_start().isoformat(),
         },
+        status=400 if shift_error else 200,
     )
 
 
@@ -191,14 +225,18 @@ def _structure_rows(spec: WorkbookSpec, resolution) -> list[dict]:
 @require_POST
 def confirm(request: HttpRequest, token) -> HttpResponse:
     row = _own_import(request, token)
+    shift_value = request.POST.get("shift_to", "")
     try:
-        row = services.workbook_import_confirm(actor=request.user, token=row.token)
+        shift_to = _shift_date(shift_value)
+        row = services.workbook_import_confirm(actor=request.user, token=row.token, shift_to=shift_to)
     except services.ImportRefused as exc:
         messages.error(request, f"{exc.message}共 {len([p for p in exc.problems if p.is_error])} 个问题，见下表。")
         return redirect("excel:preview", token=row.token)
     except DomainError as exc:
         messages.error(request, exc.message)
-        return redirect("excel:preview", token=row.token)
+        # Back to the page the user confirmed from, with the 顺延 date they chose.
+        query = f"?{urlencode({'shift_to': shift_value})}" if shift_value else ""
+        return redirect(reverse("excel:preview", kwargs={"token": row.token}) + query)
     if getattr(row, "just_imported", False):
         messages.success(request, f"导入完成：{row.source_name}")
     else:

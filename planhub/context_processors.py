@@ -7,9 +7,15 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from core.uploads import ACCEPT, ALLOWED_LABEL
 from orgs.permissions import administered_centre, can_administer, is_overseer
 from workflows.inbox import contributed_count
 from workflows.selectors import inbox_counts
+
+
+def uploads(request: HttpRequest) -> dict[str, Any]:
+    """The evidence types of core.uploads, for every upload form's accept="" and hint."""
+    return {"upload_accept": ACCEPT, "upload_types": ALLOWED_LABEL}
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:

@@ -119,6 +119,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "planhub.context_processors.navigation",
+                "planhub.context_processors.uploads",
             ],
         },
     },

@@ -75,7 +75,7 @@ def rectification_assign(
     if plan_role(owner, item.plan) is None:
         raise DomainError(f"“{owner}”不是本方案领导小组成员，不能承担整改项。")
     if due_on < timezone.localdate():
-        raise DomainError("整改期限不能早于今天。")
+        raise DomainError("整改截止日期不能早于今天。")
     item.owner, item.due_on = owner, due_on
     _move(item, "assign", actor, owner=owner.pk, due_on=due_on.isoformat())
     notify(

@@ -113,7 +113,7 @@ def test_the_results_export_lists_recorded_rounds(client, county):
     content = b"".join(response.streaming_content) if response.streaming else response.content
     sheet = load_workbook(io.BytesIO(content), read_only=True).active
     rows = [row for row in sheet.iter_rows(values_only=True)]
-    assert rows[0][:5] == ("乡镇", "学校", "方案", "轮次", "结论")
+    assert rows[0][:5] == ("乡镇", "学校", "实施方案", "轮次", "结论")
     assert [r[1] for r in rows[1:]] == ["a学校"] and rows[1][4] == "不合格"
     client.logout()
     assert client.login(username=county.a.leader.username, password=PASSWORD)
