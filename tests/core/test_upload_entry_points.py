@@ -140,14 +140,9 @@ def test_every_upload_form_accepts_the_one_list(client, county, entry):
         assert f'accept="{ACCEPT}"' in tag, tag
 
 
-# The task page (templates/tasks/task_detail.html) shows no hint yet: another change owns that
-# template. Strict: once it prints {{ upload_types }} this fails, and the mark must go.
-NO_HINT_YET = pytest.mark.xfail(strict=True, reason="task_detail.html does not show the types yet")
-
-
 @pytest.mark.parametrize(
     "entry",
-    [pytest.param(e, marks=NO_HINT_YET) if e.__name__.startswith("task_") else e for e in ENTRY_POINTS],
+    ENTRY_POINTS,
     ids=lambda e: e.__name__,
 )
 def test_every_upload_form_names_the_one_list(client, county, entry):
