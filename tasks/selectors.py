@@ -32,13 +32,14 @@ def task_for(user: Any, pk: int) -> Task:
 
 
 def open_tasks_of(user: Any) -> QuerySet[Task]:
-    """The user's own unfinished tasks, overdue and soonest due first."""
+    """The user's own unfinished tasks, overdue and soonest due first, undated last (on every
+    database: SQLite would put them first)."""
     return (
         visible_tasks(user)
         .filter(assignee=user, status__in=Task.OPEN_STATUSES, waived=False)
         .exclude(status=Task.Status.SUBMITTED)
         .select_related("plan", "plan__school", "measure", "measure__stage")
-        .order_by("due_on", "id")
+        .order_by(F("due_on").asc(nulls_last=True), "id")
     )
 
 
