@@ -78,7 +78,7 @@ def _criteria(plan_id: int, count: int, start: int = 0) -> list[AcceptanceCriter
             plan_id=plan_id,
             order=n + 1,
             category=CATEGORIES[n % len(CATEGORIES)],
-            point=f"评估要点{n + 1}:生均校舍面积、图书、设备达到省定标准,账册齐全",
+            point=f"评估要点{n + 1}：生均校舍面积、图书、设备达到省定标准，账册齐全",
             max_score=Decimal(1 + n % 3),
             evidence_expected="统计表、台账、照片",
         )
@@ -161,11 +161,11 @@ def build_acceptance(*, prefix: str, criteria: int, form_criteria: int) -> dict[
         lines = by_plan[app.plan_id]
         if app.round == 1:
             selfs += [SelfRating(criterion_id=c.pk, tier=1 if n % 3 else 2, rated_by=leader_of(app.plan),
-                                 note="已达标,见佐证材料") for n, c in enumerate(lines)]
+                                 note="已达标，见佐证材料") for n, c in enumerate(lines)]
         if app.status == A.INSPECTING:
             raters = team if app.pk == form_app.pk else [inspector]
             marks += [InspectorRating(application_id=app.pk, criterion_id=c.pk, inspector_id=u.pk,
-                                      tier=1 + (n + k) % 3, remark="现场查看,基本符合")
+                                      tier=1 + (n + k) % 3, remark="现场查看，基本符合")
                       for n, c in enumerate(lines) for k, u in enumerate(raters)]
             if app.pk == form_app.pk:
                 finals += [FinalRating(application_id=app.pk, criterion_id=c.pk, tier=1 + n % 3)
@@ -196,7 +196,7 @@ def _items(app: Application, lines: list[AcceptanceCriterion], state: str, owner
     shapes = [(RS.OPEN, None), (RS.ASSIGNED, -5), (RS.ASSIGNED, 20), (RS.SUBMITTED, 10)]
     return [
         RectificationItem(
-            plan_id=app.plan_id, application_id=app.pk, criterion_id=c.pk, remark="未达到标准,限期整改",
+            plan_id=app.plan_id, application_id=app.pk, criterion_id=c.pk, remark="未达到标准，限期整改",
             status=RS.CLOSED if plan_closed else status,
             owner=None if status == RS.OPEN else owner,
             due_on=None if days is None else today + datetime.timedelta(days=days),

@@ -57,7 +57,7 @@ def build_scale(*, schools: int, tasks_per_school: int, prefix: str = "scale", s
     started = timezone.now()
     rng = random.Random(seed)
     if Organisation.objects.filter(code=f"{prefix}-jyj").exists():
-        raise DomainError(f"代码前缀“{prefix}”已被使用,请换一个 --prefix。")
+        raise DomainError(f"代码前缀“{prefix}”已被使用，请换一个 --prefix。")
     today = timezone.localdate()
     bureau = Organisation.objects.create(code=f"{prefix}-jyj", name=f"{prefix} 县教育局", kind=Organisation.Kind.BUREAU)
     office = Organisation.objects.create(
