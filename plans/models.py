@@ -316,7 +316,7 @@ class PlanTemplate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.title}({self.year})"
+        return f"{self.title}（{self.year} 年度）"
 
 
 class TemplateIssue(models.Model):

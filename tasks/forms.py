@@ -24,7 +24,7 @@ class MultipleFileField(forms.FileField):
 def seat_choices(plan: Plan) -> list[tuple[int, str]]:
     seats = LeadingGroupMember.objects.filter(plan=plan).select_related("user").order_by(seat_rank(), "user__full_name")
     return [
-        (s.user_id, f"{s.user}({s.get_role_display()}{'·' + s.user.position if s.user.position else ''})")
+        (s.user_id, f"{s.user}（{s.get_role_display()}{'·' + s.user.position if s.user.position and s.user.position != s.get_role_display() else ''}）")
         for s in seats
     ]
 

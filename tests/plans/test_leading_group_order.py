@@ -20,7 +20,7 @@ ORDER = ["组长", "副组长", "办公室主任", "成员", "成员"]
 def test_selector_and_choices_put_the_leader_first(county):
     a = county.a
     assert [seat.get_role_display() for seat in plan_leading_group(a.plan)] == ORDER
-    assert [label.split("(")[1].rstrip(")") for _, label in seat_choices(a.plan)] == ORDER
+    assert [label.split("（")[1].rstrip("）") for _, label in seat_choices(a.plan)] == ORDER
 
 
 @pytest.mark.parametrize("page", ["plans:plan_detail", "plans:leading_group"])
