@@ -22,6 +22,9 @@ class OrganisationAdmin(HistoryProtectedAdmin, GuardedModelAdmin):
         super().save_model(request, obj, form, change)
         grants.ensure_org_group(obj)
         if not change or "parent" in form.changed_data or "kind" in form.changed_data:
+            if obj.kind == Organisation.Kind.BUREAU:
+                # Every school of the county, under its centres too: the city's grants follow.
+                grants.resync_county_visibility(obj)
             grants.resync_school_visibility(obj)
             for school in Organisation.objects.filter(parent=obj, kind=Organisation.Kind.SCHOOL):
                 grants.resync_school_visibility(school)

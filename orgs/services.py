@@ -91,6 +91,9 @@ def _check_parent(kind: str, parent: Organisation | None) -> None:
         raise DomainError("中心学校和督导室的上级只能是教育局。")
 
 
+KEEP_PARENT = object()  # organisation_update's default: the parent stays as it is
+
+
 @transaction.atomic
 def organisation_update(
     *,
@@ -100,9 +103,11 @@ def organisation_update(
     township: str = "",
     level: str = "",
     address: str = "",
-    parent: Organisation | None = None,
+    parent: Organisation | None | object = KEEP_PARENT,
 ) -> Organisation:
     """Edit a centre school or school (its county's admin), or a city or county bureau (superusers).
+    ``parent`` left out keeps the current one; for a county bureau ``None`` detaches it from its
+    city (a school or centre always has a parent: ``None`` keeps it).
     The code and kind stay (the code names its grant group).
 
     A school moved to another centre (or to the bureau directly) gets its viewer grants again, so
@@ -114,7 +119,9 @@ def organisation_update(
         require(can_manage_cities(actor), "只有系统管理员可以修改市、县教育局。")
     else:
         require(can_administer(actor, org))
-    parent = parent or org.parent
+    if parent is KEEP_PARENT or (parent is None and org.kind not in (Organisation.Kind.CITY, Organisation.Kind.BUREAU)):
+        parent = org.parent
+    assert parent is None or isinstance(parent, Organisation)
     if org.kind not in (Organisation.Kind.CITY, Organisation.Kind.BUREAU):
         require(can_administer(actor, parent), "只能把单位放在本县教育局或其中心学校之下。")
     _check_parent(org.kind, parent)

@@ -59,12 +59,14 @@ POSTGRES_REVERSE = [
     "DROP FUNCTION IF EXISTS dashboards_measure_tally()",
 ]
 
+# SQLite keeps decimals as floating point: the running sums are rounded to the weights' two places
+# at every step, or 0.1 + 0.2 + 0.3 would leave a measure at 99.99… % for ever.
 _SQLITE_DEC = """
     UPDATE dashboards_measuretally SET
         n = n - 1,
         n_done = n_done - (CASE WHEN OLD.status = 'closed' OR OLD.waived THEN 1 ELSE 0 END),
-        w = w - OLD.weight,
-        w_done = w_done - (CASE WHEN OLD.status = 'closed' OR OLD.waived THEN OLD.weight ELSE 0 END)
+        w = ROUND(w - OLD.weight, 2),
+        w_done = ROUND(w_done - (CASE WHEN OLD.status = 'closed' OR OLD.waived THEN OLD.weight ELSE 0 END), 2)
     WHERE measure_id = OLD.measure_id AND NOT OLD.cancelled;
 """
 _SQLITE_INC = """
@@ -76,7 +78,7 @@ _SQLITE_INC = """
     WHERE NOT NEW.cancelled
     ON CONFLICT (measure_id) DO UPDATE SET
         n = n + excluded.n, n_done = n_done + excluded.n_done,
-        w = w + excluded.w, w_done = w_done + excluded.w_done;
+        w = ROUND(w + excluded.w, 2), w_done = ROUND(w_done + excluded.w_done, 2);
 """
 SQLITE = [
     f"CREATE TRIGGER dashboards_measure_tally_insert AFTER INSERT ON tasks_task BEGIN {_SQLITE_INC} END",

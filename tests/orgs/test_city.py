@@ -68,6 +68,18 @@ def test_moving_a_county_to_another_city_moves_its_grants(county):
     assert set(visible_schools(county.centre_head)) == {county.b.school}
 
 
+def test_detaching_a_county_from_its_city_drops_the_city_grants_and_leaving_parent_out_keeps_it(county):
+    city = with_city(county)
+    services.organisation_update(actor=city.root, organisation=county.bureau, name="示范县教育局（改）")
+    county.bureau.refresh_from_db()
+    assert county.bureau.parent == city.city and visible_schools(city.user).exists()
+    services.organisation_update(actor=city.root, organisation=county.bureau, name=county.bureau.name, parent=None)
+    county.bureau.refresh_from_db()
+    assert county.bureau.parent is None
+    assert not visible_schools(city.user).exists()
+    assert set(visible_schools(county.bureau_admin)) == {county.a.school, county.b.school}
+
+
 @pytest.mark.parametrize(
     ("kind", "parent_code", "message"),
     [
