@@ -121,7 +121,7 @@ def _bureau_context(request: HttpRequest, plan: Plan) -> dict[str, Any]:
 
 
 def _ids(values: list[str]) -> list[int]:
-    return [int(v) for v in values if v.isdigit()]
+    return [int(v) for v in values if v.isdecimal()]
 
 
 @login_required
@@ -140,13 +140,13 @@ def criterion_rate(request: HttpRequest, pk: int, criterion_pk: int) -> HttpResp
         self_rating_set(
             actor=request.user,
             criterion=criterion,
-            tier=int(tier_raw) if tier_raw.lstrip("-").isdigit() else None,
+            tier=int(tier_raw) if tier_raw.lstrip("-").isdecimal() else None,
             note=request.POST.get("note", ""),
             not_applicable=request.POST.get("not_applicable") == "on",
             na_reason=request.POST.get("na_reason", ""),
             evidence_ids=_ids(request.POST.getlist("evidence")),
             reading_ids=_ids(request.POST.getlist("readings")),
-            version=int(version_raw) if version_raw.isdigit() else None,
+            version=int(version_raw) if version_raw.isdecimal() else None,
         )
     except DomainError as exc:
         messages.error(request, f"第 {criterion.order} 项：{exc.message}")
@@ -181,7 +181,7 @@ def _count(raw: str | None) -> int | None:
     raw = (raw or "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    if not raw.isdecimal():
         raise DomainError(f"“{raw}”不是有效的项数。")
     return int(raw)
 
@@ -327,13 +327,13 @@ def _criterion_id(request: HttpRequest) -> int:
 
 def _tier_value(request: HttpRequest) -> int:
     raw = request.POST.get("tier", "")
-    return int(raw) if raw.isdigit() else 0
+    return int(raw) if raw.isdecimal() else 0
 
 
 def _version(request: HttpRequest) -> int | None:
     """The version the page was built from (None: an old page without one; not checked)."""
     raw = request.POST.get("version", "")
-    return int(raw) if raw.isdigit() else None
+    return int(raw) if raw.isdecimal() else None
 
 
 def _to_board(application: Application, criterion: int) -> HttpResponse:

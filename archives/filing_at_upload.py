@@ -70,7 +70,7 @@ class EvidenceFilingAtUpload:
         refusal = filing_refusal(user, plan)
         if refusal is not None:
             raise DomainError(refusal)
-        item = RequiredItem.objects.filter(pk=int(raw) if raw.isdigit() else 0, scheme__plan_id=plan.pk).first()
+        item = RequiredItem.objects.filter(pk=int(raw) if raw.isascii() and raw.isdecimal() and len(raw) < 10 else 0, scheme__plan_id=plan.pk).first()
         if item is None:
             raise DomainError("所选档案条目不属于本方案的档案，未上传。请重新选择。")
         title = str(data.get("archive_title") or "").strip()

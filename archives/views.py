@@ -128,7 +128,7 @@ def plan_scheme_set(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _item_of(plan: Plan, raw: str | None) -> RequiredItem:
-    item = RequiredItem.objects.select_related("scheme").filter(pk=int(raw) if (raw or "").isdigit() else 0).first()
+    item = RequiredItem.objects.select_related("scheme").filter(pk=int(raw) if (raw or "").isascii() and (raw or "").isdecimal() and len(raw) < 10 else 0).first()
     if item is None:
         raise DomainError("请选择档案条目。")
     return item  # the service refuses an item of another scheme with a clear message
@@ -140,7 +140,7 @@ def filing_create(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _plan(request, pk)
     kind, _, source_id = (request.POST.get("source") or "").partition(":")
     try:
-        if not source_id.isdigit():
+        if not (source_id.isascii() and source_id.isdecimal() and len(source_id) < 10):
             raise DomainError("请选择要归档的文件。")
         item = _item_of(plan, request.POST.get("item"))
         date = _date(request.POST.get("document_date"))
@@ -278,7 +278,7 @@ def scheme_copy(request: HttpRequest, pk: int) -> HttpResponse:
 def scheme_copy_to_template(request: HttpRequest, pk: int) -> HttpResponse:
     source = _scheme(request, pk)
     raw = request.POST.get("template", "")
-    template = PlanTemplate.objects.select_related("bureau").filter(pk=int(raw) if raw.isdigit() else 0).first()
+    template = PlanTemplate.objects.select_related("bureau").filter(pk=int(raw) if raw.isascii() and raw.isdecimal() and len(raw) < 10 else 0).first()
     bureau = user_bureau(request.user)
     if template is None or not (request.user.is_superuser or (bureau is not None and template.bureau_id == bureau.pk)):
         messages.error(request, "请选择本局的方案模板。")

@@ -306,7 +306,7 @@ def _criterion_id(value: Any) -> int | None:
     if isinstance(value, float) and value.is_integer() and value > 0:
         return int(value)
     text = cells.text(value)
-    return int(text) if text.isdigit() and int(text) > 0 else None
+    return int(text) if text.isdecimal() and int(text) > 0 else None
 
 
 def parse_tier(value: Any) -> int:

@@ -51,7 +51,7 @@ def _int(query: QueryDict, name: str, label: str, errors: list[str]) -> int | No
     raw = (query.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    if not raw.isdecimal():
         errors.append(f"“{label}”的值无效。")
         return None
     return int(raw)

@@ -205,7 +205,7 @@ def describe(entries: list[AuditEntry], schools: dict[int, str] | None = None) -
         url = ""
         if e.target_type != "tasks.task" or e.target_id in existing_tasks:
             url = _url(e.target_type, e.target_id, e.plan_id)
-        if e.action in READING_ACTIONS and str(data.get("indicator", "")).isdigit():
+        if e.action in READING_ACTIONS and str(data.get("indicator", "")).isdecimal():
             url = reverse("dashboards:indicator", args=[int(data["indicator"])])
         lines.append(
             Line(

@@ -41,7 +41,7 @@ def version_sources() -> dict[str, VersionSource]:
 def parse_ids(raw: str) -> list[int] | None:
     """``"1,2,3"`` → ``[1, 2, 3]``; None for anything else (too many, not positive integers)."""
     parts = [p for p in raw.split(",") if p]
-    if len(parts) > MAX_IDS or not all(p.isdigit() and len(p) < 19 for p in parts):
+    if len(parts) > MAX_IDS or not all(p.isascii() and p.isdecimal() and len(p) < 19 for p in parts):
         return None
     return sorted({int(p) for p in parts})
 

@@ -77,7 +77,7 @@ def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def mark_all_read(request: HttpRequest) -> HttpResponse:
     raw = request.POST.get("upto", "")
-    upto = int(raw) if raw.isdigit() else None
+    upto = int(raw) if raw.isdecimal() else None
     changed = notifications_mark_all_read(user=request.user, upto_id=upto)
     if _wants_json(request):
         return JsonResponse({"ok": True, "changed": changed, "unread": selectors.unread_count(request.user)})

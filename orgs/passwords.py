@@ -16,7 +16,7 @@ def initial_password(length: int = 10) -> str:
     """A random password with at least one letter and one digit."""
     while True:
         password = "".join(secrets.choice(_ALPHABET) for _ in range(length))
-        if any(c.isdigit() for c in password) and any(c.isalpha() for c in password):
+        if any(c.isdecimal() for c in password) and any(c.isalpha() for c in password):
             return password
 
 

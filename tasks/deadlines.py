@@ -194,8 +194,9 @@ def effective_due_on(due_on: datetime.date, opened_on: datetime.date | None) -> 
     count as late. With the window as grace, a task whose date passed while its stage was closed
     gets the usual first due-soon reminder on the opening day, then the usual overdue and
     escalation steps, instead of being overdue (and escalated) the moment it can be started. A
-    due date later than that stands as it is."""
-    if opened_on is None:
+    due date on or after the opening day stands as it is (a stage opened on time keeps its dates,
+    and the engine agrees with every page's 逾期)."""
+    if opened_on is None or due_on >= opened_on:
         return due_on
     return max(due_on, opened_on + datetime.timedelta(days=max(settings.DEADLINE_REMIND_DAYS)))
 

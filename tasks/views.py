@@ -127,7 +127,7 @@ def task_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         if action == "assign":
             require(perms.can_assign_task(user, task))
             assignee_id = request.POST.get("assignee", "")
-            assignee = User.objects.filter(pk=int(assignee_id)).first() if assignee_id.isdigit() else None
+            assignee = User.objects.filter(pk=int(assignee_id)).first() if assignee_id.isdecimal() else None
             if assignee is None:
                 raise DomainError("请选择责任人。")
             services.task_assign(task=task, actor=user, assignee=assignee, expected_version=version)

@@ -36,6 +36,8 @@ def _stage_for(request: HttpRequest, pk: int) -> Stage:
 @login_required
 def stage_gate(request: HttpRequest, pk: int, form: StageSignForm | None = None) -> HttpResponse:
     stage = _stage_for(request, pk)
+    # The version first: a change committed while the page is built makes it stale, never current.
+    live_version = stage_version(request.user, stage)
     status = gate_status(stage, request.user)
     can_sign = can_sign_stage(request.user, stage)
     is_last = not stage.plan.stages.filter(order__gt=stage.order).exists()
@@ -46,7 +48,7 @@ def stage_gate(request: HttpRequest, pk: int, form: StageSignForm | None = None)
         "plan": stage.plan,
         "is_last": is_last,
         "form": form or StageSignForm(),
-        "live_version": stage_version(request.user, stage),
+        "live_version": live_version,
     }
     return render(request, "workflows/stage_gate.html", context, status=400 if form is not None else 200)
 

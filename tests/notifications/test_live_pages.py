@@ -130,6 +130,7 @@ def test_versions_refuse_bad_input_and_anonymous(client, county):
     client.login(username=county.a.office.username, password=PASSWORD)
     assert versions(client, task="1,x")[0] == 400
     assert versions(client, task=",".join(str(i) for i in range(1, 300)))[0] == 400
+    assert versions(client, task="²")[0] == 400  # a digit to str.isdigit, not to int()
     assert versions(client, nonsense="1") == (200, {"versions": {}})
 
 
