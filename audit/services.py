@@ -27,6 +27,11 @@ def audit_entry(
 ) -> AuditEntry:
     """An unsaved audit row. ``plan`` is a plan, its id, or None for events outside any plan."""
     plan_id = getattr(plan, "pk", plan)
+    # States are short codes (a status, a role): a caller passing a title belongs in ``data``. Said
+    # here on every database (PostgreSQL refuses the row at insert, SQLite would keep it).
+    width = AuditEntry._meta.get_field("to_state").max_length or 0
+    if len(old or "") > width or len(new or "") > width:
+        raise ValueError(f"audit {action}: old/new are states of at most {width} characters; put text in data")
     return AuditEntry(
         actor_id=getattr(actor, "pk", None),
         action=action,

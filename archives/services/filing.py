@@ -83,8 +83,7 @@ def filing_create(
         action="archives.filing.created",
         target=filing,
         plan=plan,
-        new=item.title[:60],
-        data={"item": item.pk, "source": found.kind, "source_id": source_id, "title": text, "date": date.isoformat()},
+        data={"item": item.pk, "item_title": item.title, "source": found.kind, "source_id": source_id, "title": text, "date": date.isoformat()},
     )
     return filing
 
