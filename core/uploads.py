@@ -157,6 +157,10 @@ def stage_uploads(
         for upload in uploads:
             checked = validate_upload(upload)
             digest = sha256_of(upload)
+            if hasattr(upload, "content_type"):
+                # The object store keeps the type it is given: the checked one, never the one the
+                # uploader's browser declared (a .txt sent as text/html).
+                upload.content_type = checked.content_type
             name = _save(storage, path_for(checked), upload)
             staged.append(StagedFile(name, checked.safe_name, checked.content_type, upload.size, storage, digest))
     except BaseException:

@@ -10,6 +10,7 @@ import urllib.request
 import zipfile
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -59,6 +60,18 @@ def test_task_evidence_goes_to_the_bucket_and_comes_back_through_the_view(county
     client.logout()
     login(client, county.b.leader)  # another school: the file does not exist for them
     assert client.get(reverse("tasks:evidence_download", args=[evidence.pk])).status_code == 404
+
+
+def test_the_object_keeps_the_checked_type_not_the_one_the_browser_declared(county, client, s3):
+    # A presigned download is served by the store with the object's own type: it must be the one
+    # the upload check found, or a text file sent as text/html would be stored as a web page.
+    login(client, county.a.member)
+    body = "会议纪要：<script>alert(1)</script>".encode()
+    file = SimpleUploadedFile("纪要.txt", body, content_type="text/html")
+    client.post(reverse("tasks:evidence_upload", args=[county.a.tasks[0].pk]), {"file": file}, follow=True)
+    evidence = Evidence.objects.get(task=county.a.tasks[0])
+    stored = s3.client.head_object(Bucket=s3.bucket, Key=evidence.file.name)["ContentType"]
+    assert stored.startswith("text/plain")
 
 
 def test_a_presigned_download_redirects_only_after_the_permission_check(county, client, s3):
