@@ -119,7 +119,8 @@ RULES: dict[str, TaskRule] = {
     "comment": TaskRule("评论", perms.can_comment_task, "只有领导小组成员可以在任务下发表评论。", stage=STAGE_ANY),
     "edit": TaskRule("编辑", perms.can_assign_task, f"{MANAGERS}可以编辑任务。", stage=STAGE_LIVE, guards=(_not_done,)),
     "nudge": TaskRule(
-        "催办", perms.can_nudge_task, "只有组长、副组长或办公室可以催办任务。", stage=STAGE_ANY, guards=(_nudgeable,)
+        # Only what can be worked is chased, by hand as by the deadline engine (work_refusal).
+        "催办", perms.can_nudge_task, "只有组长、副组长或办公室可以催办任务。", stage=STAGE_OPEN, guards=(_nudgeable,)
     ),
 }
 

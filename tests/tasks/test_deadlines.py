@@ -217,10 +217,12 @@ def test_nudge_guards(county):
     Task.objects.filter(pk=a.tasks[0].pk).update(status=Task.Status.CLOSED)
     with pytest.raises(InvalidTransition, match="已完成"):
         task_nudge(actor=a.office, task=a.tasks[0])
-    Task.objects.filter(pk=a.tasks[3].pk).update(status=Task.Status.SUBMITTED)
-    with pytest.raises(InvalidTransition, match="提交审核"):
+    with pytest.raises(InvalidTransition, match="尚未开启"):  # its stage has not opened: nothing to chase
         task_nudge(actor=a.office, task=a.tasks[3])
-    Task.objects.filter(pk=a.tasks[1].pk).update(assignee=a.office)
+    Task.objects.filter(pk=a.tasks[1].pk).update(status=Task.Status.SUBMITTED)
+    with pytest.raises(InvalidTransition, match="提交审核"):
+        task_nudge(actor=a.office, task=a.tasks[1])
+    Task.objects.filter(pk=a.tasks[1].pk).update(assignee=a.office, status=Task.Status.IN_PROGRESS)
     with pytest.raises(DomainError, match="自己"):
         task_nudge(actor=a.office, task=a.tasks[1])
     assert not Reminder.objects.exists()
