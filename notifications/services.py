@@ -96,6 +96,19 @@ def notifications_mark_all_read(*, user: Any, upto_id: int | None = None) -> int
     return changed
 
 
+def notifications_settle(*, kind: str, url: str) -> int:
+    """Requests that someone acted on are no longer waiting: every unread notification of ``kind``
+    pointing at ``url`` becomes read, for every recipient (e.g. 请审核 once a reviewer closed or
+    returned the task). Runs inside the acting transition; the recipients' badges are told after
+    commit. Returns how many changed."""
+    unread = Notification.objects.filter(kind=kind, url=url, read_at__isnull=True)
+    recipients = list(unread.values_list("recipient_id", flat=True).distinct())
+    changed = unread.update(read_at=timezone.now())
+    if changed:
+        transaction.on_commit(lambda: push.push_to_users(recipients))
+    return changed
+
+
 def _sync_other_pages(user: Any) -> None:
     # Other tabs of the same user update their badge; after commit, like every push.
     user_id = user.pk

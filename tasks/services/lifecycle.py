@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from core.uploads import StagedFile
 from notifications.models import Notification
-from notifications.services import notify
+from notifications.services import notifications_settle, notify
 from orgs.models import User
 from tasks.models import Comment, Task
 from tasks.services._steps import (
@@ -92,6 +92,7 @@ def task_close(*, task: Task | int, actor: User, comment: str = "", expected_ver
     task.closed_at = timezone.now()
     _save(task, "closed_at")
     _tell_assignee(task, actor, Notification.Kind.TASK_CLOSED, f"任务“{task.title}”已审核通过。")
+    notifications_settle(kind=Notification.Kind.TASK_SUBMITTED, url=task.get_absolute_url())  # reviewed
     _maybe_gate_ready(task)
     _record(task, actor, "tasks.task.closed", old, reason=comment)
     return task
@@ -106,6 +107,7 @@ def task_return(*, task: Task | int, actor: User, reason: str, expected_version:
     task.return_reason = reason
     _save(task, "return_reason")
     _tell_assignee(task, actor, Notification.Kind.TASK_RETURNED, f"任务“{task.title}”被退回：{reason}")
+    notifications_settle(kind=Notification.Kind.TASK_SUBMITTED, url=task.get_absolute_url())  # reviewed
     _record(task, actor, "tasks.task.returned", old, reason=reason)
     return task
 

@@ -326,3 +326,25 @@ def test_a_refused_submission_leaves_no_file_behind(county, settings):
     assert stored() == before
     services.task_submit(task=a.tasks[1], actor=a.member2, files=[pdf()])
     assert len(stored()) == len(before) + 1
+
+
+def test_a_reviewed_task_settles_every_reviewers_request(county):
+    # Once one reviewer closed or returned the work, 请审核 waits for nobody: the other reviewers'
+    # notifications about it are read (the office was left with dozens of handled requests).
+    a = county.a
+    services.task_start(task=a.tasks[0], actor=a.member)
+    services.task_submit(task=a.tasks[0], actor=a.member, note="完成")
+    waiting = Notification.objects.filter(kind="task_submitted", url=f"/tasks/{a.tasks[0].pk}/")
+    assert waiting.count() >= 2 and waiting.filter(read_at__isnull=True).count() == waiting.count()
+    services.task_return(task=a.tasks[0], actor=a.office, reason="补充材料")
+    assert not waiting.filter(read_at__isnull=True).exists()
+    # A request about another task stays unread.
+    services.task_start(task=a.tasks[1], actor=a.member2)
+    services.task_submit(task=a.tasks[1], actor=a.member2, note="完成")
+    other = Notification.objects.filter(kind="task_submitted", url=f"/tasks/{a.tasks[1].pk}/", read_at__isnull=True)
+    assert other.exists()
+    services.task_start(task=a.tasks[0], actor=a.member)
+    services.task_submit(task=a.tasks[0], actor=a.member, note="已补充")
+    assert waiting.filter(read_at__isnull=True).exists()  # submitted again: a new request
+    services.task_close(task=a.tasks[0], actor=a.leader)
+    assert not waiting.filter(read_at__isnull=True).exists() and other.exists()
