@@ -90,6 +90,11 @@ def test_member_sees_badge_and_toast_without_reload(county, two_browsers, tmp_pa
     assert "已催办" in office_page.text_content(".messages")
 
     member_page.click("#notif-bell")
+    # The dropdown re-reads the feed when it opens: wait for that read, not for the first paint.
+    member_page.wait_for_function(
+        "(document.querySelector('#notif-list .notif-item') || {}).textContent?.includes('请今天上传文件')",
+        timeout=5000,
+    )
     first = member_page.locator("#notif-list .notif-item").first
     assert "请今天上传文件" in first.text_content() and f"《{a.plan.title}》" in first.text_content()
     member_page.click("#notif-read-all")
