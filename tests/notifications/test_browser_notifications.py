@@ -9,6 +9,7 @@ import time
 import uuid
 
 import pytest
+from playwright.sync_api import expect
 
 from bench.harness import AsgiServer, database_env
 from notifications.models import Notification
@@ -91,11 +92,8 @@ def test_member_sees_badge_and_toast_without_reload(county, two_browsers, tmp_pa
 
     member_page.click("#notif-bell")
     # The dropdown re-reads the feed when it opens: wait for that read, not for the first paint.
-    member_page.wait_for_function(
-        "(document.querySelector('#notif-list .notif-item') || {}).textContent?.includes('请今天上传文件')",
-        timeout=5000,
-    )
     first = member_page.locator("#notif-list .notif-item").first
+    expect(first).to_contain_text("请今天上传文件", timeout=5000)
     assert "请今天上传文件" in first.text_content() and f"《{a.plan.title}》" in first.text_content()
     member_page.click("#notif-read-all")
     member_page.wait_for_selector("#notif-badge", state="hidden")
