@@ -22,6 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import Storage
+from django.db import transaction
 
 from core.errors import DomainError
 from core.storage import UNAVAILABLE, storage_errors
@@ -200,10 +201,18 @@ def staged_uploads(
     uploads: Iterable[Any], *, storage: Storage, path_for: Callable[[CheckedFile], str]
 ) -> Iterator[list[StagedFile]]:
     """``with staged_uploads(...) as staged: <transaction that attaches them>``: the files are
-    stored before the block and removed again if the block raises (a refused transition)."""
+    stored before the block and removed again if the block raises (a refused transition).
+
+    The block runs in a transaction of its own, whose first after-commit callback marks the files
+    kept: an exception raised after the commit (an after-commit push cancelled because the browser
+    left, which is a ``BaseException``) leaves committed rows whose files must stay."""
     staged = stage_uploads(uploads, storage=storage, path_for=path_for)
+    committed: list[bool] = []
     try:
-        yield staged
+        with transaction.atomic():
+            transaction.on_commit(lambda: committed.append(True))
+            yield staged
     except BaseException:
-        discard_staged(staged)
+        if not committed:
+            discard_staged(staged)
         raise

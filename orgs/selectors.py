@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 from guardian.shortcuts import get_objects_for_user
 
+from core import sqlmemo
 from orgs.models import Organisation, User
 from orgs.permissions import administered_centre, can_administer, can_manage_cities, is_active_user, user_bureau
 
@@ -16,7 +18,16 @@ def visible_organisations(user: Any) -> QuerySet[Organisation]:
     """Schools whose plans the user may see: their own, or those under their bureau or centre."""
     if not is_active_user(user):
         return Organisation.objects.none()
-    return get_objects_for_user(user, "orgs.view_organisation_plans", klass=Organisation, accept_global_perms=False)
+
+    def build() -> QuerySet[Organisation]:
+        granted = get_objects_for_user(
+            user, "orgs.view_organisation_plans", klass=Organisation, accept_global_perms=False
+        )
+        return granted.order_by().values("pk")
+
+    # Compiled once per process and user (core.sqlmemo): the grants are read afresh by every query.
+    sql, params = sqlmemo.compiled(("orgs.visible_organisations", user.pk, bool(user.is_superuser)), build)
+    return Organisation.objects.filter(pk__in=RawSQL(sql, params))
 
 
 def visible_schools(user: Any) -> QuerySet[Organisation]:

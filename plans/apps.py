@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from core import sqlmemo
+
 
 class PlansConfig(AppConfig):
     name = "plans"
@@ -30,3 +32,14 @@ class PlansConfig(AppConfig):
         "plans.template.issued": "下发方案模板",
         "plans.template.dates_shifted": "整体调整模板日期",
     }
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        # Compiled scope queries name content-type ids: a flushed or re-migrated database may
+        # number them anew.
+        post_migrate.connect(_forget_compiled_sql, dispatch_uid="plans.forget_compiled_sql")
+
+
+def _forget_compiled_sql(**kwargs: object) -> None:
+    sqlmemo.forget()

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection
 from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
-from orgs.permissions import is_active_user, permission_cache
+from core import sqlmemo
+from orgs.permissions import is_active_user
 from orgs.selectors import visible_organisations
 from plans.models import (
     Indicator,
@@ -24,20 +27,27 @@ from plans.models import (
 def visible_plans(user: Any) -> QuerySet[Plan]:
     """Plans of visible schools, plus plans on whose leading group the user sits.
 
-    Built once per user object (a request's user) and kept in the permission cache, which
-    ``forget_permissions`` drops when the user's grants change: a page asks for it two or three
-    times (header count, badges, the page itself), and guardian's query building costs a few
-    milliseconds each time. Callers get a fresh clone, never the cached queryset itself."""
+    The scope is one SQL subquery, evaluated afresh inside every query that uses it. Its text
+    depends only on the user's id and superuser flag (guardian's grant tables, the user's groups
+    and the organisation tree are all read by the subquery itself), so it is compiled once per
+    process and user (``_scope_sql``) and embedded as raw SQL: compiling guardian's nested
+    querysets cost several milliseconds of CPU each time a page embedded them (the header's
+    count, badges, the page itself)."""
     if not is_active_user(user):
         return Plan.objects.none()
-    cache = permission_cache(user)
-    scope = cache.get("visible_plans")
-    if scope is None:
+    sql, params = _scope_sql(user)
+    return Plan.objects.filter(pk__in=RawSQL(sql, params))
+
+
+def _scope_sql(user: Any) -> tuple[str, tuple[Any, ...]]:
+    """``SELECT id FROM plans_plan WHERE …`` for the plans ``user`` may see, with its parameters."""
+
+    def build() -> QuerySet[Plan]:
         seated = get_objects_for_user(user, "plans.view_plan", klass=Plan, accept_global_perms=False)
-        scope = cache["visible_plans"] = Plan.objects.filter(
-            Q(school__in=visible_organisations(user)) | Q(pk__in=seated.values("pk"))
-        )
-    return scope.all()
+        scope = Plan.objects.filter(Q(school__in=visible_organisations(user)) | Q(pk__in=seated.values("pk")))
+        return scope.order_by().values("pk")
+
+    return sqlmemo.compiled(("plans.visible_plans", user.pk, bool(user.is_superuser)), build)
 
 
 def plan_for(user: Any, pk: int) -> Plan:
@@ -83,11 +93,17 @@ def plan_ids_granted(user: Any, *codenames: str) -> dict[str, set[int]]:
     granted: dict[str, set[int]] = {codename: set() for codename in codenames}
     if not is_active_user(user):
         return granted
-    via_groups = PlanGroupObjectPermission.objects.filter(group__user=user, permission__codename__in=codenames)
-    direct = PlanUserObjectPermission.objects.filter(user=user, permission__codename__in=codenames)
-    rows = via_groups.values_list("permission__codename", "content_object_id").union(
-        direct.values_list("permission__codename", "content_object_id")
-    )
-    for codename, plan_id in rows:
-        granted[codename].add(plan_id)
+
+    def build() -> QuerySet[Any]:
+        via_groups = PlanGroupObjectPermission.objects.filter(group__user=user, permission__codename__in=codenames)
+        direct = PlanUserObjectPermission.objects.filter(user=user, permission__codename__in=codenames)
+        return via_groups.values_list("permission__codename", "content_object_id").union(
+            direct.values_list("permission__codename", "content_object_id")
+        )
+
+    sql, params = sqlmemo.compiled(("plans.plan_ids_granted", user.pk, codenames), build)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for codename, plan_id in cursor.fetchall():
+            granted[codename].add(plan_id)
     return granted

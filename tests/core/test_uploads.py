@@ -10,6 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from core.errors import DomainError
 from core.uploads import clean_name, staged_uploads, validate_upload
 
+# staged_uploads runs its block in a transaction of its own.
+pytestmark = pytest.mark.django_db
+
 
 @pytest.mark.parametrize(
     ("name", "content", "ok"),

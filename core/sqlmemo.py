@@ -1,0 +1,35 @@
+"""Compiled SQL kept per process, for querysets whose text depends only on a small key.
+
+Django compiles a queryset to SQL every time it runs, and nested permission querysets (guardian's
+grant subqueries) cost several milliseconds of CPU per compilation. Where a query's text and
+parameters are a function of a key alone (a user's id, a few codenames) and every row it reads is
+read afresh by the database when it runs, the text can be compiled once and reused: nothing of the
+data is kept, only the SQL. The memo is bounded and dropped whole when full."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from django.db.models import QuerySet
+
+_MEMO: dict[Hashable, tuple[str, tuple[Any, ...]]] = {}
+MAX_ENTRIES = 8192
+
+
+def compiled(key: Hashable, build: Callable[[], QuerySet[Any]]) -> tuple[str, tuple[Any, ...]]:
+    """The SQL and parameters of ``build()``'s queryset, compiled once per process and ``key``.
+    ``key`` must determine the query's text: never pass a build whose SQL embeds data that can
+    change (ids read from the database, dates), only what the key names."""
+    found = _MEMO.get(key)
+    if found is None:
+        sql, params = build().query.sql_with_params()
+        if len(_MEMO) >= MAX_ENTRIES:
+            _MEMO.clear()
+        found = _MEMO[key] = (sql, tuple(params))
+    return found
+
+
+def forget() -> None:
+    """Drop every compiled query (tests that change content types or permissions' ids)."""
+    _MEMO.clear()
