@@ -51,7 +51,9 @@ from django.conf import settings
 from django.core.management.base import CommandError
 
 BASE_DIR = Path(settings.BASE_DIR)
-SERVERS = ("uvicorn", "granian", "daphne")
+# granian-wsgi: pages through granian's WSGI interface (planhub.wsgi), /ws/ through a second granian
+# process (ASGI, one worker) on another port; in production one proxy in front routes /ws/ to it.
+SERVERS = ("uvicorn", "granian", "daphne", "granian-wsgi")
 # collectstatic's output, kept between runs of this checkout.
 STATIC_CACHE = (
     Path(tempfile.gettempdir()) / f"planhub-bench-http-static-{hashlib.sha1(str(BASE_DIR).encode()).hexdigest()[:8]}"
@@ -74,7 +76,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--users", type=int, default=200, help="Simulated browsers.")
     parser.add_argument("--duration", type=float, default=60.0, help="Seconds of the mixed load.")
     parser.add_argument("--workers", type=int, default=2, help="Server processes behind the one port.")
-    parser.add_argument("--server", choices=SERVERS, default="granian", help="The ASGI server.")
+    parser.add_argument(
+        "--server", choices=SERVERS, default="granian", help="The server (granian-wsgi: pages by WSGI, /ws/ by ASGI)."
+    )
     parser.add_argument("--empty-seconds", type=float, default=10.0, help="Seconds of the empty-view phase.")
     parser.add_argument("--empty-users", type=int, default=32, help="Closed-loop clients of the empty view.")
     parser.add_argument("--kill-worker-at", type=float, metavar="S", help="Kill one server process S s into the mix.")
@@ -100,7 +104,7 @@ def run(options: dict[str, Any]) -> dict[str, Any]:
         raise CommandError("--users, --duration and --workers must be positive.")
     if options["server"] == "daphne" and options["workers"] != 1:
         raise CommandError("daphne serves one process per port: use --workers 1 with --server daphne.")
-    if importlib.util.find_spec(options["server"]) is None:
+    if importlib.util.find_spec(options["server"].split("-")[0]) is None:
         raise CommandError(f"{options['server']} is not installed.")
     if options.get("stop_store_at") is not None and options.get("storage") != "s3":
         raise CommandError("--stop-store-at needs --storage s3.")
@@ -172,6 +176,10 @@ class StoreGate:
     def close(self) -> None:
         listener, self.listener = self.listener, None
         if listener is not None:
+            try:  # stops listening at once (close alone waits for the accepting thread's poll)
+                listener.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
             listener.close()
         with self.lock:
             connections, self.connections = self.connections, set()
@@ -238,6 +246,8 @@ class Deployment:
         self.db_name = f"{admin_db[:40]}_http_{secrets.token_hex(3)}"
         self.db_created = False
         self.port = free_port()
+        self.wsgi = options["server"] == "granian-wsgi"
+        self.ws_port = free_port() if self.wsgi else self.port
         self.redis_port = free_port()
         self.s3 = options.get("storage") == "s3"
         self.store_port = free_port() if self.s3 else 0
@@ -253,7 +263,7 @@ class Deployment:
         self.outage: list[float | None] = []
         # CPU seconds used, by the server processes and by the load generator (last sample per pid):
         # on a shared machine, what the run got of the cores.
-        self.cpu: dict[str, dict[int, float]] = {"server": {}, "load": {}, "store": {}}
+        self.cpu: dict[str, dict[int, float]] = {"server": {}, "ws": {}, "load": {}, "store": {}}
 
     # --- processes ------------------------------------------------------------------------------
 
@@ -279,6 +289,8 @@ class Deployment:
             "DB_POOL_MAX_SIZE": str(self.options.get("db_pool") or 0),
             "PYTHONUNBUFFERED": "1",
             **({"STORAGE_URL": self.storage_url()} if self.s3 else {}),
+            # Pages and sockets on two ports here (one origin behind a proxy in production).
+            **({"CSRF_TRUSTED_ORIGINS": f"http://127.0.0.1:{self.port}"} if self.wsgi else {}),
         }
 
     def storage_url(self) -> str:
@@ -352,6 +364,28 @@ class Deployment:
                 "--lifespan",
                 "off",
             ]
+        if server == "granian-wsgi":
+            # Threads per process: as many as the pool has connections (Django holds one per request).
+            threads = str(self.options.get("db_pool") or 8)
+            return [
+                sys.executable,
+                "-m",
+                "granian",
+                "--interface",
+                "wsgi",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                port,
+                "--workers",
+                workers,
+                "--blocking-threads",
+                threads,
+                "--respawn-failed-workers",
+                "--log-level",
+                "warning",
+                "planhub.wsgi:application",
+            ]
         if server == "granian":
             return [
                 sys.executable,
@@ -375,6 +409,12 @@ class Deployment:
     def start_server(self) -> None:
         process = self.spawn("server", self.server_args())
         wait_port(self.port, process, f"the {self.options['server']} server")
+        ws = self.processes.get("ws")
+        if self.wsgi and (ws is None or ws.poll() is not None):
+            args = [sys.executable, "-m", "granian", "--interface", "asginl", "--host", "127.0.0.1"]
+            args += ["--port", str(self.ws_port), "--workers", "1", "--respawn-failed-workers"]
+            process = self.spawn("ws", [*args, "--log-level", "warning", "planhub.asgi:application"])
+            wait_port(self.ws_port, process, "the granian ASGI server of /ws/")
 
     def start_redis(self) -> None:
         process = self.spawn(
@@ -392,10 +432,10 @@ class Deployment:
             self.gate = StoreGate(self.store_port)
             self.gate.open()
 
-    def server_processes(self) -> list[Any]:
+    def server_processes(self, name: str = "server") -> list[Any]:
         import psutil
 
-        master = self.processes.get("server")
+        master = self.processes.get(name)
         if master is None or master.poll() is not None:
             return []
         try:
@@ -417,13 +457,14 @@ class Deployment:
         import psutil
 
         while not self.sampling.wait(0.5):
-            for proc in self.server_processes():
-                try:
-                    self.rss_max = max(self.rss_max, proc.memory_info().rss / 2**20)
-                    times = proc.cpu_times()
-                    self.cpu["server"][proc.pid] = times.user + times.system
-                except psutil.Error:
-                    pass
+            for name in ("server", "ws"):
+                for proc in self.server_processes(name):
+                    try:
+                        self.rss_max = max(self.rss_max, proc.memory_info().rss / 2**20)
+                        times = proc.cpu_times()
+                        self.cpu[name][proc.pid] = times.user + times.system
+                    except psutil.Error:
+                        pass
             for name in ("load", "store"):
                 process = self.processes.get(name)
                 if process is not None and process.poll() is None:
@@ -437,7 +478,7 @@ class Deployment:
         self.sampling.set()
         if self.gate is not None:
             self.gate.close()
-        for name in ("load", "scanner", "server", "store", "redis"):
+        for name in ("load", "scanner", "server", "ws", "store", "redis"):
             process = self.processes.get(name)
             if process is None or process.poll() is not None:
                 continue
@@ -596,6 +637,7 @@ class Deployment:
         self.spawn("scanner", [py, "manage.py", "scan_deadlines", "--loop", "30"])
         config = {
             "base_url": f"http://127.0.0.1:{self.port}",
+            "ws_url": f"ws://127.0.0.1:{self.ws_port}/ws/notifications/",
             "browsers": seeded["browsers"],
             "duration": opts["duration"],
             "empty_users": opts["empty_users"],
@@ -648,7 +690,8 @@ class Deployment:
             "schools": seeded["schools"],
             "setup_s": self.setup_seconds,
             "cpu_s": {
-                "servers": round(sum(self.cpu["server"].values()), 1),
+                "servers": round(sum(self.cpu["server"].values()) + sum(self.cpu["ws"].values()), 1),
+                **({"of_them_ws_server": round(sum(self.cpu["ws"].values()), 1)} if self.wsgi else {}),
                 "load_generator": round(sum(self.cpu["load"].values()), 1),
                 **({"object_store": round(sum(self.cpu["store"].values()), 1)} if self.s3 else {}),
                 "wall": round(mixed["seconds"] + empty["seconds"], 1),
@@ -728,6 +771,20 @@ class Deployment:
         store_refused = [t for t in transitions if t["outcome"] == "store_refused"]
         refused_keys = {(t["task"], ACTIONS[t["action"]], t["user"]) for t in store_refused}
         refused_in_history = sum(max(0, audited.get(key, 0) - seen[key]) for key in refused_keys)
+        refused_sample = [
+            {
+                "task": key[0],
+                "user": key[2],
+                "audited": audited.get(key, 0),
+                "seen": [
+                    (t["outcome"], t["status"], round(t["at"], 1))
+                    for t in transitions
+                    if (t["task"], ACTIONS[t["action"]], t["user"]) == key
+                ],
+            }
+            for key in sorted(refused_keys)
+            if audited.get(key, 0) > seen[key]
+        ][:5]
         during: dict[str, int] = {}
         if self.store_outage and self.store_outage[1]:
             start, end = self.store_outage
@@ -762,6 +819,7 @@ class Deployment:
                 if self.s3
                 else {}
             ),
+            **({"store_refused_but_in_history_sample": refused_sample} if refused_sample else {}),
             "errored": outcomes["error"],
             "errored_but_in_history": errored_but_done,
             "done_missing_from_history": missing,

@@ -73,7 +73,8 @@ class Browser(HttpUser):
 
     def _hold_socket(self) -> None:
         base = CONFIG["base_url"]
-        url = base.replace("http://", "ws://") + "/ws/notifications/"
+        # The socket's own server when pages are served by WSGI (granian-wsgi); the page's origin.
+        url = CONFIG.get("ws_url") or base.replace("http://", "ws://") + "/ws/notifications/"
         opened_before = False
         while not self.stopped:
             try:
