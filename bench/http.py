@@ -264,6 +264,10 @@ class Deployment:
         # CPU seconds used, by the server processes and by the load generator (last sample per pid):
         # on a shared machine, what the run got of the cores.
         self.cpu: dict[str, dict[int, float]] = {"server": {}, "ws": {}, "load": {}, "store": {}}
+        # The servers' CPU seconds when the mix ended (the rest went to the empty view).
+        self.cpu_at_mix_end: float | None = None
+        self.cpu_at_load_start = 0.0  # the servers' start (imports, first requests' caches) before it
+        self.mix_marker: Path | None = None
 
     # --- processes ------------------------------------------------------------------------------
 
@@ -453,18 +457,25 @@ class Deployment:
                 continue
         return workers or [root]
 
+    def sample_servers(self) -> None:
+        import psutil
+
+        for name in ("server", "ws"):
+            for proc in self.server_processes(name):
+                try:
+                    self.rss_max = max(self.rss_max, proc.memory_info().rss / 2**20)
+                    times = proc.cpu_times()
+                    self.cpu[name][proc.pid] = times.user + times.system
+                except psutil.Error:
+                    pass
+
     def sample_rss(self) -> None:
         import psutil
 
         while not self.sampling.wait(0.5):
-            for name in ("server", "ws"):
-                for proc in self.server_processes(name):
-                    try:
-                        self.rss_max = max(self.rss_max, proc.memory_info().rss / 2**20)
-                        times = proc.cpu_times()
-                        self.cpu[name][proc.pid] = times.user + times.system
-                    except psutil.Error:
-                        pass
+            self.sample_servers()
+            if self.cpu_at_mix_end is None and self.mix_marker is not None and self.mix_marker.exists():
+                self.cpu_at_mix_end = self.server_cpu()
             for name in ("load", "store"):
                 process = self.processes.get(name)
                 if process is not None and process.poll() is None:
@@ -473,6 +484,9 @@ class Deployment:
                         self.cpu[name][process.pid] = times.user + times.system
                     except psutil.Error:
                         pass
+
+    def server_cpu(self) -> float:
+        return sum(self.cpu["server"].values()) + sum(self.cpu["ws"].values())
 
     def stop(self) -> None:
         self.sampling.set()
@@ -644,7 +658,10 @@ class Deployment:
             "empty_seconds": opts["empty_seconds"],
         }
         config_file, out_file = self.tmp / "load.json", self.tmp / "load-out.json"
+        self.mix_marker = Path(f"{out_file}.mixed")
         config_file.write_text(json.dumps(config))
+        self.sample_servers()
+        self.cpu_at_load_start = self.server_cpu()
         threading.Thread(target=self.sample_rss, daemon=True).start()
         load = self.spawn("load", [py, "-m", "bench.http_load", str(config_file), str(out_file)])
         faults = []
@@ -690,7 +707,8 @@ class Deployment:
             "schools": seeded["schools"],
             "setup_s": self.setup_seconds,
             "cpu_s": {
-                "servers": round(sum(self.cpu["server"].values()) + sum(self.cpu["ws"].values()), 1),
+                "servers": round(self.server_cpu(), 1),
+                **self.cpu_split(mixed["requests"], empty["requests"]),
                 **({"of_them_ws_server": round(sum(self.cpu["ws"].values()), 1)} if self.wsgi else {}),
                 "load_generator": round(sum(self.cpu["load"].values()), 1),
                 **({"object_store": round(sum(self.cpu["store"].values()), 1)} if self.s3 else {}),
@@ -708,6 +726,21 @@ class Deployment:
         if self.events:
             result["fault_events"] = self.events
         return result
+
+    def cpu_split(self, pages: int, empties: int) -> dict[str, Any]:
+        """The servers' CPU seconds of the mix and of the empty view (sampled every 0.5 s, so the
+        split is within about half a second of CPU), and per request of each."""
+        if self.cpu_at_mix_end is None:
+            return {}
+        mix = self.cpu_at_mix_end - self.cpu_at_load_start
+        empty = self.server_cpu() - self.cpu_at_mix_end
+        return {
+            "servers_start": round(self.cpu_at_load_start, 1),
+            "servers_mix": round(mix, 1),
+            "servers_empty_view": round(empty, 1),
+            "ms_per_mix_request": round(1000 * mix / pages, 1) if pages else None,
+            "ms_per_empty_view": round(1000 * empty / empties, 2) if empties else None,
+        }
 
     def verify(self, transitions: list[dict[str, Any]]) -> dict[str, Any]:
         """Compare what the browsers saw with the audit history and the stored notifications."""

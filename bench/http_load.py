@@ -319,6 +319,9 @@ def main() -> None:
     # Browsers arrive over the first tenth of the run (at most 10 s), as a morning does.
     spawn_rate = max(users / min(10.0, max(1.0, CONFIG["duration"] / 10)), 1.0)
     mixed = _run(classes, users, spawn_rate, CONFIG["duration"], host)
+    # Tells the orchestrator the mix is over (it splits the servers' CPU seconds between the phases).
+    with open(sys.argv[2] + ".mixed", "w", encoding="utf-8") as fh:
+        fh.write(str(time.time()))
     empty = _run(
         [type("EmptyUser", (Empty,), {"host": host})],
         CONFIG["empty_users"],
