@@ -797,9 +797,12 @@ class Deployment:
             if t["outcome"] == "error" and audited.get((t["task"], ACTIONS[t["action"]], t["user"]))
         )
         # A submission the store refused must have left nothing: no more history entries of that
-        # (task, action, user) than the browsers saw done, or errored (a POST whose redirect failed).
+        # (task, action, user) than the browsers saw done, errored (a POST whose redirect failed) or
+        # left unfinished (still waiting for the answer when the mix ended).
         seen = Counter(
-            (t["task"], ACTIONS[t["action"]], t["user"]) for t in transitions if t["outcome"] in {"done", "error"}
+            (t["task"], ACTIONS[t["action"]], t["user"])
+            for t in transitions
+            if t["outcome"] in {"done", "error", "unfinished"}
         )
         store_refused = [t for t in transitions if t["outcome"] == "store_refused"]
         refused_keys = {(t["task"], ACTIONS[t["action"]], t["user"]) for t in store_refused}
@@ -854,6 +857,7 @@ class Deployment:
             ),
             **({"store_refused_but_in_history_sample": refused_sample} if refused_sample else {}),
             "errored": outcomes["error"],
+            "unfinished_at_the_end": outcomes["unfinished"],
             "errored_but_in_history": errored_but_done,
             "done_missing_from_history": missing,
             "tasks_not_in_their_history_state": len(half_done),

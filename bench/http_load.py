@@ -136,6 +136,10 @@ class Browser(HttpUser):
         data.update(extra.pop("data", {}))
         self.think()
         entry = {"task": task_id, "action": action, "user": self.account["username"], "at": time.time()}
+        # Logged before it is sent: a POST still waiting for its answer when the mix ends stays
+        # "unfinished" (the server may still carry it out after the browser has gone).
+        entry["outcome"] = "unfinished"
+        TRANSITIONS.append(entry)
         with self.client.post(
             f"/tasks/{task_id}/act/{action}/", data=data, name=f"POST {action}", catch_response=True, **extra
         ) as response:
@@ -145,7 +149,6 @@ class Browser(HttpUser):
                 # What the site is meant to answer, not a failed request; counted apart.
                 response.success()
                 entry["outcome"] = "store_refused"
-                TRANSITIONS.append(entry)
                 return
             text = _page(response)
             if not text:
@@ -155,7 +158,6 @@ class Browser(HttpUser):
                 entry["outcome"] = "done"
             else:
                 entry["outcome"] = "refused"  # a domain message (e.g. someone else was faster)
-        TRANSITIONS.append(entry)
 
     def open_some_task(self) -> tuple[int, str, set[str]] | None:
         inbox = self.get("/tasks/inbox/", "inbox")

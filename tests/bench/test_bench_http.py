@@ -1,7 +1,8 @@
 """`manage.py bench http` end to end at a tiny size: a real deployment on loopback (a fresh
-PostgreSQL database, a private redis-server, one granian process, the deadline scanner) under
-Locust. Checks the agreed JSON shape, that requests were made and none failed, and that every
-transition the browsers saw succeed is in the audit history."""
+PostgreSQL database, a private redis-server, one granian process, the deadline scanner, and the
+evidence in moto's S3 server when it is installed) under Locust. Checks the agreed JSON shape, that
+requests were made and none failed, that every transition the browsers saw succeed is in the audit
+history, and that every evidence row has its object in the store."""
 
 from __future__ import annotations
 
@@ -51,6 +52,7 @@ def test_tiny_run_prints_the_agreed_shape_without_errors(tmp_path):
     problem = _postgres_reachable()
     if problem:
         pytest.skip(problem)
+    s3 = http.moto_server_path().exists()
     result = http.run(
         {
             "users": 5,
@@ -64,6 +66,7 @@ def test_tiny_run_prints_the_agreed_shape_without_errors(tmp_path):
             "db_pool": 6,
             "pg_url": None,
             "log_dir": str(tmp_path),
+            "storage": "s3" if s3 else "file",
         }
     )
     assert KEYS <= set(result), KEYS - set(result)
@@ -78,6 +81,12 @@ def test_tiny_run_prints_the_agreed_shape_without_errors(tmp_path):
     assert checks["done_missing_from_history"] == 0, checks
     assert checks["tasks_not_in_their_history_state"] == 0, checks
     assert checks["notifications_missing"] == 0, checks
+    if s3:
+        evidence = result["evidence"]
+        assert result["storage"].startswith("s3"), result["storage"]
+        assert evidence["evidence_missing"] == 0 and evidence["evidence_changed"] == 0, evidence
+        assert evidence["objects_in_bucket"] >= evidence["rows"], evidence
+        assert checks["store_refused"] == 0, checks  # the store was up all along
 
 
 def _echo_server():
