@@ -1,12 +1,15 @@
 """Real HTTP load: a deployment on loopback driven by Locust, by role.
 
-`manage.py bench http --users N --duration S --workers W [--server granian|uvicorn|daphne] --json`
+`manage.py bench http --users N --duration S --workers W [--server granian|uvicorn|daphne|granian-wsgi]
+[--storage file|s3] [--stop-store-at S] --json`
 
 - Creates a fresh PostgreSQL database (``<admin db name>_http_<random>`` on the server of
   DATABASE_URL, or --pg-url), migrates it, seeds a synthetic county sized for N browsers
   (bench.http_seed), and drops it at the end.
 - Starts a private redis-server on a free port, W server processes behind one port (settings
-  bench.settings_http: production settings plus an empty view) and the deadline scanner.
+  bench.settings_http: production settings plus an empty view) and the deadline scanner. With
+  ``--server granian-wsgi`` the pages go through granian's WSGI interface (planhub.wsgi) and the
+  websockets through a second granian process (ASGI) on another port.
 - Drives it with Locust (bench.http_load, a process of its own): members open the inbox and tasks,
   start and submit with a small evidence file; offices review, close and return; principals open
   the school dashboard and plan; bureau users open the county dashboard and its export; every
