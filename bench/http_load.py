@@ -10,8 +10,8 @@ browsers (role, account, stored session), the duration and the empty-view phase.
 2. the empty view, closed loop (no think time): the framework's limit through the same servers.
 
 Every transition a browser posts is logged with what the browser saw (the success message on
-the page it was sent back to, an error message, or an HTTP/connection error), so that the
-orchestrator can compare it with the audit history afterwards.
+the page it was sent back to, an error message, the evidence store's "unavailable, nothing
+saved" page, or an HTTP/connection error), so that the orchestrator can compare it with the audit history afterwards.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ import gevent  # noqa: E402
 import websocket  # noqa: E402  (websocket-client: blocking sockets, cooperative once patched)
 from locust import FastHttpUser, HttpUser, constant, events, task  # noqa: E402
 from locust.env import Environment  # noqa: E402
+
+from core.storage import UNAVAILABLE  # noqa: E402  (a plain string; core.storage imports no Django)
 
 TASK_LINK = re.compile(r'href="/tasks/(\d+)/"')
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -71,7 +73,8 @@ class Browser(HttpUser):
 
     def _hold_socket(self) -> None:
         base = CONFIG["base_url"]
-        url = base.replace("http://", "ws://") + "/ws/notifications/"
+        # The socket's own server when pages are served by WSGI (granian-wsgi); the page's origin.
+        url = CONFIG.get("ws_url") or base.replace("http://", "ws://") + "/ws/notifications/"
         opened_before = False
         while not self.stopped:
             try:
@@ -133,11 +136,21 @@ class Browser(HttpUser):
         data.update(extra.pop("data", {}))
         self.think()
         entry = {"task": task_id, "action": action, "user": self.account["username"], "at": time.time()}
+        # Logged before it is sent: a POST still waiting for its answer when the mix ends stays
+        # "unfinished" (the server may still carry it out after the browser has gone).
+        entry["outcome"] = "unfinished"
+        TRANSITIONS.append(entry)
         with self.client.post(
             f"/tasks/{task_id}/act/{action}/", data=data, name=f"POST {action}", catch_response=True, **extra
         ) as response:
-            text = _page(response)
             entry["status"] = response.status_code or 0
+            if entry["status"] == 400 and UNAVAILABLE in (response.text or ""):
+                # The evidence store could not be reached: the page says so and nothing was saved.
+                # What the site is meant to answer, not a failed request; counted apart.
+                response.success()
+                entry["outcome"] = "store_refused"
+                return
+            text = _page(response)
             if not text:
                 entry["outcome"] = "error"
                 entry["error"] = repr(getattr(response, "error", None) or response.status_code)[:200]
@@ -145,7 +158,6 @@ class Browser(HttpUser):
                 entry["outcome"] = "done"
             else:
                 entry["outcome"] = "refused"  # a domain message (e.g. someone else was faster)
-        TRANSITIONS.append(entry)
 
     def open_some_task(self) -> tuple[int, str, set[str]] | None:
         inbox = self.get("/tasks/inbox/", "inbox")
@@ -309,6 +321,9 @@ def main() -> None:
     # Browsers arrive over the first tenth of the run (at most 10 s), as a morning does.
     spawn_rate = max(users / min(10.0, max(1.0, CONFIG["duration"] / 10)), 1.0)
     mixed = _run(classes, users, spawn_rate, CONFIG["duration"], host)
+    # Tells the orchestrator the mix is over (it splits the servers' CPU seconds between the phases).
+    with open(sys.argv[2] + ".mixed", "w", encoding="utf-8") as fh:
+        fh.write(str(time.time()))
     empty = _run(
         [type("EmptyUser", (Empty,), {"host": host})],
         CONFIG["empty_users"],
