@@ -29,4 +29,3 @@ def test_a_push_cancelled_after_commit_keeps_the_committed_evidence(county, monk
     assert fresh(task).status == Task.Status.SUBMITTED
     evidence = Evidence.objects.get(task=task)
     assert evidence.file.storage.exists(evidence.file.name), "a committed evidence row lost its file"
-
