@@ -266,4 +266,3 @@ def application_submit(*, actor: User, plan: Plan | int, note: str = "") -> Appl
     )
     transaction.on_commit(lambda: push.plan_changed(plan.pk))
     return application
-
