@@ -60,9 +60,7 @@ def application_blockers(
     if not can_apply_for_acceptance(user, plan):
         blockers.append(NotAllowed("只有领导小组组长可以申请验收。"))
     if plan.status not in SCHOOL_EDITABLE:
-        blockers.append(
-            InvalidTransition(f"方案当前为“{plan.get_status_display()}”，不能申请验收（可能已由他人提交）。")
-        )
+        blockers.append(InvalidTransition(f"方案当前为“{plan.get_status_display()}”，不能申请验收（可能已由他人提交）。"))
         return blockers
     if open_items:
         blockers.append(InvalidTransition(f"还有 {open_items} 项整改未完成，不能申请复验。"))

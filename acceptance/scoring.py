@@ -70,9 +70,9 @@ class Result:
         return (HUNDRED * self.awarded / self.maximum).quantize(CENT, rounding=ROUND_DOWN)
 
 
-def tier_points(
-    max_score: Decimal, fractions: Sequence[Decimal], overrides: Sequence[Decimal | None]
-) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+def tier_points(max_score: Decimal, fractions: Sequence[Decimal], overrides: Sequence[Decimal | None]) -> tuple[
+    Decimal, Decimal, Decimal, Decimal
+]:
     """Points of tiers 1–4 for a criterion: 1档 earns ``max_score``; tiers 2–4 earn their override,
     or the form's fraction of ``max_score``."""
     points = [max_score]

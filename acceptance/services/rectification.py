@@ -193,9 +193,7 @@ def rectification_reminders_send(*, today: datetime.date | None = None) -> Count
     ).values_list("pk", "plan_id", "due_on", "reminders_sent")
     by_plan: dict[int, list[int]] = {}
     for pk, plan_id, due_on, done in list(candidates):
-        if due_on is not None and _owed(
-            due_on, done, today
-        ):  # the cheap pre-check; _remind_plan decides under the lock
+        if due_on is not None and _owed(due_on, done, today):  # the cheap pre-check; _remind_plan decides under the lock
             by_plan.setdefault(plan_id, []).append(pk)
     sent: Counter[str] = Counter()
     for plan_id, pks in by_plan.items():
@@ -250,11 +248,7 @@ def _remind_item(
     return kinds, told
 
 
-_URGENCY: dict[str, int] = {
-    Notification.Kind.DUE_SOON: 0,
-    Notification.Kind.ESCALATION: 1,
-    Notification.Kind.OVERDUE: 2,
-}
+_URGENCY: dict[str, int] = {Notification.Kind.DUE_SOON: 0, Notification.Kind.ESCALATION: 1, Notification.Kind.OVERDUE: 2}
 _OWN_KINDS = (Reminder.Kind.DUE_SOON, Reminder.Kind.OVERDUE)
 
 
@@ -279,9 +273,7 @@ def _notify_digest(user: Any, plan: Plan, reminded: list[tuple[str, Rectificatio
     if chased:
         parts.append(f"{len(chased)}项他人负责的整改项已逾期（{_points(list(chased.values()))}），请督促整改")
     text = f"有{len(items)}项整改项需要处理：" + "；".join(parts) + "。"
-    notify(
-        recipients=[user], kind=kind, text=text, url=reverse("acceptance:plan_acceptance", args=[plan.pk]), plan=plan
-    )
+    notify(recipients=[user], kind=kind, text=text, url=reverse("acceptance:plan_acceptance", args=[plan.pk]), plan=plan)
 
 
 def _points(items: list[RectificationItem]) -> str:

@@ -266,3 +266,4 @@ def application_submit(*, actor: User, plan: Plan | int, note: str = "") -> Appl
     )
     transaction.on_commit(lambda: push.plan_changed(plan.pk))
     return application
+
