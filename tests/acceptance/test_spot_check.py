@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from acceptance.models import Application, FinalRating, RectificationItem
+from acceptance.models import Application, FinalRating, RectificationItem, SelfRating
 from acceptance.services import (
     acceptance_finalise,
     application_submit,
@@ -18,6 +18,7 @@ from acceptance.services import (
     inspection_result_record,
     inspection_team_set,
     inspector_rating_set,
+    na_claim_decide,
     rectification_assign,
     rectification_close,
     rectification_submit,
@@ -57,14 +58,26 @@ def plan_of(county) -> Plan:
 
 
 def open_check(county, city) -> Application:
-    return spot_check_open(actor=city.user, plan=county.a.plan, leader=city.user, members=[city.colleague],
-                           inspection_date=DATE, note="年度抽检")
+    return spot_check_open(
+        actor=city.user,
+        plan=county.a.plan,
+        leader=city.user,
+        members=[city.colleague],
+        inspection_date=DATE,
+        note="年度抽检",
+    )
 
 
 def settle(application, leader, criteria, tiers, rectify=()):
     for criterion, tier in zip(criteria, tiers, strict=True):
-        final_rating_set(actor=leader, application=application, criterion=criterion, tier=tier,
-                         rectify=criterion in rectify, remark="须整改" if criterion in rectify else "")
+        final_rating_set(
+            actor=leader,
+            application=application,
+            criterion=criterion,
+            tier=tier,
+            rectify=criterion in rectify,
+            remark="须整改" if criterion in rectify else "",
+        )
 
 
 def texts(user) -> list[str]:
@@ -119,7 +132,10 @@ def test_a_failed_spot_check_sends_the_plan_back_and_the_county_reinspects(
     # The accepted plan's freeze lifts with its status: the archive takes rectification evidence.
     assert not archive_frozen(plan_of(county))
     items = list(RectificationItem.objects.filter(plan=a.plan).order_by("criterion__order"))
-    assert [(i.criterion_id, i.application_id) for i in items] == [(criteria[1].pk, check.pk), (criteria[3].pk, check.pk)]
+    assert [(i.criterion_id, i.application_id) for i in items] == [
+        (criteria[1].pk, check.pk),
+        (criteria[3].pk, check.pk),
+    ]
     assert any("不合格" in t for t in texts(a.leader))
     assert any("不合格" in t for t in texts(county.bureau_admin))
     audit = AuditEntry.objects.filter(action="acceptance.spot_check.recorded").get()
@@ -171,18 +187,23 @@ def test_only_an_accepted_plan_and_one_check_at_a_time(county, city):
 
 def test_the_team_is_city_staff_and_the_county_cannot_take_it_over(county, city, done):
     with pytest.raises(DomainError, match="本市教育局"):
-        spot_check_open(actor=city.user, plan=county.a.plan, leader=city.user, members=[county.inspector],
-                        inspection_date=DATE)
+        spot_check_open(
+            actor=city.user, plan=county.a.plan, leader=city.user, members=[county.inspector], inspection_date=DATE
+        )
     with pytest.raises(DomainError, match="本市教育局"):
         spot_check_open(actor=city.user, plan=county.a.plan, leader=city.other_user, inspection_date=DATE)
     check = open_check(county, city)
     with pytest.raises(InvalidTransition, match="市教育局的抽检"):
-        inspection_team_set(actor=county.bureau_admin, application=check, leader=county.inspector,
-                            inspection_date=DATE)
+        inspection_team_set(actor=county.bureau_admin, application=check, leader=county.inspector, inspection_date=DATE)
     with pytest.raises(PermissionDenied):
         spot_check_team_set(actor=county.bureau_admin, application=check, leader=city.user, inspection_date=DATE)
-    spot_check_team_set(actor=city.user, application=check, leader=city.colleague, members=[city.user],
-                        inspection_date=DATE + datetime.timedelta(days=1))
+    spot_check_team_set(
+        actor=city.user,
+        application=check,
+        leader=city.colleague,
+        members=[city.user],
+        inspection_date=DATE + datetime.timedelta(days=1),
+    )
     check.refresh_from_db()
     assert check.team_leader_id == city.colleague.pk
     assert AuditEntry.objects.filter(action="acceptance.spot_check.team_set").count() == 1
@@ -211,22 +232,19 @@ def test_counties_and_schools_cannot_score_it_and_a_result_is_recorded_once(coun
 
 
 def test_a_confirmed_not_applicable_claim_stays_decided(county, city):
-    from acceptance.services import na_claim_decide, self_rating_set
-
     criteria, application = applied(county.a)
-    inspection_team_set(actor=county.bureau_admin, application=application, leader=county.inspector,
-                        inspection_date=DATE)
+    inspection_team_set(
+        actor=county.bureau_admin, application=application, leader=county.inspector, inspection_date=DATE
+    )
     # The claim is made before the application in practice; here the row is set directly.
-    from acceptance.models import SelfRating
-
     SelfRating.objects.filter(criterion=criteria[3]).update(tier=None, not_applicable=True, na_reason="无食堂")
     na_claim_decide(actor=county.inspector, application=application, criterion=criteria[3], confirm=True)
     settle(application, county.inspector, criteria[:3], [1, 1, 1])
     inspection_result_record(actor=county.inspector, application=application)
     application.refresh_from_db()
-    acceptance_finalise(actor=None, application=application,
-                        today=application.notice_ends_on + datetime.timedelta(days=1))
-    assert self_rating_set  # imported for symmetry with the school's side
+    acceptance_finalise(
+        actor=None, application=application, today=application.notice_ends_on + datetime.timedelta(days=1)
+    )
     check = open_check(county, city)
     final = FinalRating.objects.get(application=check, criterion=criteria[3])
     assert (final.claim, final.tier) == (FinalRating.Claim.CONFIRMED, None)
@@ -244,13 +262,18 @@ def test_pages_show_the_spot_check_to_everyone_and_the_form_to_the_city(client, 
     assert 'id="spot-open-form"' in body
     overview = client.get(reverse("acceptance:overview")).content.decode()
     assert "发起抽检" in overview
-    response = client.post(reverse("acceptance:spot_open", args=[county.a.plan.pk]),
-                           {"leader": city.user.pk, "members": [city.colleague.pk], "inspection_date": "2026-12-08"})
+    response = client.post(
+        reverse("acceptance:spot_open", args=[county.a.plan.pk]),
+        {"leader": city.user.pk, "members": [city.colleague.pk], "inspection_date": "2026-12-08"},
+    )
     assert response.status_code == 302
     check = Application.objects.get(kind=Application.Kind.SPOT)
     # A second click from the stale page: one check, a clear message.
-    response = client.post(reverse("acceptance:spot_open", args=[county.a.plan.pk]),
-                           {"leader": city.user.pk, "inspection_date": "2026-12-08"}, follow=True)
+    response = client.post(
+        reverse("acceptance:spot_open", args=[county.a.plan.pk]),
+        {"leader": city.user.pk, "inspection_date": "2026-12-08"},
+        follow=True,
+    )
     assert "已有进行中的市级抽检" in response.content.decode()
     assert Application.objects.filter(kind=Application.Kind.SPOT).count() == 1
     assert client.get(reverse("acceptance:inspection", args=[check.pk])).status_code == 200
@@ -258,8 +281,13 @@ def test_pages_show_the_spot_check_to_everyone_and_the_form_to_the_city(client, 
     login(client, county.bureau_admin)
     body = client.get(page).content.decode()
     assert "抽检中" in body and 'id="spot-open-form"' not in body and 'id="spot-team-form"' not in body
-    assert client.post(reverse("acceptance:spot_open", args=[county.a.plan.pk]),
-                       {"leader": county.bureau_admin.pk, "inspection_date": "2026-12-08"}).status_code == 403
+    assert (
+        client.post(
+            reverse("acceptance:spot_open", args=[county.a.plan.pk]),
+            {"leader": county.bureau_admin.pk, "inspection_date": "2026-12-08"},
+        ).status_code
+        == 403
+    )
     board = client.get(reverse("acceptance:inspection", args=[check.pk])).content.decode()
     assert 'id="record-result"' not in board and "市级抽检" in board  # read-only for the county
 
@@ -278,8 +306,10 @@ def test_pages_show_the_spot_check_to_everyone_and_the_form_to_the_city(client, 
 def test_another_city_gets_404(client, county, city, done):
     login(client, city.other_user)
     assert client.get(reverse("acceptance:plan_acceptance", args=[county.a.plan.pk])).status_code == 404
-    response = client.post(reverse("acceptance:spot_open", args=[county.a.plan.pk]),
-                           {"leader": city.other_user.pk, "inspection_date": "2026-12-08"})
+    response = client.post(
+        reverse("acceptance:spot_open", args=[county.a.plan.pk]),
+        {"leader": city.other_user.pk, "inspection_date": "2026-12-08"},
+    )
     assert response.status_code == 404
     assert not Application.objects.filter(kind=Application.Kind.SPOT).exists()
 
