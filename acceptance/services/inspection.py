@@ -519,7 +519,7 @@ def _remind(pk: int) -> bool:
     notify(
         recipients=[*team, *_school_managers(plan)],
         kind=Notification.Kind.ACCEPTANCE,
-        text=f"提醒：{plan.school.name}“{plan.title}”第{application.round}轮评估验收定于 {day:%Y-%m-%d}。",
+        text=f"提醒：{plan.school.name}“{plan.title}”{application.round_label}{'' if application.is_spot_check else '评估验收'}定于 {day:%Y-%m-%d}。",
         url=_url(plan),
         plan=plan,
     )
