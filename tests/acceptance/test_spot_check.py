@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from acceptance.models import Application, FinalRating, RectificationItem, SelfRating
+from acceptance.overview import acceptance_overview
 from acceptance.services import (
     acceptance_finalise,
     application_submit,
@@ -140,6 +141,10 @@ def test_a_failed_spot_check_sends_the_plan_back_and_the_county_reinspects(
     assert any("不合格" in t for t in texts(county.bureau_admin))
     audit = AuditEntry.objects.filter(action="acceptance.spot_check.recorded").get()
     assert (audit.from_state, audit.to_state, audit.data["plan_status"]) == ("inspecting", "failed", "rectifying")
+    # The county's overview reads 整改中 again, with the spot check's verdict beside it.
+    row = next(r for r in acceptance_overview(county.bureau_admin) if r.plan_id == a.plan.pk)
+    assert (row.state, row.state_label, row.spot_state) == ("failed", "整改中", "failed")
+    assert row.spot_text.startswith("不合格（")
     # The first round's certificate is void meanwhile.
     login(client, a.leader)
     assert client.get(reverse("acceptance:certificate", args=[first.pk])).status_code == 404
@@ -160,6 +165,8 @@ def test_a_failed_spot_check_sends_the_plan_back_and_the_county_reinspects(
     again.refresh_from_db()
     acceptance_finalise(actor=None, application=again, today=again.notice_ends_on + datetime.timedelta(days=1))
     assert plan_of(county).status == Plan.Status.COMPLETED
+    row = next(r for r in acceptance_overview(county.bureau_admin) if r.plan_id == a.plan.pk)
+    assert (row.state, row.round) == ("accepted", 3)
     assert client.get(reverse("acceptance:certificate", args=[again.pk])).status_code == 200
 
 
