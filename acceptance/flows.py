@@ -3,6 +3,10 @@
     实施中 ──apply (请验)──▶ 验收中 ──fail (不合格)──▶ 整改中 ──apply (复验)──▶ 验收中
                               │
                               └──accept (公示期满)──▶ 已验收 (COMPLETED, frozen)
+                                                            │
+    已验收 ──spot_fail (市级抽检不合格)──▶ 整改中 ──apply (复验)──▶ 验收中 …
+
+A spot check that passes leaves the plan 已验收: it is no move at all.
 
 The flow only says which moves are legal; acceptance.services owns everything around a move (row
 lock, permission, state guard, audit, notifications). viewflow.fsm does not check a transition's
@@ -46,6 +50,11 @@ class PlanFlow:
     @status.transition(source=S.ACCEPTANCE, target=S.COMPLETED, label="验收合格")
     def accept(self) -> None:
         """The public notice of a 合格 result ended: the plan is accepted and frozen."""
+
+    @status.transition(source=S.COMPLETED, target=S.RECTIFYING, label="抽检不合格")
+    def spot_fail(self) -> None:
+        """The city's spot check (抽检) of the accepted plan recorded 不合格: the school rectifies
+        and applies for 复验 again; the freeze of an accepted plan (and of its archive) lifts."""
 
 
 RS = RectificationItem.Status

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from acceptance.models import Application, RectificationItem
-from orgs.permissions import is_bureau_user
+from orgs.permissions import is_bureau_user, is_city_user
 from plans.models import Plan
 from plans.selectors import visible_plans
 from tasks.selectors import work_grants
@@ -23,7 +23,9 @@ RS = RectificationItem.Status
 
 def inspections_waiting(user: Any) -> QuerySet[Application]:
     """Applications under inspection (验收中) whose team the user leads or sits on."""
-    on_team = Q(team_leader=user) | Q(pk__in=Application.inspectors.through.objects.filter(user=user).values("application_id"))
+    on_team = Q(team_leader=user) | Q(
+        pk__in=Application.inspectors.through.objects.filter(user=user).values("application_id")
+    )
     return Application.objects.filter(on_team, status=Application.Status.INSPECTING, plan__in=visible_plans(user))
 
 
@@ -46,10 +48,11 @@ def items_to_handle(user: Any) -> QuerySet[RectificationItem]:
 
 def inbox_count(user: Any) -> int:
     """One query (the header shows it on every page). Inspection teams are bureau staff and
-    rectification items belong to school seats (acceptance.services refuse anyone else), so a
-    bureau user is asked only about inspections, anyone else only about items: the item lists
-    counted together (their rows never overlap)."""
-    if is_bureau_user(user):
+        rectification items belong to school seats (acceptance.services refuse anyone else), so a
+        bureau user is asked only about inspections, anyone else only about items: the item lists
+        counted together (their rows never overlap). A city's staff are asked about their spot checks
+    (抽检), which are inspections too."""
+    if is_bureau_user(user) or is_city_user(user):
         return inspections_waiting(user).count()
     # order_by(): the models' default ordering is not allowed inside a UNION's parts.
     owned = items_owned(user).order_by().values_list("pk")
@@ -65,11 +68,13 @@ def _item_url(item: RectificationItem) -> str:
 
 def inbox_sections(user: Any) -> list[InboxSection]:
     today = timezone.localdate()
-    inspections = inspections_waiting(user).select_related("plan__school").order_by(
-        F("inspection_date").asc(nulls_last=True), "pk"
+    inspections = (
+        inspections_waiting(user)
+        .select_related("plan__school")
+        .order_by(F("inspection_date").asc(nulls_last=True), "pk")
     )
-    owned = items_owned(user).select_related("plan__school", "criterion").order_by(
-        F("due_on").asc(nulls_last=True), "pk"
+    owned = (
+        items_owned(user).select_related("plan__school", "criterion").order_by(F("due_on").asc(nulls_last=True), "pk")
     )
     handled = items_to_handle(user).select_related("plan__school", "criterion", "owner").order_by("status", "pk")
     return [
@@ -79,7 +84,7 @@ def inbox_sections(user: Any) -> list[InboxSection]:
             "待我评估",
             [
                 InboxEntry(
-                    title=f"{app.plan.school.name} · 第{app.round}轮验收评分",
+                    title=f"{app.plan.school.name} · {app.round_label}{'评分' if app.is_spot_check else '验收评分'}",
                     url=reverse("acceptance:inspection", args=[app.pk]),
                     detail=app.plan.title,
                     badge="组长：评分并确定结论" if app.team_leader_id == user.pk else "待评分",

@@ -132,7 +132,17 @@ class Application(models.Model):
     """An application for acceptance (请验; 复验 from the second round on), signed by the leader,
     and the bureau's inspection of it: the team, the date, the settled result and, for a 合格
     result, the public notice (公示) and the certificate. ``self_score`` keeps the self-assessment
-    score the leader signed."""
+    score the leader signed.
+
+    A city's spot check (抽检) of an accepted plan is a round of kind ``SPOT``: opened by the city
+    (``applied_by``, ``note``) with its team, scored on the same form with the same rating rows,
+    and ending 抽检合格 (PASSED; the plan stays accepted) or 不合格 (FAILED; the plan goes back to
+    整改中 and its shortfalls become rectification items). Spot checks share the rounds' sequence,
+    so a 复验 after a failed spot check carries that check's settled tiers over."""
+
+    class Kind(models.TextChoices):
+        ROUND = "round", "请验/复验"
+        SPOT = "spot", "抽检"
 
     class Status(models.TextChoices):
         APPLIED = "applied", "已申请"
@@ -140,8 +150,10 @@ class Application(models.Model):
         FAILED = "failed", "不合格"
         NOTICE = "notice", "公示中"
         ACCEPTED = "accepted", "已验收"
+        PASSED = "passed", "抽检合格"
 
     plan = models.ForeignKey(Plan, verbose_name="方案", on_delete=models.CASCADE, related_name="applications")
+    kind = models.CharField("类型", max_length=8, choices=Kind.choices, default=Kind.ROUND)
     round = models.PositiveSmallIntegerField("轮次", default=1)
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.APPLIED)
     note = models.CharField("申请说明", max_length=1000, blank=True)
@@ -175,10 +187,34 @@ class Application(models.Model):
         verbose_name = "验收申请"
         verbose_name_plural = "验收申请"
         ordering = ["plan", "-round"]
-        constraints = [models.UniqueConstraint(fields=["plan", "round"], name="application_unique_round")]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "round"], name="application_unique_round"),
+            # One spot check under way per plan, whatever two city users click at once.
+            models.UniqueConstraint(
+                fields=["plan"],
+                condition=models.Q(kind="spot", status="inspecting"),
+                name="application_one_open_spot_check",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.plan} · 第{self.round}轮"
+        return f"{self.plan} · {self.round_label}"
+
+    @property
+    def is_spot_check(self) -> bool:
+        return self.kind == self.Kind.SPOT
+
+    @property
+    def round_label(self) -> str:
+        """How pages name the round: 第N轮, or 抽检 for a city's spot check."""
+        return "市级抽检" if self.is_spot_check else f"第{self.round}轮"
+
+    @property
+    def status_label(self) -> str:
+        """The status in words; a spot check under way reads 抽检中."""
+        if self.is_spot_check and self.status == self.Status.INSPECTING:
+            return "抽检中"
+        return str(self.Status(self.status).label)
 
 
 class InspectorRating(models.Model):
@@ -187,8 +223,12 @@ class InspectorRating(models.Model):
     application = models.ForeignKey(
         Application, verbose_name="验收申请", on_delete=models.CASCADE, related_name="inspector_ratings"
     )
-    criterion = models.ForeignKey(AcceptanceCriterion, verbose_name="评估要点", on_delete=models.CASCADE, related_name="+")
-    inspector = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="评估员", on_delete=models.PROTECT, related_name="+")
+    criterion = models.ForeignKey(
+        AcceptanceCriterion, verbose_name="评估要点", on_delete=models.CASCADE, related_name="+"
+    )
+    inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="评估员", on_delete=models.PROTECT, related_name="+"
+    )
     tier = models.PositiveSmallIntegerField("评定等级", choices=TIERS)
     remark = models.CharField("评估意见", max_length=1000, blank=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
@@ -219,7 +259,9 @@ class FinalRating(models.Model):
     application = models.ForeignKey(
         Application, verbose_name="验收申请", on_delete=models.CASCADE, related_name="final_ratings"
     )
-    criterion = models.ForeignKey(AcceptanceCriterion, verbose_name="评估要点", on_delete=models.CASCADE, related_name="+")
+    criterion = models.ForeignKey(
+        AcceptanceCriterion, verbose_name="评估要点", on_delete=models.CASCADE, related_name="+"
+    )
     tier = models.PositiveSmallIntegerField("最终等级", choices=TIERS, null=True, blank=True)
     claim = models.CharField("不适用申报", max_length=16, choices=Claim.choices, blank=True, default="")
     rectify = models.BooleanField("需整改", default=False)
@@ -255,11 +297,18 @@ class RectificationItem(models.Model):
     application = models.ForeignKey(
         Application, verbose_name="验收申请", on_delete=models.CASCADE, related_name="rectification_items"
     )
-    criterion = models.ForeignKey(AcceptanceCriterion, verbose_name="评估要点", on_delete=models.CASCADE, related_name="+")
+    criterion = models.ForeignKey(
+        AcceptanceCriterion, verbose_name="评估要点", on_delete=models.CASCADE, related_name="+"
+    )
     remark = models.CharField("整改要求", max_length=1000, blank=True)
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.OPEN)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="责任人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="责任人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     due_on = models.DateField("整改截止日期", null=True, blank=True)
     note = models.CharField("整改说明", max_length=1000, blank=True)
@@ -283,10 +332,14 @@ class RectificationItem(models.Model):
 class Objection(models.Model):
     """A written objection during the public notice (公示), and how the bureau handled it."""
 
-    application = models.ForeignKey(Application, verbose_name="验收申请", on_delete=models.CASCADE, related_name="objections")
+    application = models.ForeignKey(
+        Application, verbose_name="验收申请", on_delete=models.CASCADE, related_name="objections"
+    )
     text = models.CharField("异议内容", max_length=1000)
     handling = models.CharField("处理情况", max_length=1000, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
     class Meta:

@@ -55,6 +55,9 @@ class OverviewRow:
     final_text: str = "—"
     # Set by the view for the rows of the page: (template, value) offered by apps above.
     badges: list[tuple[str, Any]] = field(default_factory=list)
+    # The latest city spot check (抽检): its status ("" for none) and what the page prints.
+    spot_state: str = ""
+    spot_text: str = "—"
 
     @property
     def state_label(self) -> str:
@@ -74,10 +77,13 @@ def _count(queryset: Any) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def acceptance_overview(user: Any, state: str = "", township: str = "", q: str = "", sort: str = "school") -> list[OverviewRow]:
+def acceptance_overview(
+    user: Any, state: str = "", township: str = "", q: str = "", sort: str = "school"
+) -> list[OverviewRow]:
     """The rows the user may see (plans.selectors.visible_plans), filtered by acceptance state,
     township and a name search, sorted by one of SORTS."""
-    latest = Application.objects.filter(plan=OuterRef("pk")).order_by("-round")
+    latest = Application.objects.filter(plan=OuterRef("pk"), kind=Application.Kind.ROUND).order_by("-round")
+    spot = Application.objects.filter(plan=OuterRef("pk"), kind=Application.Kind.SPOT).order_by("-round")
     items = RectificationItem.objects.filter(plan=OuterRef("pk")).exclude(status=RectificationItem.Status.CLOSED)
     today = timezone.localdate()
     plans = (
@@ -87,12 +93,26 @@ def acceptance_overview(user: Any, state: str = "", township: str = "", q: str =
             app_round=Subquery(latest.values("round")[:1]),
             app_self=Subquery(latest.values("self_score")[:1], output_field=SCORE),
             app_final=Subquery(latest.values("final_score")[:1], output_field=SCORE),
+            spot_status=Subquery(spot.values("status")[:1]),
+            spot_round=Subquery(spot.values("round")[:1]),
+            spot_final=Subquery(spot.values("final_score")[:1], output_field=SCORE),
             open_items=_count(items),
             overdue_items=_count(items.filter(due_on__lt=today)),
         )
         .values_list(
-            "pk", "school__name", "school__township", "title", "app_status", "app_round", "app_self", "app_final",
-            "open_items", "overdue_items",
+            "pk",
+            "school__name",
+            "school__township",
+            "title",
+            "app_status",
+            "app_round",
+            "app_self",
+            "app_final",
+            "open_items",
+            "overdue_items",
+            "spot_status",
+            "spot_round",
+            "spot_final",
         )
     )
     if township:
@@ -103,15 +123,59 @@ def acceptance_overview(user: Any, state: str = "", township: str = "", q: str =
     url = reverse("acceptance:plan_acceptance", args=[0]).replace("/0/", "/{}/")
     rows = [
         OverviewRow(
-            pk, school, town, title, status or NOT_APPLIED, rnd, self_score, final, open_n, overdue_n,
-            url.format(pk), score_text(self_score), score_text(final),
+            pk,
+            school,
+            town,
+            title,
+            _state(status, rnd, spot_status, spot_round),
+            rnd,
+            self_score,
+            final,
+            open_n,
+            overdue_n,
+            url.format(pk),
+            score_text(self_score),
+            score_text(final),
+            spot_state=spot_status or "",
+            spot_text=_spot_text(spot_status, spot_final),
         )
-        for pk, school, town, title, status, rnd, self_score, final, open_n, overdue_n in plans
+        for (
+            pk,
+            school,
+            town,
+            title,
+            status,
+            rnd,
+            self_score,
+            final,
+            open_n,
+            overdue_n,
+            spot_status,
+            spot_round,
+            spot_final,
+        ) in plans
     ]
     if state in STATES:
         rows = [row for row in rows if row.state == state]
     rows.sort(key=SORTS.get(sort, SORTS["school"]))
     return rows
+
+
+def _state(round_status: str | None, rnd: int | None, spot_status: str | None, spot_round: int | None) -> str:
+    """A failed spot check takes an accepted plan back to 整改中 until its 复验 (a later round)."""
+    failed = spot_status == Application.Status.FAILED and (spot_round or 0) > (rnd or 0)
+    if round_status == Application.Status.ACCEPTED and failed:
+        return Application.Status.FAILED
+    return round_status or NOT_APPLIED
+
+
+def _spot_text(status: str | None, final: Decimal | None) -> str:
+    if not status:
+        return "—"
+    if status == Application.Status.INSPECTING:
+        return "抽检中"
+    verdict = "合格" if status == Application.Status.PASSED else "不合格"
+    return f"{verdict}（{score_text(final)} 分）"
 
 
 def my_inspections(user: Any) -> list[Application]:
@@ -126,4 +190,6 @@ def my_inspections(user: Any) -> list[Application]:
 
 
 def townships(rows_source: Any) -> list[str]:
-    return sorted(set(visible_plans(rows_source).exclude(school__township="").values_list("school__township", flat=True)))
+    return sorted(
+        set(visible_plans(rows_source).exclude(school__township="").values_list("school__township", flat=True))
+    )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from orgs.permissions import can_administer, is_active_user
+from orgs.models import Organisation
+from orgs.permissions import can_administer, is_active_user, is_city_user
 from plans.models import Plan
 from plans.permissions import can_manage_plan_tasks, can_sign_plan_gate, can_view_plan
 
@@ -68,3 +69,25 @@ def can_manage_rectification(user: Any, plan: Plan) -> bool:
 def can_handle_notice(user: Any, plan: Plan) -> bool:
     """The bureau records objections during the notice and ends it."""
     return can_administer(user, plan.school)
+
+
+def city_over(plan: Plan) -> Organisation | None:
+    """The city bureau (市教育局) above the plan's school, if its county is attached to one."""
+    return next((org for org in plan.school.ancestors() if org.kind == Organisation.Kind.CITY), None)
+
+
+def can_spot_check(user: Any, plan: Plan) -> bool:
+    """Staff of the city over the plan's school open a spot check (抽检), name and re-form its team.
+    A county bureau never does, nor a city for a school outside its counties."""
+    if not is_city_user(user):
+        return False
+    city = city_over(plan)
+    return city is not None and user.organisation_id == city.pk
+
+
+def can_view_inspection_board(user: Any, application: Any) -> bool:
+    """The scoring board: the team; the county's admins (their rounds, and read-only a city's spot
+    check of their school); the city over the school for its spot checks."""
+    if is_on_team(user, application) or can_form_inspection_team(user, application.plan):
+        return True
+    return application.kind == "spot" and can_spot_check(user, application.plan)

@@ -20,6 +20,7 @@ from acceptance.models import (
     RectificationItem,
     SelfRating,
 )
+from acceptance.permissions import city_over
 from acceptance.rules import application_blockers
 from acceptance.scoring import Line, PassRule, Result, score, tier_points
 from orgs.models import Organisation, User
@@ -125,7 +126,12 @@ def application_status(user: Any, plan: Plan, assessment: SelfAssessment) -> lis
 
 
 def plan_applications(plan: Plan) -> list[Application]:
-    return list(Application.objects.filter(plan=plan).select_related("applied_by").order_by("-round"))
+    """The school's 请验/复验 rounds, newest first (spot checks: spot_checks)."""
+    return list(
+        Application.objects.filter(plan=plan, kind=Application.Kind.ROUND)
+        .select_related("applied_by")
+        .order_by("-round")
+    )
 
 
 def evidence_choices(plan: Plan) -> tuple[list[Evidence], list[IndicatorReading]]:
@@ -158,7 +164,36 @@ def bureau_staff(plan: Plan) -> list[Any]:
 
 
 def latest_application(plan: Plan) -> Application | None:
-    return Application.objects.filter(plan=plan).order_by("-round").first()
+    """The plan's latest 请验/复验 round (the county's; spot checks are read by spot_checks)."""
+    return Application.objects.filter(plan=plan, kind=Application.Kind.ROUND).order_by("-round").first()
+
+
+def spot_checks(plan: Plan) -> list[Application]:
+    """The city's spot checks (抽检) of the plan, newest first, with their teams."""
+    return list(
+        Application.objects.filter(plan=plan, kind=Application.Kind.SPOT)
+        .select_related("applied_by", "team_leader")
+        .prefetch_related("inspectors")
+        .order_by("-round")
+    )
+
+
+def city_staff(plan: Plan) -> list[User]:
+    """Who may be put on a spot check's team: active staff of the city above the plan's school."""
+    city = city_over(plan)
+    if city is None:
+        return []
+    return list(User.objects.filter(is_active=True, organisation=city).order_by("pk"))
+
+
+def certificate_void(application: Application) -> bool:
+    """Is the accepted round's certificate void, a later spot check having found the plan 不合格?"""
+    return Application.objects.filter(
+        plan_id=application.plan_id,
+        kind=Application.Kind.SPOT,
+        status=Application.Status.FAILED,
+        round__gt=application.round,
+    ).exists()
 
 
 def criterion_lines(

@@ -10,10 +10,12 @@ urlpatterns = [
     path("plans/<int:pk>/criteria/<int:criterion_pk>/rate/", views.criterion_rate, name="criterion_rate"),
     path("plans/<int:pk>/apply/", views.plan_apply, name="plan_apply"),
     path("plans/<int:pk>/rules/", views.form_rules, name="form_rules"),
+    path("plans/<int:pk>/spot-check/", views.spot_open, name="spot_open"),
 ]
 
 urlpatterns += [
     path("applications/<int:pk>/team/", views.team_set, name="team_set"),
+    path("applications/<int:pk>/spot-team/", views.spot_team, name="spot_team"),
     path("applications/<int:pk>/inspection/", views.inspection, name="inspection"),
     path("applications/<int:pk>/rate/", views.inspector_rate, name="inspector_rate"),
     path("applications/<int:pk>/final/", views.final_set, name="final_set"),

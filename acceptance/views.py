@@ -33,12 +33,16 @@ from acceptance.permissions import (
     can_self_assess,
     can_set_form_rules,
     can_settle_inspection,
+    can_spot_check,
+    can_view_inspection_board,
     is_on_team,
 )
 from acceptance.rendering import inspection_rows
 from acceptance.rules import form_rules_refusal, self_assess_refusal
 from acceptance.selectors import (
     application_status,
+    certificate_void,
+    city_staff,
     evidence_choices,
     inspection_board,
     latest_application,
@@ -46,6 +50,7 @@ from acceptance.selectors import (
     rectification_items,
     seat_users,
     self_assessment,
+    spot_checks,
     team_choices,
 )
 from acceptance.services import application_submit, form_rules_set, self_rating_set
@@ -53,7 +58,7 @@ from acceptance.states import plan_state_label
 from core.errors import DomainError
 from core.storage import download_response
 from orgs.models import Organisation, User
-from orgs.permissions import is_overseer
+from orgs.permissions import is_city_user, is_overseer
 from plans.models import Plan
 from plans.permissions import can_view_plan
 from plans.selectors import plan_for, visible_plans
@@ -111,12 +116,36 @@ def _bureau_context(request: HttpRequest, plan: Plan) -> dict[str, Any]:
         "can_manage_items": can_manage_rectification(request.user, plan) and plan.status == Plan.Status.RECTIFYING,
         "seats": seat_users(plan) if can_manage_rectification(request.user, plan) else [],
         "can_handle_notice": can_handle_notice(request.user, plan),
-        "notice_over": application is not None and application.notice_ends_on is not None
+        "notice_over": application is not None
+        and application.notice_ends_on is not None
         and today > application.notice_ends_on,
         "objections": list(application.objections.select_related("recorded_by")) if application else [],
         "today": today,
         "filing_offers": filing_offers(request.user, plan)
-        if any(item.status == "assigned" and item.owner_id == request.user.pk for item in items) else [],
+        if any(item.status == "assigned" and item.owner_id == request.user.pk for item in items)
+        else [],
+        "certificate_void": application is not None
+        and application.status == "accepted"
+        and certificate_void(application),
+        **_spot_context(request, plan),
+    }
+
+
+def _spot_context(request: HttpRequest, plan: Plan) -> dict[str, Any]:
+    """The city's spot checks (抽检) of the plan: shown to whoever sees the plan; the city over the
+    school opens one on an accepted plan and re-forms an open one's team."""
+    checks = spot_checks(plan)
+    open_check = next((c for c in checks if c.status == Application.Status.INSPECTING), None)
+    can_spot = can_spot_check(request.user, plan)
+    return {
+        "spot_checks": checks,
+        "spot_open": open_check,
+        "can_spot": can_spot,
+        "can_open_spot": can_spot and open_check is None and plan.status == Plan.Status.COMPLETED,
+        "spot_choices": city_staff(plan) if can_spot else [],
+        "spot_team_ids": {m.pk for m in open_check.inspectors.all()} if open_check else set(),
+        "on_spot_team": open_check is not None and is_on_team(request.user, open_check),
+        "spot_board_ids": {c.pk for c in checks if can_view_inspection_board(request.user, c)},
     }
 
 
@@ -284,7 +313,7 @@ def inspection(request: HttpRequest, pk: int) -> HttpResponse:
     for the team leader the final tiers and the result. The team and the bureau's admins only."""
     application = _application_for(request, pk)
     on_team = is_on_team(request.user, application)
-    if not (on_team or can_form_inspection_team(request.user, application.plan)):
+    if not can_view_inspection_board(request.user, application):
         raise PermissionDenied("只有评估组成员和教育局管理员可以查看评分。")
     board = inspection_board(application, request.user)
     inspecting = application.status == Application.Status.INSPECTING
@@ -399,9 +428,16 @@ def result_record(request: HttpRequest, pk: int) -> HttpResponse:
     application = _application_for(request, pk)
     if not can_settle_inspection(request.user, application):
         raise PermissionDenied("只有评估组组长可以记录验收结论。")
-    if _run(request, "已记录验收结论。", services.inspection_result_record, application=application,
-            note=request.POST.get("note", "")):
-        return _back(application, "#inspection")
+    spot = application.is_spot_check
+    record = services.spot_check_result_record if spot else services.inspection_result_record
+    if _run(
+        request,
+        "已记录抽检结论。" if spot else "已记录验收结论。",
+        record,
+        application=application,
+        note=request.POST.get("note", ""),
+    ):
+        return _back(application, "#spot-check" if spot else "#inspection")
     return redirect("acceptance:inspection", pk=application.pk)
 
 
@@ -411,8 +447,14 @@ def objection_add(request: HttpRequest, pk: int) -> HttpResponse:
     application = _application_for(request, pk)
     if not can_handle_notice(request.user, application.plan):
         raise PermissionDenied("只有教育局管理员可以登记公示异议。")
-    _run(request, "已登记异议。", services.objection_record, application=application,
-         text=request.POST.get("text", ""), handling=request.POST.get("handling", ""))
+    _run(
+        request,
+        "已登记异议。",
+        services.objection_record,
+        application=application,
+        text=request.POST.get("text", ""),
+        handling=request.POST.get("handling", ""),
+    )
     return _back(application, "#inspection")
 
 
@@ -432,6 +474,8 @@ def certificate(request: HttpRequest, pk: int) -> HttpResponse:
     application = _application_for(request, pk)
     if application.status != Application.Status.ACCEPTED:
         raise Http404("该方案尚未通过验收，没有证书。")
+    if certificate_void(application):
+        raise Http404("市级抽检不合格，该证书已失效；复验合格后重新发证。")
     school = application.plan.school
     bureau = next((o for o in school.ancestors() if o.kind == Organisation.Kind.BUREAU), None)
     board = inspection_board(application, request.user)
@@ -440,6 +484,65 @@ def certificate(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f"attachment; filename=certificate-{application.certificate_ref}.pdf"
     return response
+
+
+# --- the city's spot check (抽检) ---------------------------------------------------------------
+
+
+def _team_from(request: HttpRequest) -> tuple[User | None, list[User], datetime.date]:
+    """The posted team (leader, members) and date; raises DomainError with the page's words."""
+    leader_ids = _ids([request.POST.get("leader", "")])
+    leader = User.objects.filter(pk=leader_ids[0]).first() if leader_ids else None
+    if leader is None:
+        raise DomainError("请选择抽检组组长。")
+    return leader, _users(request.POST.getlist("members")), _date(request.POST.get("inspection_date"))
+
+
+@login_required
+@require_POST
+def spot_open(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = plan_for(request.user, pk)
+    if not can_spot_check(request.user, plan):
+        raise PermissionDenied("只有该校所属市的市教育局人员可以发起抽检。")
+    try:
+        leader, members, day = _team_from(request)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        _run(
+            request,
+            "已发起市级抽检。",
+            services.spot_check_open,
+            plan=plan,
+            leader=leader,
+            members=members,
+            inspection_date=day,
+            note=request.POST.get("note", ""),
+        )
+    return redirect(reverse("acceptance:plan_acceptance", args=[plan.pk]) + "#spot-check")
+
+
+@login_required
+@require_POST
+def spot_team(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _application_for(request, pk)
+    if not can_spot_check(request.user, application.plan):
+        raise PermissionDenied("只有该校所属市的市教育局人员可以调整抽检组。")
+    try:
+        leader, members, day = _team_from(request)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        _run(
+            request,
+            "已调整抽检组。",
+            services.spot_check_team_set,
+            application=application,
+            leader=leader,
+            members=members,
+            inspection_date=day,
+        )
+    return _back(application, "#spot-check")
 
 
 # --- rectification ----------------------------------------------------------------------------
@@ -490,8 +593,14 @@ def item_submit(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
         return _to_item(item)
-    if _run(request, "已提交整改。", services.rectification_submit, item=item, note=request.POST.get("note", ""),
-            upload=request.FILES.get("evidence")):
+    if _run(
+        request,
+        "已提交整改。",
+        services.rectification_submit,
+        item=item,
+        note=request.POST.get("note", ""),
+        upload=request.FILES.get("evidence"),
+    ):
         filing_apply(request, item.plan, filings, "rectification", item.pk)
     return _to_item(item)
 
@@ -544,5 +653,8 @@ def overview(request: HttpRequest) -> HttpResponse:
             "mine": my_inspections(request.user),
             # excel.permissions.can_export_county is is_overseer; acceptance sits below excel.
             "can_export": is_overseer(request.user),
+            # A city user sees only the schools of its counties here: each accepted row offers
+            # 抽检; the plan page asks acceptance.permissions.can_spot_check itself.
+            "can_spot": is_city_user(request.user),
         },
     )

@@ -371,6 +371,29 @@ def _play_acceptance(
     acceptance_services.acceptance_finalise(
         actor=None, application=application, today=application.notice_ends_on + datetime.timedelta(days=1)
     )
+    _play_spot_check(plan, today)
+
+
+def _play_spot_check(plan: Plan, today: datetime.date) -> None:
+    """The city's spot check (抽检) of the accepted school, by city_admin alone: 合格, the plan stays
+    accepted. The county's confirmed not-applicable line (the canteen) stays out of the total."""
+    city_admin = User.objects.get(username="city_admin")
+    check = acceptance_services.spot_check_open(
+        actor=city_admin, plan=plan, leader=city_admin, inspection_date=today, note="市级年度随机抽检。"
+    )
+    for criterion in plan.criteria.order_by("order"):
+        if "食堂" in criterion.point:
+            continue
+        tier = 2 if "档案" in criterion.point else 1
+        acceptance_services.inspector_rating_set(actor=city_admin, application=check, criterion=criterion, tier=tier)
+        acceptance_services.final_rating_set(
+            actor=city_admin,
+            application=check,
+            criterion=criterion,
+            tier=tier,
+            remark="分卷目录与卷内目录个别不一致，已现场指出。" if tier == 2 else "",
+        )
+    acceptance_services.spot_check_result_record(actor=city_admin, application=check, note="抽检合格，保持验收结论。")
 
 
 def _close(task: Task, reviewer: User) -> None:

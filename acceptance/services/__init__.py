@@ -1,6 +1,6 @@
 """Writes for a plan's acceptance, one service per transition: the school's side (the form, 自评,
 请验, rectification) in ``school`` and ``rectification``, the bureau's side (team, ratings,
-result, 公示, acceptance) in ``inspection``."""
+result, 公示, acceptance) in ``inspection``, the city's 抽检 in ``spot_check``."""
 
 from acceptance.services.inspection import (
     acceptance_finalise,
@@ -18,6 +18,7 @@ from acceptance.services.rectification import (
     rectification_submit,
 )
 from acceptance.services.school import application_submit, criterion_create, form_rules_set, self_rating_set
+from acceptance.services.spot_check import spot_check_open, spot_check_result_record, spot_check_team_set
 
 __all__ = [
     "acceptance_finalise",
@@ -35,4 +36,7 @@ __all__ = [
     "rectification_return",
     "rectification_submit",
     "self_rating_set",
+    "spot_check_open",
+    "spot_check_result_record",
+    "spot_check_team_set",
 ]

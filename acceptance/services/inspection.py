@@ -32,6 +32,7 @@ from acceptance.permissions import (
     can_rate_as_inspector,
     can_settle_inspection,
 )
+from acceptance.scoring import Result
 from acceptance.selectors import final_result
 from audit.services import audit_record
 from core.errors import DomainError, InvalidTransition, NotAllowed, StaleObject, require
@@ -54,8 +55,14 @@ def _locked(application: Application | int) -> Application:
 
 def _guard(application: Application, *states: str) -> None:
     if application.status not in states:
-        shown = Application.Status(application.status).label
+        shown = application.status_label
         raise InvalidTransition(f"该验收申请当前为“{shown}”，不能执行此操作（可能已由他人处理，请刷新页面）。")
+
+
+def _guard_round(application: Application) -> None:
+    """The county's own acts (team, result, notice) are refused on a city's spot check."""
+    if application.is_spot_check:
+        raise InvalidTransition("这是市教育局的抽检，由市教育局组建抽检组、由抽检组组长记录结论。")
 
 
 def _school_managers(plan: Plan) -> list[User]:
@@ -100,6 +107,7 @@ def inspection_team_set(
     application = _locked(application)
     plan = application.plan
     require(can_form_inspection_team(actor, plan), "只有教育局管理员可以组建评估组。")
+    _guard_round(application)
     _guard(application, A.APPLIED, A.INSPECTING)
     bureau = next((org for org in plan.school.ancestors() if org.kind == "bureau"), None)
     team = [leader, *[m for m in members if m.pk != leader.pk]]
@@ -148,7 +156,9 @@ def _carry_over_finals(application: Application) -> None:
         return
     FinalRating.objects.bulk_create(
         [
-            FinalRating(application=application, criterion_id=f.criterion_id, tier=f.tier, claim=f.claim, remark=f.remark)
+            FinalRating(
+                application=application, criterion_id=f.criterion_id, tier=f.tier, claim=f.claim, remark=f.remark
+            )
             for f in FinalRating.objects.filter(application=previous, rectify=False)
         ]
     )
@@ -217,7 +227,9 @@ def _refuse_open_claim(application: Application, criterion: AcceptanceCriterion)
     rating = getattr(criterion, "self_rating", None)
     if rating is None or not rating.not_applicable:
         return
-    claim = FinalRating.objects.filter(application=application, criterion=criterion).values_list("claim", flat=True).first()
+    claim = (
+        FinalRating.objects.filter(application=application, criterion=criterion).values_list("claim", flat=True).first()
+    )
     if claim == FinalRating.Claim.CONFIRMED:
         raise InvalidTransition("评估组已确认该项不适用，无需评分。")
     if claim != FinalRating.Claim.OVERRULED:
@@ -316,15 +328,9 @@ def inspection_result_record(*, actor: User, application: Application | int, not
     application = _locked(application)
     plan = application.plan
     require(can_settle_inspection(actor, application), "只有评估组组长可以记录验收结论。")
+    _guard_round(application)
     _guard(application, A.INSPECTING)
-    result, finals = final_result(application)
-    open_claims = AcceptanceCriterion.objects.filter(
-        plan=plan, applicable=True, self_rating__not_applicable=True
-    ).exclude(pk__in=[pk for pk, f in finals.items() if f.claim])
-    if open_claims.exists():
-        raise InvalidTransition("还有学校申报的不适用项未确认或驳回，不能记录结论。")
-    if result.unrated:
-        raise InvalidTransition(f"还有 {result.unrated} 项未确定最终等级，不能记录结论。")
+    result, finals = settled_result(application)
     application.final_score = result.score
     application.result_note = note.strip()[:1000]
     application.recorded_at = timezone.now()
@@ -332,7 +338,7 @@ def inspection_result_record(*, actor: User, application: Application | int, not
     if result.passed:
         _record_pass(application)
     else:
-        _record_fail(application, [f for f in finals.values() if f.rectify and f.tier is not None], result.shortfalls)
+        _record_fail(application, finals, result.shortfalls)
     audit_record(
         actor=actor,
         action="acceptance.inspection.recorded",
@@ -352,6 +358,37 @@ def inspection_result_record(*, actor: User, application: Application | int, not
     )
     transaction.on_commit(lambda: push.plan_changed(plan.pk))
     return application
+
+
+def settled_result(application: Application) -> tuple[Result, dict[int, FinalRating]]:
+    """The round's result from the final tiers, refused (InvalidTransition) while a school's
+    not-applicable claim is undecided or an applicable criterion has no final tier."""
+    result, finals = final_result(application)
+    open_claims = AcceptanceCriterion.objects.filter(
+        plan_id=application.plan_id, applicable=True, self_rating__not_applicable=True
+    ).exclude(pk__in=[pk for pk, f in finals.items() if f.claim])
+    if open_claims.exists():
+        raise InvalidTransition("还有学校申报的不适用项未确认或驳回，不能记录结论。")
+    if result.unrated:
+        raise InvalidTransition(f"还有 {result.unrated} 项未确定最终等级，不能记录结论。")
+    return result, finals
+
+
+def rectification_from(application: Application, finals: dict[int, FinalRating], shortfalls: list[str]) -> int:
+    """Each criterion the team marked 需整改 becomes a rectification item of the plan (at least one
+    is needed to record 不合格). Returns how many."""
+    to_rectify = [f for f in finals.values() if f.rectify and f.tier is not None]
+    if not to_rectify:
+        raise InvalidTransition(f"结论为不合格（{''.join(shortfalls)}）：请至少标记一项需整改的评估要点。")
+    RectificationItem.objects.bulk_create(
+        [
+            RectificationItem(
+                plan_id=application.plan_id, application=application, criterion_id=f.criterion_id, remark=f.remark
+            )
+            for f in to_rectify
+        ]
+    )
+    return len(to_rectify)
 
 
 def add_working_days(start: datetime.date, days: int) -> datetime.date:
@@ -374,20 +411,13 @@ def _record_pass(application: Application) -> None:
     application.save(update_fields=["status", "final_score", "result_note", "recorded_at", "notice_ends_on"])
 
 
-def _record_fail(application: Application, to_rectify: list[FinalRating], shortfalls: list[str]) -> None:
-    if not to_rectify:
-        raise InvalidTransition(f"结论为不合格（{''.join(shortfalls)}）：请至少标记一项需整改的评估要点。")
+def _record_fail(application: Application, finals: dict[int, FinalRating], shortfalls: list[str]) -> None:
+    rectification_from(application, finals, shortfalls)
     application.status = A.FAILED
     application.save(update_fields=["status", "final_score", "result_note", "recorded_at"])
     plan = application.plan
     PlanFlow(plan).fail()
     plan.save(update_fields=["status", "updated_at"])
-    RectificationItem.objects.bulk_create(
-        [
-            RectificationItem(plan=plan, application=application, criterion_id=f.criterion_id, remark=f.remark)
-            for f in to_rectify
-        ]
-    )
 
 
 @transaction.atomic
@@ -479,12 +509,17 @@ def _remind(pk: int) -> bool:
     application.save(update_fields=["reminded_for"])
     plan = application.plan
     team = [application.team_leader, *application.inspectors.all()]
-    audit_record(actor=None, action="acceptance.inspection.reminded", target=application, plan=plan,
-                 data={"date": day.isoformat()})
+    audit_record(
+        actor=None,
+        action="acceptance.inspection.reminded",
+        target=application,
+        plan=plan,
+        data={"date": day.isoformat()},
+    )
     notify(
         recipients=[*team, *_school_managers(plan)],
         kind=Notification.Kind.ACCEPTANCE,
-        text=f"提醒：{plan.school.name}“{plan.title}”第{application.round}轮评估验收定于 {day:%Y-%m-%d}。",
+        text=f"提醒：{plan.school.name}“{plan.title}”{application.round_label}{'' if application.is_spot_check else '评估验收'}定于 {day:%Y-%m-%d}。",
         url=_url(plan),
         plan=plan,
     )

@@ -45,3 +45,27 @@ def applied(school, tier: int = 1):
 
     criteria = ready_to_apply(school, tier)
     return criteria, application_submit(actor=school.leader, plan=school.plan, note="申请验收")
+
+
+def accepted(county, tier: int = 1):
+    """County A's plan through 请验, the county's inspection (all 1档), 公示 and acceptance: 已验收."""
+    import datetime
+
+    from acceptance.services import (
+        acceptance_finalise,
+        final_rating_set,
+        inspection_result_record,
+        inspection_team_set,
+    )
+
+    criteria, application = applied(county.a, tier)
+    inspection_team_set(actor=county.bureau_admin, application=application, leader=county.inspector,
+                        inspection_date=datetime.date(2026, 12, 1))
+    for criterion in criteria:
+        final_rating_set(actor=county.inspector, application=application, criterion=criterion, tier=1)
+    inspection_result_record(actor=county.inspector, application=application)
+    application.refresh_from_db()
+    acceptance_finalise(actor=None, application=application,
+                        today=application.notice_ends_on + datetime.timedelta(days=1))
+    application.refresh_from_db()
+    return criteria, application

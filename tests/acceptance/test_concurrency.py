@@ -135,3 +135,22 @@ def test_settling_a_tier_while_the_result_is_recorded(county, round_):
             assert finals == 3 and application.status != Application.Status.INSPECTING
         else:
             assert application.status == Application.Status.INSPECTING and application.final_score is None
+
+
+@pytest.mark.parametrize("round_", range(2))
+def test_two_city_users_open_one_spot_check(county, round_):
+    from acceptance.services import spot_check_open
+    from tests.acceptance.helpers import accepted
+    from tests.city_helpers import with_city
+
+    city = with_city(county)
+    colleague = UserFactory(username="city_colleague", organisation=city.city)
+    accepted(county)
+    day = datetime.date(2026, 12, 8)
+    outcomes = race(
+        lambda: spot_check_open(actor=city.user, plan=county.a.plan.pk, leader=city.user, inspection_date=day),
+        lambda: spot_check_open(actor=colleague, plan=county.a.plan.pk, leader=colleague, inspection_date=day),
+    )
+    one_winner(outcomes)
+    assert Application.objects.filter(plan=county.a.plan, kind=Application.Kind.SPOT).count() == 1
+    assert AuditEntry.objects.filter(action="acceptance.spot_check.opened").count() == 1

@@ -1,6 +1,8 @@
 """Every acceptance action × every role (school seats, the bureau's admin, an inspector on the team
-and one not on it, another county, the centre school): the allowed ones succeed, the refused ones
-raise NotAllowed and change nothing (no audit row, no rating, no state change)."""
+and one not on it, another county, the centre school, the city over the county and another city):
+the allowed ones succeed, the refused ones raise NotAllowed and change nothing (no audit row, no
+rating, no state change). The city's spot check (抽检): only the city over the school opens it and
+re-forms its team, only its team (the city user leading it here) rates it."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from acceptance import services
 from acceptance.models import Application
 from audit.models import AuditEntry
 from plans.models import Plan
-from tests.acceptance.helpers import add_form, applied, ready_to_apply
+from tests.acceptance.helpers import accepted, add_form, applied, ready_to_apply
 from tests.city_helpers import with_city
 from tests.factories import UserFactory
 from tests.workflow_helpers import pdf
@@ -65,6 +67,13 @@ def _notice(county, who):
     return application
 
 
+def _spot(county, who):
+    criteria, _ = accepted(county)
+    check = services.spot_check_open(actor=who["city_user"], plan=county.a.plan, leader=who["city_user"],
+                                     inspection_date=DATE)
+    return criteria, check
+
+
 # action → (set-up returning what the call needs, the call, who may)
 ACTIONS = {
     "self_rate": (
@@ -104,6 +113,24 @@ ACTIONS = {
         _notice,
         lambda actor, app, who: services.objection_record(actor=actor, application=app, text="异议"),
         {"bureau_admin"},
+    ),
+    "open_spot_check": (
+        lambda county, who: accepted(county) and county.a.plan,
+        lambda actor, plan, who: services.spot_check_open(actor=actor, plan=plan, leader=who["city_user"],
+                                                          inspection_date=DATE),
+        {"city_user"},
+    ),
+    "spot_team": (
+        _spot,
+        lambda actor, ctx, who: services.spot_check_team_set(actor=actor, application=ctx[1], leader=who["city_user"],
+                                                             inspection_date=DATE),
+        {"city_user"},
+    ),
+    "spot_rate": (
+        _spot,
+        lambda actor, ctx, who: services.inspector_rating_set(actor=actor, application=ctx[1], criterion=ctx[0][0],
+                                                              tier=1),
+        {"city_user"},
     ),
 }
 
