@@ -27,7 +27,8 @@ def archive_gaps_remind(*, today: datetime.date | None = None) -> int:
     and whose archive still has items 缺失 or 部分. Once per plan and inspection date. Returns how
     many plans were reminded."""
     today = today or timezone.localdate()
-    rounds = Application.objects.filter(
+    # A city's spot check (抽检) comes after acceptance, when the archive is frozen: nothing to file.
+    rounds = Application.objects.exclude(kind=Application.Kind.SPOT).filter(
         status__in=(Application.Status.APPLIED, Application.Status.INSPECTING),
         inspection_date__gte=today,
         inspection_date__lte=today + datetime.timedelta(days=LEAD_DAYS),

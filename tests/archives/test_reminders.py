@@ -49,6 +49,15 @@ def test_no_reminder_far_from_the_date_after_it_or_once_accepted(county):
     assert not GapReminder.objects.exists() and not Notification.objects.filter(text__contains="档案尚有").exists()
 
 
+def test_a_city_spot_check_sends_no_archive_reminder(county):
+    """抽检 comes after acceptance, when the archive is frozen: the school can file nothing."""
+    opened(county.a)
+    spot = inspection(county.a, 10)
+    Application.objects.filter(pk=spot.pk).update(kind=Application.Kind.SPOT)
+    assert archive_gaps_remind(today=TODAY) == 0
+    assert not Notification.objects.filter(text__contains="档案尚有").exists()
+
+
 def test_the_deadline_scan_runs_the_archive_reminders(county, django_capture_on_commit_callbacks):
     """The serve loop runs scan_deadlines, not archive_reminders: the archive app is a deadline source."""
     from tasks.deadlines import deadline_sources, scan_deadlines
