@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import boto3  # type: ignore[import-untyped]
 from botocore.config import Config  # type: ignore[import-untyped]
 from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 from django.core.files.base import File
@@ -43,6 +44,7 @@ class EvidenceObjectStorage(S3Storage):  # type: ignore[misc]
             file_overwrite=False,
             max_memory_size=4 * 1024 * 1024,
             presign_seconds=0,
+            public_endpoint=None,
             connect_timeout=5,
             read_timeout=60,
             max_attempts=2,
@@ -78,5 +80,20 @@ class EvidenceObjectStorage(S3Storage):  # type: ignore[misc]
         parameters = {"ResponseContentDisposition": attachment_disposition(filename)}
         if content_type:
             parameters["ResponseContentType"] = content_type
-        url: str = self.url(name, parameters=parameters, expire=seconds)
-        return url
+        if not self.public_endpoint:
+            url: str = self.url(name, parameters=parameters, expire=seconds)
+            return url
+        # Signed for the address browsers use (the signature covers the host), offline: no request.
+        params = {"Bucket": self.bucket_name, "Key": self._normalize_name(clean_name(name)), **parameters}
+        public: str = self._public_client().generate_presigned_url("get_object", Params=params, ExpiresIn=seconds)
+        return public
+
+    def _public_client(self) -> Any:
+        if getattr(self, "_public", None) is None:
+            session = boto3.session.Session(
+                aws_access_key_id=self.access_key or None,
+                aws_secret_access_key=self.secret_key or None,
+                region_name=self.region_name,
+            )
+            self._public = session.client("s3", endpoint_url=self.public_endpoint, config=self.client_config)
+        return self._public

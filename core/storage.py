@@ -13,7 +13,10 @@ written and read through Django's storage API only, so one setting moves all of 
   usual AWS_* variables or instance roles apply. Query options: ``region``, ``secure`` (0 for plain
   HTTP inside a private network), ``prefix`` (a folder inside the bucket), ``presign`` (seconds:
   downloads, after the permission check, redirect to a signed URL valid that long instead of
-  streaming through the application), ``addressing`` (``path``, the default, or ``virtual``).
+  streaming through the application), ``public`` (with ``presign``: the store's address as
+  browsers reach it, e.g. ``https://files.example.gov.cn``, when the application reaches it at a
+  private one; signed URLs name and are signed for that host), ``addressing`` (``path``, the
+  default, or ``virtual``).
   Access key and secret are URL-encoded when they hold ``/``, ``+`` or ``@``.
 
 This module is imported by the settings: it imports nothing from Django at module level.
@@ -56,7 +59,7 @@ def storages_setting(url: str) -> dict[str, Any]:
 
 def _s3_options(parts: Any) -> dict[str, Any]:
     query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-    unknown = set(query) - {"region", "secure", "prefix", "presign", "addressing"}
+    unknown = set(query) - {"region", "secure", "prefix", "presign", "addressing", "public"}
     if unknown:
         raise ValueError(f"STORAGE_URL has unknown options: {', '.join(sorted(unknown))}")
     bucket = unquote(parts.path.strip("/"))
@@ -72,6 +75,11 @@ def _s3_options(parts: Any) -> dict[str, Any]:
     }
     if query.get("region"):
         options["region_name"] = query["region"]
+    if query.get("public"):
+        public = urlsplit(query["public"])
+        if public.scheme not in {"http", "https"} or not public.hostname or public.path.strip("/"):
+            raise ValueError("STORAGE_URL option public must be a store address such as https://files.example.gov.cn")
+        options["public_endpoint"] = f"{public.scheme}://{public.netloc}"
     host = parts.hostname
     if host:
         port = f":{parts.port}" if parts.port else ""

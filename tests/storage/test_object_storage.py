@@ -91,6 +91,21 @@ def test_a_presigned_download_redirects_only_after_the_permission_check(county, 
         assert client.get(reverse("tasks:evidence_download", args=[evidence.pk])).status_code == 404
 
 
+def test_a_presigned_download_names_the_public_address_of_the_store(county, client, s3):
+    # The application reaches the store at 127.0.0.1; browsers at another name (here localhost,
+    # the same server): the signed URL must name that host and be signed for it.
+    a = county.a
+    login(client, a.member)
+    upload(client, a.tasks[0], name="照片说明.pdf")
+    evidence = Evidence.objects.get(task=a.tasks[0])
+    public = "http://" + s3.endpoint.replace("127.0.0.1", "localhost")
+    with use_storage_url(s3.url + f"&presign=60&public={public}"):
+        response = client.get(reverse("tasks:evidence_download", args=[evidence.pk]))
+        assert response.status_code == 302 and response["Location"].startswith(public + "/")
+        with urllib.request.urlopen(response["Location"], timeout=10) as signed:  # loopback only
+            assert signed.read() == s3.body(evidence.file.name)
+
+
 def test_a_missing_object_answers_404(county, client, s3):
     a = county.a
     login(client, a.member)

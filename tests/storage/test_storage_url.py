@@ -44,6 +44,7 @@ def test_an_s3_url_names_endpoint_bucket_credentials_and_options():
         ("s3://k:s@host:9000/a/b", "one bucket"),
         ("s3://k:s@host:9000/b?regoin=x", "unknown options: regoin"),
         ("s3://k:s@host:9000/b?presign=soon", "whole number"),
+        ("s3://k:s@host:9000/b?presign=60&public=files.example.gov.cn", "public must be a store address"),
     ],
 )
 def test_a_wrong_url_is_refused_with_the_reason(url, reason):
