@@ -19,7 +19,7 @@ def visible_organisations(user: Any) -> QuerySet[Organisation]:
     if not is_active_user(user):
         return Organisation.objects.none()
 
-    def build() -> QuerySet[Organisation]:
+    def build() -> QuerySet[Any]:
         granted = get_objects_for_user(
             user, "orgs.view_organisation_plans", klass=Organisation, accept_global_perms=False
         )

@@ -42,7 +42,7 @@ def visible_plans(user: Any) -> QuerySet[Plan]:
 def _scope_sql(user: Any) -> tuple[str, tuple[Any, ...]]:
     """``SELECT id FROM plans_plan WHERE …`` for the plans ``user`` may see, with its parameters."""
 
-    def build() -> QuerySet[Plan]:
+    def build() -> QuerySet[Any]:
         seated = get_objects_for_user(user, "plans.view_plan", klass=Plan, accept_global_perms=False)
         scope = Plan.objects.filter(Q(school__in=visible_organisations(user)) | Q(pk__in=seated.values("pk")))
         return scope.order_by().values("pk")
