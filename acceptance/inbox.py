@@ -67,16 +67,20 @@ def _item_url(item: RectificationItem) -> str:
 
 
 def inbox_sections(user: Any) -> list[InboxSection]:
+    """As ``inbox_count``: inspectors (county and city staff) are asked only about inspections,
+    anyone else only about rectification items (no query for what the user can never hold)."""
     today = timezone.localdate()
-    inspections = (
-        inspections_waiting(user)
-        .select_related("plan__school")
-        .order_by(F("inspection_date").asc(nulls_last=True), "pk")
+    inspecting = is_bureau_user(user) or is_city_user(user)
+    waiting = inspections_waiting(user) if inspecting else Application.objects.none()
+    inspections = waiting.select_related("plan__school").order_by(F("inspection_date").asc(nulls_last=True), "pk")
+    owned = (RectificationItem.objects.none() if inspecting else items_owned(user)).select_related(
+        "plan__school", "criterion"
     )
-    owned = (
-        items_owned(user).select_related("plan__school", "criterion").order_by(F("due_on").asc(nulls_last=True), "pk")
+    owned = owned.order_by(F("due_on").asc(nulls_last=True), "pk")
+    handled = (RectificationItem.objects.none() if inspecting else items_to_handle(user)).select_related(
+        "plan__school", "criterion", "owner"
     )
-    handled = items_to_handle(user).select_related("plan__school", "criterion", "owner").order_by("status", "pk")
+    handled = handled.order_by("status", "pk")
     return [
         InboxSection(
             "inspections",

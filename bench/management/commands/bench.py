@@ -22,6 +22,7 @@ TARGETS = {
     "archive": "bench.archive",
     "deadlines": "bench.deadlines",
     "http": "bench.http",
+    "pages": "bench.pages",
 }
 
 
