@@ -36,6 +36,7 @@ from django.db.models import Case, Count, FloatField, Q, Sum, Value, When
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from dashboards.id_lists import ids_condition
 from dashboards.models import StageTally
 from plans.models import Measure, Stage
 from tasks.models import Task
@@ -384,14 +385,6 @@ def _as_date(value: datetime.date | str | None) -> datetime.date | None:
     if value is None or isinstance(value, datetime.date):
         return value
     return datetime.date.fromisoformat(str(value)[:10])  # SQLite hands raw SQL dates back as text
-
-
-def ids_condition(column: str, ids: list[int]) -> tuple[str, list[Any]]:
-    """``column`` among ``ids``: one array parameter on PostgreSQL (psycopg builds and the server
-    parses one placeholder, not thousands), a list of placeholders elsewhere."""
-    if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [list(ids)]
-    return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 
 def _stage_tallies(plan_ids: list[int]) -> list[tuple]:
