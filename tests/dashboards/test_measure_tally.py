@@ -122,7 +122,9 @@ def stage_recount(stage_ids: list[int]) -> dict[tuple, tuple]:
         w_done = sum(Fraction(t.weight) for t, d in zip(tasks, done, strict=True) if d)
         pct = w_done / w * 100 if w > 0 else (Fraction(sum(done), len(tasks)) * 100 if tasks else Fraction(0))
         row = want.setdefault((m.stage_id, m.starts_on, m.ends_on), [0, 0, 0, 0, Fraction(0), Fraction(0), Fraction(0)])
-        for i, value in enumerate((1, int(pct < 100), len(tasks), sum(done), Fraction(m.weight), Fraction(m.weight) * pct, pct)):
+        for i, value in enumerate(
+            (1, int(pct < 100), len(tasks), sum(done), Fraction(m.weight), Fraction(m.weight) * pct, pct)
+        ):
             row[i] += value
     return {k: tuple(v) for k, v in want.items()}
 
