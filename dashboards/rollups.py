@@ -36,7 +36,8 @@ from django.db.models import Case, Count, FloatField, Q, Sum, Value, When
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from dashboards.models import MeasureTally
+from dashboards.id_lists import ids_condition
+from dashboards.models import StageTally
 from plans.models import Measure, Stage
 from tasks.models import Task
 
@@ -139,9 +140,6 @@ class StageRow:
 
     def __str__(self) -> str:
         return self.name
-
-
-STAGE_ROW_FIELDS = ("id", "plan_id", "order", "name", "starts_on", "ends_on", "status")
 
 
 @dataclass
@@ -307,10 +305,10 @@ def plan_progress(
     """Rollups for the given plans in two queries, whatever their number.
 
     With ``detail`` (the default) every measure's figures are computed too (``measures``,
-    ``measure_list``); without, the database folds measures into stages first and only plan and
-    stage figures are filled in, which is what a county-wide page needs. Both follow the same rules
-    (the property test checks both). Every id asked for gets an entry, even a plan without stages
-    or tasks (all zeros).
+    ``measure_list``); without, the stages' tallies (dashboards.StageTally, kept by triggers) give
+    plan and stage figures, except the stages' overdue task counts (left at 0: only the plans' are
+    counted), which is what a county-wide page needs. Both follow the same rules (the property test
+    checks both). Every id asked for gets an entry, even a plan without stages or tasks (all zeros).
     """
     plan_ids = list(dict.fromkeys(plan_ids))
     today = today or timezone.localdate()
@@ -323,6 +321,9 @@ def plan_progress(
     else:
         stages, sums = _summary_sums(plan_ids, today)
     _roll_up(stages, sums, today, margin, result)
+    if not detail:
+        for plan_id, overdue in _plan_overdue(plan_ids, today):
+            result[plan_id].overdue = int(overdue)
     return result
 
 
@@ -358,37 +359,25 @@ def _count(progress: Progress, total: int, done: int, overdue: int, overdue_meas
 
 
 def _summary_sums(plan_ids: list[int], today: datetime.date) -> tuple[list[Any], dict[int, _StageSums]]:
-    """Measures folded into (stage, window) groups by the database; stages read separately."""
-    rows = Stage.objects.filter(plan_id__in=plan_ids).order_by("plan_id", "order", "id").values_list(*STAGE_ROW_FIELDS)
-    stages = [StageRow(*row) for row in rows]
-    stage_by_id = {s.pk: s for s in stages}
+    """Stages with their (stage, window) tallies, in one query. Overdue counts are the plans' own
+    (``_plan_overdue``), not the stages'."""
+    stages: list[StageRow] = []
     sums: dict[int, _StageSums] = defaultdict(_StageSums)
-    for (
-        stage_id,
-        starts_on,
-        ends_on,
-        n_measures,
-        weight,
-        weighted,
-        plain,
-        unfinished,
-        total,
-        done,
-        overdue,
-    ) in _stage_groups(plan_ids, today):
-        stage = stage_by_id[stage_id]
-        starts_on, ends_on = _as_date(starts_on), _as_date(ends_on)
-        expected = expected_percent(starts_on or stage.starts_on, ends_on or stage.ends_on, today)
-        acc = sums[stage_id]
+    stage: StageRow | None = None
+    for row in _stage_tallies(plan_ids):
+        if stage is None or stage.pk != row[0]:
+            stage = StageRow(*row[:7])
+            stages.append(stage)
+        starts_on, ends_on, n_measures, weight, weighted, plain, unfinished, total, done = row[7:]
+        if not n_measures:  # a stage without measures: its left join found no tally
+            continue
+        expected = expected_percent(_as_date(starts_on) or stage.starts_on, _as_date(ends_on) or stage.ends_on, today)
+        acc = sums[stage.pk]
         acc.add(
-            measures=n_measures,
-            weight=float(weight or 0),
-            weighted=float(weighted or 0),
-            plain=float(plain or 0),
-            expected=expected,
+            measures=n_measures, weight=float(weight), weighted=float(weighted), plain=float(plain), expected=expected
         )
-        late = int(unfinished or 0) if expected is not None and expected >= 100 else 0
-        _count(acc.counts, int(total or 0), int(done or 0), int(overdue or 0), late)
+        late = unfinished if expected is not None and expected >= 100 else 0
+        _count(acc.counts, total, done, 0, late)
     return stages, sums
 
 
@@ -398,42 +387,44 @@ def _as_date(value: datetime.date | str | None) -> datetime.date | None:
     return datetime.date.fromisoformat(str(value)[:10])  # SQLite hands raw SQL dates back as text
 
 
-def _stage_groups(plan_ids: list[int], today: datetime.date) -> list[tuple]:
-    """One row per (stage, measure window): measure count, Σ weight, Σ weight × percent, Σ percent,
-    measures below 100 %, and task counts.
-
-    Task counts and weights come from the measures' tallies (dashboards.models.MeasureTally, kept
-    by triggers), the overdue counts from the open tasks past their due date only (a partial index
-    holds exactly those): a county or city reads one row per measure, not every task. Plain SQL,
-    portable between SQLite and PostgreSQL, because the ORM cannot join a derived table; the
-    literals repeat the partial index's condition so that both planners pick it."""
-    measure, stage, task = Measure._meta.db_table, Stage._meta.db_table, Task._meta.db_table
-    tally = MeasureTally._meta.db_table
-    placeholders = ", ".join(["%s"] * len(plan_ids))
+def _stage_tallies(plan_ids: list[int]) -> list[tuple]:
+    """The plans' stages in display order, each left-joined to its (stage, window) tallies
+    (dashboards.models.StageTally, kept by triggers): a city reads a few rows per stage, never a
+    measure or a task. Plain SQL: the ORM cannot join a model without a relation."""
+    stage, tally, q = Stage._meta.db_table, StageTally._meta.db_table, connection.ops.quote_name
+    where, params = ids_condition("s.plan_id", plan_ids)
     sql = f"""
-        SELECT mm.stage_id, mm.starts_on, mm.ends_on, COUNT(*), SUM(mm.w), SUM(mm.w * mm.pct), SUM(mm.pct),
-               SUM(CASE WHEN mm.pct < 100 THEN 1 ELSE 0 END), SUM(mm.n), SUM(mm.n_done), SUM(mm.n_overdue)
-        FROM (
-            SELECT m.stage_id, m.starts_on, m.ends_on, CAST(m.weight AS DOUBLE PRECISION) AS w,
-                   COALESCE(t.n, 0) AS n, COALESCE(t.n_done, 0) AS n_done, COALESCE(o.n_overdue, 0) AS n_overdue,
-                   CASE WHEN t.w > 0 THEN 100.0 * CAST(t.w_done AS DOUBLE PRECISION) / CAST(t.w AS DOUBLE PRECISION)
-                        WHEN t.n > 0 THEN 100.0 * t.n_done / t.n
-                        ELSE 0.0 END AS pct
-            FROM {measure} m
-            INNER JOIN {stage} s ON s.id = m.stage_id
-            LEFT OUTER JOIN {tally} t ON t.measure_id = m.id
-            LEFT OUTER JOIN (
-                SELECT ot.measure_id, COUNT(*) AS n_overdue FROM {task} ot
-                WHERE ot.plan_id IN ({placeholders}) AND ot.due_on < %s
-                  AND NOT ot.cancelled AND NOT ot.waived AND ot.status <> '{Task.Status.CLOSED.value}'
-                GROUP BY ot.measure_id
-            ) o ON o.measure_id = m.id
-            WHERE s.plan_id IN ({placeholders}) AND m.cancelled = %s
-        ) mm
-        GROUP BY mm.stage_id, mm.starts_on, mm.ends_on
+        SELECT s.id, s.plan_id, s.{q("order")}, s.name, s.starts_on, s.ends_on, s.status,
+               st.starts_on, st.ends_on, st.measures, CAST(st.w AS DOUBLE PRECISION),
+               CAST(st.weighted AS DOUBLE PRECISION), CAST(st.plain AS DOUBLE PRECISION),
+               st.unfinished, st.n, st.n_done
+        FROM {stage} s
+        LEFT OUTER JOIN {tally} st ON st.stage_id = s.id AND st.measures > 0
+        WHERE {where}
+        ORDER BY s.plan_id, s.{q("order")}, s.id
+    """  # noqa: S608 - table and column names come from model meta; every value is a parameter
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _plan_overdue(plan_ids: list[int], today: datetime.date) -> list[tuple]:
+    """(plan id, unfinished tasks past their due date), leaving out the tasks of cancelled measures.
+    The count depends on the day, so no trigger keeps it: it reads only the open tasks past due,
+    through the partial index dashboards_task_open_due (index-only, in plan order; the literals
+    repeat its condition so that both planners pick it), and the few cancelled measures through
+    dashboards_measure_cancelled. No join to the measures: a county-wide page needs no stage's count."""
+    measure, task = Measure._meta.db_table, Task._meta.db_table
+    where, params = ids_condition("ot.plan_id", plan_ids)
+    sql = f"""
+        SELECT ot.plan_id, COUNT(*) FROM {task} ot
+        WHERE {where} AND ot.due_on < %s
+          AND NOT ot.cancelled AND NOT ot.waived AND ot.status <> '{Task.Status.CLOSED.value}'
+          AND ot.measure_id NOT IN (SELECT cm.id FROM {measure} cm WHERE cm.cancelled)
+        GROUP BY ot.plan_id
     """  # noqa: S608 - table names come from model meta, the status from code; every value is a parameter
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*plan_ids, today, *plan_ids, False])
+        cursor.execute(sql, [*params, today])
         return cursor.fetchall()
 
 
