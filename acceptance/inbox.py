@@ -48,9 +48,9 @@ def items_to_handle(user: Any) -> QuerySet[RectificationItem]:
 
 def inbox_count(user: Any) -> int:
     """One query (the header shows it on every page). Inspection teams are bureau staff and
-        rectification items belong to school seats (acceptance.services refuse anyone else), so a
-        bureau user is asked only about inspections, anyone else only about items: the item lists
-        counted together (their rows never overlap). A city's staff are asked about their spot checks
+    rectification items belong to school seats (acceptance.services refuse anyone else), so a
+    bureau user is asked only about inspections, anyone else only about items: the item lists
+    counted together (their rows never overlap). A city's staff are asked about their spot checks
     (抽检), which are inspections too."""
     if is_bureau_user(user) or is_city_user(user):
         return inspections_waiting(user).count()

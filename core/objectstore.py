@@ -93,7 +93,10 @@ class EvidenceObjectStorage(S3Storage):  # type: ignore[misc]
             session = boto3.session.Session(
                 aws_access_key_id=self.access_key or None,
                 aws_secret_access_key=self.secret_key or None,
+                aws_session_token=self.security_token or None,
                 region_name=self.region_name,
             )
-            self._public = session.client("s3", endpoint_url=self.public_endpoint, config=self.client_config)
+            self._public = session.client(
+                "s3", endpoint_url=self.public_endpoint, config=self.client_config, verify=self.verify
+            )
         return self._public

@@ -80,6 +80,8 @@ def _s3_options(parts: Any) -> dict[str, Any]:
         if public.scheme not in {"http", "https"} or not public.hostname or public.path.strip("/"):
             raise ValueError("STORAGE_URL option public must be a store address such as https://files.example.gov.cn")
         options["public_endpoint"] = f"{public.scheme}://{public.netloc}"
+        if not options["presign_seconds"]:
+            raise ValueError("STORAGE_URL option public needs presign (signed downloads), e.g. presign=60")
     host = parts.hostname
     if host:
         port = f":{parts.port}" if parts.port else ""

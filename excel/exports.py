@@ -476,7 +476,7 @@ ACCEPTANCE_RESULT_COLUMNS = [
     Column("乡镇", 10),
     Column("学校", 22),
     Column("实施方案", 30),
-    Column("轮次", 6),
+    Column("轮次", 10),
     Column("结论", 10),
     Column("自评得分", 10),
     Column("验收得分", 10),
@@ -501,7 +501,7 @@ def acceptance_results_book(user: Any) -> XlsxBook:
                 app.plan.school.township,
                 app.plan.school.name,
                 app.plan.title,
-                app.round,
+                app.round_label,  # 第N轮, or 市级抽检 for a city's spot check
                 app.get_status_display(),
                 app.self_score,
                 app.final_score,

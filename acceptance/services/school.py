@@ -33,7 +33,9 @@ from tasks.models import Evidence, Task
 
 def _locked_plan(plan: Plan | int) -> Plan:
     pk = plan.pk if isinstance(plan, Plan) else plan
-    return Plan.objects.select_for_update(of=("self",)).select_related("school").get(pk=pk)
+    # NO KEY UPDATE: a task transition inserting a row that points at the plan (audit, notification)
+    # takes KEY SHARE on it while holding its task, and 请验 then locks the last stage's tasks.
+    return Plan.objects.select_for_update(of=("self",), no_key=True).select_related("school").get(pk=pk)
 
 
 @transaction.atomic

@@ -180,6 +180,12 @@ def spot_check_team_set(
 
 
 @transaction.atomic
+def _city_side(application: Application) -> list[User]:
+    """The city staff who opened the spot check and its team: they hear the result too."""
+    people = [application.applied_by, application.team_leader, *application.inspectors.all()]
+    return [person for person in people if person is not None]
+
+
 def spot_check_result_record(*, actor: User, application: Application | int, note: str = "") -> Application:
     """The spot team's leader records the result from the settled tiers, by the form's pass rule:
     合格 (抽检合格; the plan stays 已验收) or 不合格 (the criteria marked 需整改 become
@@ -215,7 +221,8 @@ def spot_check_result_record(*, actor: User, application: Application | int, not
     )
     verdict = "合格，方案保持已验收" if result.passed else "不合格，方案转入整改，整改完成后申请复验"
     notify(
-        recipients=[*_school_managers(plan), *bureau_staff(plan)],
+        recipients=[*_school_managers(plan), *bureau_staff(plan), *_city_side(application)],
+        exclude=actor,
         kind=Notification.Kind.ACCEPTANCE,
         text=f"市教育局对“{plan.title}”（{plan.school.name}）的抽检结论：{verdict}（得分 {result.score}）。",
         url=_url(plan),

@@ -101,9 +101,15 @@ def plan_dates_shift(*, actor: User | None, plan: Plan, days: int) -> dict[str, 
     its open and pending stages and their measures, and the dates of its unfinished tasks. One
     audit row with the counts; all or nothing."""
     plan_services.check_shift_days(days)
-    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    # NO KEY UPDATE: a transition inserting a row that points at the plan (audit, notification)
+    # takes KEY SHARE on it while holding its task; a plain FOR UPDATE here would deadlock with it.
+    plan = Plan.objects.select_for_update(no_key=True).get(pk=plan.pk)
+    # Lock order: tasks before their measures (a task transition holds its task and then shares its
+    # measure's row through the tally trigger): every task of the plan, then the structure, then the
+    # tasks to move read again.
+    list(Task.objects.select_for_update(of=("self",)).filter(plan=plan).order_by("pk").values_list("pk"))
     stages, measures = plan_services.structure_dates_shift(actor=actor, plan=plan, days=days)
-    tasks = list(_movable_tasks(plan).select_for_update())
+    tasks = list(_movable_tasks(plan).select_for_update(of=("self",)))
     delta = datetime.timedelta(days=days)
     for task in tasks:
         task.starts_on = task.starts_on + delta if task.starts_on else None
