@@ -16,24 +16,10 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from bench.harness import QueryCounter, RolledBack
 from bench.scale import build_scale
 from notifications.models import Notification
 from tasks.deadlines import scan_deadlines
-
-
-class _Rollback(Exception):
-    pass
-
-
-class _Counter:
-    """Counts queries without keeping them (Django's query log stops at 9,000)."""
-
-    def __init__(self) -> None:
-        self.n = 0
-
-    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        self.n += 1
-        return execute(sql, params, many, context)
 
 
 def add_arguments(parser: Any) -> None:
@@ -45,13 +31,15 @@ def add_arguments(parser: Any) -> None:
 def run(options: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     if options["schools"]:
-        built = build_scale(schools=options["schools"], tasks_per_school=options["tasks_per_school"], prefix=options["prefix"])
+        built = build_scale(
+            schools=options["schools"], tasks_per_school=options["tasks_per_school"], prefix=options["prefix"]
+        )
         result.update(schools=built.schools, tasks=built.tasks)
     try:
         with transaction.atomic():
             before = Notification.objects.count()
             for label in ("first", "second"):
-                queries = _Counter()
+                queries = QueryCounter()
                 with connection.execute_wrapper(queries):
                     started = time.perf_counter()
                     scan = scan_deadlines()
@@ -62,7 +50,7 @@ def run(options: dict[str, Any]) -> dict[str, Any]:
                 if label == "first":
                     result["tasks_checked"] = scan.tasks_checked
                     result["notifications"] = Notification.objects.count() - before
-            raise _Rollback
-    except _Rollback:
+            raise RolledBack
+    except RolledBack:
         pass
     return result

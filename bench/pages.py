@@ -26,21 +26,9 @@ from django.db import connection, transaction
 from django.test import Client
 
 from bench.dashboard import _static_files_ready
+from bench.harness import QueryCounter, RolledBack
 
 TASK_LINK = re.compile(r'href="/tasks/(\d+)/"')
-
-
-class _Rollback(Exception):
-    pass
-
-
-class _Counter:
-    def __init__(self) -> None:
-        self.n = 0
-
-    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        self.n += 1
-        return execute(sql, params, many, context)
 
 
 def add_arguments(parser: Any) -> None:
@@ -82,7 +70,7 @@ def _measure(client: Client, url: str, repeat: int) -> dict[str, Any]:
     response = client.get(url)  # warm: templates, compiled scope queries
     if response.status_code != 200:
         raise RuntimeError(f"{url} answered {response.status_code}")
-    counter = _Counter()
+    counter = QueryCounter()
     with connection.execute_wrapper(counter):
         client.get(url)
     cpu, wall = [], []
@@ -110,8 +98,8 @@ def run(options: dict[str, Any]) -> dict[str, Any]:
             seeded = seed(options["users"])
             result["schools"] = seeded["schools"]
             result["pages"] = {name: _measure(client, url, options["repeat"]) for name, client, url in _pages(seeded)}
-            raise _Rollback
-    except _Rollback:
+            raise RolledBack
+    except RolledBack:
         pass
     cpu = [page["cpu_ms"] for page in result["pages"].values()]
     result["cpu_ms_mean_of_pages"] = round(sum(cpu) / len(cpu), 1)
