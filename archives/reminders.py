@@ -13,6 +13,7 @@ from django.utils import timezone
 from acceptance.models import Application
 from archives.models import GapReminder
 from archives.permissions import FILING_ROLES
+from archives.rules import archive_frozen
 from archives.selectors import ArchiveSummary, plan_summaries
 from audit.services import audit_record
 from notifications.models import Notification
@@ -27,14 +28,14 @@ def archive_gaps_remind(*, today: datetime.date | None = None) -> int:
     and whose archive still has items 缺失 or 部分. Once per plan and inspection date. Returns how
     many plans were reminded."""
     today = today or timezone.localdate()
-    # A city's spot check (抽检) comes after acceptance, when the archive is frozen: nothing to file.
-    rounds = Application.objects.exclude(kind=Application.Kind.SPOT).filter(
+    rounds = Application.objects.filter(
         status__in=(Application.Status.APPLIED, Application.Status.INSPECTING),
         inspection_date__gte=today,
         inspection_date__lte=today + datetime.timedelta(days=LEAD_DAYS),
     ).values_list("plan_id", "inspection_date")
     dates = {plan_id: date for plan_id, date in rounds if date is not None}
-    plans = {p.pk: p for p in Plan.objects.filter(pk__in=dates).select_related("school")}
+    # A frozen archive (an accepted plan, e.g. under a city's spot check) can take no filing.
+    plans = {p.pk: p for p in Plan.objects.filter(pk__in=dates).select_related("school") if not archive_frozen(p)}
     sent = 0
     for plan_id, summary in plan_summaries(list(plans.values())).items():
         if summary.missing or summary.partial:
@@ -56,7 +57,10 @@ def _remind(plan: Plan, date: datetime.date, summary: ArchiveSummary) -> int:
                 plan_id=plan_id, inspection_date=date, missing=summary.missing, partial=summary.partial
             )
             audit_record(
-                actor=None, action="archives.gaps.reminded", target=reminder, plan=plan_id,
+                actor=None,
+                action="archives.gaps.reminded",
+                target=reminder,
+                plan=plan_id,
                 data={"inspection_date": date.isoformat(), "missing": summary.missing, "partial": summary.partial},
             )
             office = LeadingGroupMember.objects.filter(plan_id=plan_id, role__in=FILING_ROLES).select_related("user")

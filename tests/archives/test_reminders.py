@@ -11,6 +11,7 @@ from archives.models import GapReminder
 from archives.reminders import archive_gaps_remind
 from audit.models import AuditEntry
 from notifications.models import Notification
+from plans.models import Plan
 from tests.archives.helpers import opened
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +55,7 @@ def test_a_city_spot_check_sends_no_archive_reminder(county):
     opened(county.a)
     spot = inspection(county.a, 10)
     Application.objects.filter(pk=spot.pk).update(kind=Application.Kind.SPOT)
+    Plan.objects.filter(pk=county.a.plan.pk).update(status=Plan.Status.COMPLETED)  # only accepted plans are spot-checked
     assert archive_gaps_remind(today=TODAY) == 0
     assert not Notification.objects.filter(text__contains="档案尚有").exists()
 
