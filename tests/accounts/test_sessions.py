@@ -118,3 +118,27 @@ def test_a_session_under_a_new_key_is_listed_again(county):
     assert client.get("/").status_code == 200
     keys = set(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
     assert client.session.session_key in keys and old_key != client.session.session_key
+
+
+def test_a_request_under_a_key_cycled_meanwhile_does_not_delete_the_new_cookie(county):
+    """The feed polled while the password form was sent: it started with the old key, which the
+    password change cycled. Its response must not delete the cookie (the browser would apply that
+    deletion to the new key the password change had just set, and be signed out)."""
+    client = signed_in(county.a.member)
+    stale = client.cookies["sessionid"].value
+    session = client.session
+    session.cycle_key()  # what update_session_auth_hash does in the concurrent request
+    session.save()
+    stale_client = Client(HTTP_ACCEPT="application/json")
+    stale_client.cookies["sessionid"] = stale
+    response = stale_client.get("/notifications/feed/")
+    assert response.status_code == 401
+    assert "sessionid" not in response.cookies
+    assert "Cookie" in response.get("Vary", "")
+
+
+def test_signing_out_still_deletes_the_cookie(county):
+    client = signed_in(county.a.member)
+    response = client.post("/accounts/logout/")
+    assert response.cookies["sessionid"].value == ""
+    assert response.cookies["sessionid"]["max-age"] == 0
