@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from acceptance.models import Application, RectificationItem
+from core import sqlmemo
 from orgs.permissions import is_bureau_user, is_city_user
 from plans.models import Plan
 from plans.selectors import visible_plans
@@ -52,14 +53,20 @@ def inbox_count(user: Any) -> int:
     bureau user is asked only about inspections, anyone else only about items: the item lists
     counted together (their rows never overlap). A city's staff are asked about their spot checks
     (抽检), which are inspections too."""
+    superuser = bool(user.is_superuser)
     if is_bureau_user(user) or is_city_user(user):
-        return inspections_waiting(user).count()
-    # order_by(): the models' default ordering is not allowed inside a UNION's parts.
-    owned = items_owned(user).order_by().values_list("pk")
-    handled = items_to_handle(user)
-    if handled.query.is_empty():
-        return owned.count()
-    return owned.union(handled.order_by().values_list("pk"), all=True).count()
+        return sqlmemo.count(("acceptance.inspections", user.pk, superuser), lambda: inspections_waiting(user))
+    managed = tuple(sorted(work_grants(user)["manage_plan_tasks"]))
+
+    def items() -> QuerySet[Any]:
+        # order_by(): the models' default ordering is not allowed inside a UNION's parts.
+        owned = items_owned(user).order_by().values_list("pk")
+        if not managed:
+            return owned
+        return owned.union(items_to_handle(user).order_by().values_list("pk"), all=True)
+
+    # Compiled once per process for what fixes the text (core.sqlmemo), read afresh every time.
+    return sqlmemo.count(("acceptance.items", user.pk, superuser, managed), items)
 
 
 def _item_url(item: RectificationItem) -> str:

@@ -34,6 +34,12 @@ TASK_LINK = re.compile(r'href="/tasks/(\d+)/"')
 def add_arguments(parser: Any) -> None:
     parser.add_argument("--users", type=int, default=200, help="Browsers to seed for (as bench http).")
     parser.add_argument("--repeat", type=int, default=30, help="Renders per page.")
+    parser.add_argument(
+        "--profile",
+        metavar="PAGE",
+        help="Also profile the pages whose name contains PAGE (cProfile over the renders) and print the "
+        "costliest functions to stderr.",
+    )
 
 
 def _client(browser: dict[str, Any]) -> Client:
@@ -87,6 +93,22 @@ def _measure(client: Client, url: str, repeat: int) -> dict[str, Any]:
     }
 
 
+def _profile(name: str, client: Client, url: str, repeat: int) -> None:
+    import cProfile
+    import pstats
+    import sys
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(repeat):
+        client.get(url)
+    profiler.disable()
+    print(f"== {name}: {url}, {repeat} renders ==", file=sys.stderr)
+    stats = pstats.Stats(profiler, stream=sys.stderr)
+    stats.sort_stats("cumulative").print_stats(45)
+    stats.sort_stats("tottime").print_stats(25)
+
+
 def run(options: dict[str, Any]) -> dict[str, Any]:
     from bench.http_seed import seed
 
@@ -97,7 +119,11 @@ def run(options: dict[str, Any]) -> dict[str, Any]:
         with _static_files_ready(), transaction.atomic():
             seeded = seed(options["users"])
             result["schools"] = seeded["schools"]
-            result["pages"] = {name: _measure(client, url, options["repeat"]) for name, client, url in _pages(seeded)}
+            pages = _pages(seeded)
+            result["pages"] = {name: _measure(client, url, options["repeat"]) for name, client, url in pages}
+            for name, client, url in pages:
+                if options.get("profile") and options["profile"] in name:
+                    _profile(name, client, url, options["repeat"])
             raise RolledBack
     except RolledBack:
         pass

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
+from core import sqlmemo
 from plans.models import Plan, Stage
 from tasks.models import Task
 from tasks.selectors import tasks_to_do, tasks_to_review, work_grants
@@ -66,9 +67,11 @@ def inbox_counts(user: Any) -> int:
     """The number shown beside 我的待办 in the header: a few small queries on the user's own plans,
     plus what the apps above contribute (workflows.inbox: inspections, rectification items)."""
     grants = work_grants(user)
-    total = tasks_to_do(user).count()
-    if grants["manage_plan_tasks"]:
-        total += tasks_to_review(user).count()
-    if grants["sign_plan_gate"]:
-        total += gates_awaiting(user).count()
+    # Asked on every page: each count's SQL is compiled once per process for what fixes its text
+    # (the user, the plans they review or lead), and read afresh from the database (core.sqlmemo).
+    total = sqlmemo.count(("workflows.todo", user.pk, bool(user.is_superuser)), lambda: tasks_to_do(user))
+    if managed := grants["manage_plan_tasks"]:
+        total += sqlmemo.count(("workflows.review", tuple(sorted(managed))), lambda: tasks_to_review(user))
+    if led := grants["sign_plan_gate"]:
+        total += sqlmemo.count(("workflows.gates", tuple(sorted(led))), lambda: gates_awaiting(user))
     return total + contributed_count(user)

@@ -87,3 +87,28 @@ def test_inbox_query_count_does_not_grow_with_the_work(client, county):
     large = _queries(client, reverse("inbox"))
     assert large == small
     assert large <= 12
+
+
+def test_the_header_count_follows_every_transition_in_one_process(county):
+    """The counts' SQL is compiled once per process and key (core.sqlmemo): the numbers must still
+    be the database's at each moment, for the member, the reviewer and the leader."""
+    from orgs.models import User
+
+    a = county.a
+
+    def counts():
+        # A fresh user object per "request", as a page gets.
+        return {who: inbox_counts(User.objects.get(pk=getattr(a, who).pk)) for who in ("member", "office", "leader")}
+
+    before = counts()
+    to_state(a, "submitted")
+    submitted = counts()
+    assert submitted["member"] == before["member"] - 1
+    assert submitted["office"] == before["office"] + 1
+    services.task_return(task=a.tasks[0], actor=a.office, reason="材料不全")
+    returned = counts()
+    assert returned["member"] == before["member"] and returned["office"] == before["office"]
+    services.task_submit(task=a.tasks[0], actor=a.member, note="补充", files=[])
+    services.task_close(task=a.tasks[0], actor=a.office)
+    closed = counts()
+    assert closed["member"] == before["member"] - 1 and closed["office"] == before["office"]
