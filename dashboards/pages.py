@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from acceptance.states import label_plans
 from dashboards.plan_page import plan_history, plan_structure
@@ -94,10 +95,13 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     label_plans([plan])
     progress = plan_progress([plan.pk])[plan.pk]
     stages = plan_structure(plan)
+    task_url = reverse("tasks:task_detail", args=[0]).replace("/0/", "/{}/")  # one reverse per page
     for stage in stages:
         stage.progress = progress.stages.get(stage.pk)
         for measure in stage.measures.all():
             measure.progress = progress.measures.get(measure.pk)
+            for task in measure.tasks.all():
+                task.url = task_url.format(task.pk)
     role = plan_role(request.user, plan)
     return render(
         request,

@@ -10,7 +10,7 @@ from tasks.selectors import visible_tasks
 
 
 def task_display(task: Task) -> str:
-    """The status a task shows (as includes/task_status.html words it)."""
+    """The status a task shows (the words of tasks.templatetags.task_badges)."""
     if task.cancelled:
         return "已取消"
     if task.waived:
