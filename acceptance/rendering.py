@@ -111,7 +111,7 @@ def _row(
             f'{rate_open}<p class="small muted">我的评分（独立评定，其他成员的评分互不影响）</p>{hidden}'
             f'<input type="hidden" name="version" value="{mine.version if mine else 0}">'
             f"{mine_choices.get(mine.tier if mine else None, mine_choices[None])}"
-            f'<input type="text" name="remark" maxlength="1000" aria-label="评估意见" placeholder="评估意见"'
+            f'<input type="text" name="remark" data-max-chars="1000" aria-label="评估意见" placeholder="评估意见"'
             f' value="{escape(mine.remark) if mine else ""}">'
             '<button type="submit" class="button" data-once>保存我的评分</button></form>'
         )
@@ -129,7 +129,7 @@ def _row(
                 f'{final_open}{hidden}{version}<p class="small muted">组长确定最终等级</p>'
                 f"{final_choices.get(final.tier if final else None, final_choices[None])}"
                 f'<label class="inline-check"><input type="checkbox" name="rectify"{rectify}> 需整改</label>'
-                '<input type="text" name="remark" maxlength="1000" aria-label="整改要求或意见"'
+                '<input type="text" name="remark" data-max-chars="1000" aria-label="整改要求或意见"'
                 f' placeholder="评估意见 / 整改要求" value="{escape(final.remark) if final else ""}">'
                 '<button type="submit" class="button primary" data-once>确定最终等级</button></form>'
             )

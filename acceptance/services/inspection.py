@@ -36,6 +36,7 @@ from acceptance.scoring import Result
 from acceptance.selectors import final_result
 from audit.services import audit_record
 from core.errors import DomainError, InvalidTransition, NotAllowed, StaleObject, require
+from core.text import bounded
 from notifications import push
 from notifications.models import Notification
 from notifications.services import notify
@@ -203,7 +204,7 @@ def inspector_rating_set(
     old = f"{rating.tier}档" if rating else ""
     if rating is None:
         rating = InspectorRating(application=application, criterion=found, inspector=actor)
-    rating.tier, rating.remark = tier, remark.strip()[:1000]
+    rating.tier, rating.remark = tier, bounded(remark, InspectorRating, "remark")
     rating.version += 1
     rating.save()
     audit_record(
@@ -262,7 +263,7 @@ def na_claim_decide(
         final = FinalRating(application=application, criterion=found)
     final.claim = claim
     final.tier = None if confirm else final.tier
-    final.remark = remark.strip()[:1000] or final.remark
+    final.remark = bounded(remark, FinalRating, "remark") or final.remark
     final.version += 1
     final.save()
     audit_record(
@@ -304,7 +305,7 @@ def final_rating_set(
     if final is None:
         final = FinalRating(application=application, criterion=found)
     final.tier, final.rectify = tier, rectify
-    final.remark = remark.strip()[:1000]
+    final.remark = bounded(remark, FinalRating, "remark")
     final.version += 1
     final.save()
     audit_record(
@@ -332,7 +333,7 @@ def inspection_result_record(*, actor: User, application: Application | int, not
     _guard(application, A.INSPECTING)
     result, finals = settled_result(application)
     application.final_score = result.score
-    application.result_note = note.strip()[:1000]
+    application.result_note = bounded(note, Application, "result_note")
     application.recorded_at = timezone.now()
     old = application.status
     if result.passed:
@@ -430,7 +431,7 @@ def objection_record(*, actor: User, application: Application | int, text: str, 
     if not text:
         raise DomainError("请填写异议内容。")
     objection = Objection.objects.create(
-        application=application, text=text[:1000], handling=handling.strip()[:1000], recorded_by=actor
+        application=application, text=bounded(text, Objection, "text"), handling=bounded(handling, Objection, "handling"), recorded_by=actor
     )
     audit_record(
         actor=actor,

@@ -22,6 +22,7 @@ from acceptance.models import RectificationItem
 from acceptance.permissions import can_manage_rectification
 from audit.services import audit_record
 from core.errors import DomainError, InvalidTransition, NotAllowed, require
+from core.text import bounded
 from core.uploads import CheckedFile, StagedFile, staged_uploads
 from notifications.models import Notification
 from notifications.services import notify
@@ -111,7 +112,7 @@ def _submit(*, actor: User, item: RectificationItem | int, note: str, staged: li
     note = (note or "").strip()
     if not note:
         raise DomainError("请填写整改说明。")
-    item.note = note[:1000]
+    item.note = bounded(note, RectificationItem, "note")
     item.evidence = staged[0].stored_name
     item.evidence_name = staged[0].original_name[:200]
     _move(item, "submit", actor, name=item.evidence_name)

@@ -23,6 +23,7 @@ from acceptance.scoring import RULE_COUNTS, RULE_POINTS, tier_points_error
 from acceptance.selectors import acceptance_progress, bureau_staff, self_assessment
 from audit.services import audit_record
 from core.errors import DomainError, InvalidTransition, NotAllowed, StaleObject
+from core.text import bounded
 from notifications import push
 from notifications.models import Notification
 from notifications.services import notify
@@ -177,7 +178,7 @@ def self_rating_set(
     if rating is None:
         rating = SelfRating(criterion=criterion)
     rating.tier, rating.not_applicable, rating.na_reason = tier, not_applicable, na_reason
-    rating.note, rating.rated_by = note.strip()[:1000], actor
+    rating.note, rating.rated_by = bounded(note, SelfRating, "note"), actor
     rating.version += 1
     rating.save()
     rating.evidence.set(evidence)
@@ -246,7 +247,7 @@ def application_submit(*, actor: User, plan: Plan | int, note: str = "") -> Appl
     last_round = plan.applications.order_by("-round").values_list("round", flat=True).first() or 0
     assert assessment.result is not None
     application = Application.objects.create(
-        plan=plan, round=last_round + 1, note=note.strip()[:1000], self_score=assessment.result.score, applied_by=actor
+        plan=plan, round=last_round + 1, note=bounded(note, Application, "note"), self_score=assessment.result.score, applied_by=actor
     )
     audit_record(
         actor=actor,

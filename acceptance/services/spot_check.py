@@ -27,6 +27,7 @@ from acceptance.services.inspection import (
 )
 from audit.services import audit_record
 from core.errors import DomainError, InvalidTransition, require
+from core.text import bounded
 from notifications import push
 from notifications.models import Notification
 from notifications.services import notify
@@ -117,7 +118,7 @@ def spot_check_open(
                 kind=Application.Kind.SPOT,
                 round=last_round + 1,
                 status=A.INSPECTING,
-                note=note.strip()[:1000],
+                note=bounded(note, Application, "note", "抽检说明"),
                 applied_by=actor,
                 team_leader=leader,
                 inspection_date=inspection_date,
@@ -200,7 +201,7 @@ def spot_check_result_record(*, actor: User, application: Application | int, not
     result, finals = settled_result(application)
     old = application.status
     application.final_score = result.score
-    application.result_note = note.strip()[:1000]
+    application.result_note = bounded(note, Application, "result_note", "抽检结论")
     application.recorded_at = timezone.now()
     if result.passed:
         application.status = A.PASSED

@@ -1,3 +1,26 @@
+// Long texts: a field marked data-max-chars="N" keeps what was typed or pasted (no maxlength, which
+// cuts a paste silently) and stops the form with the server's own wording until it is shortened;
+// the server refuses an over-long text anyway (core.text.bounded). Registered first, so that a
+// refused form is neither confirmed nor marked as submitted.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (!form.querySelectorAll) { return; }
+  var fields = form.querySelectorAll("[data-max-chars]");
+  for (var i = 0; i < fields.length; i++) {
+    var field = fields[i], limit = parseInt(field.getAttribute("data-max-chars"), 10), length = field.value.length;
+    if (length > limit) {
+      var label = form.querySelector("label[for='" + field.id + "']");
+      var name = label ? label.textContent.trim() : (field.getAttribute("aria-label") || "内容");
+      field.setCustomValidity(name + "最多 " + limit + " 个字，现有 " + length + " 个字，请缩短。");
+      field.reportValidity();
+      event.preventDefault(); event.stopImmediatePropagation();
+      return;
+    }
+  }
+}, true);
+document.addEventListener("input", function (event) {
+  if (event.target.hasAttribute && event.target.hasAttribute("data-max-chars")) { event.target.setCustomValidity(""); }
+});
 // Forms that ask before they act (data-confirm="…"): asked first, so a cancelled form is not marked
 // as submitted below. A data attribute, not an inline handler: the content security policy refuses those.
 document.addEventListener("submit", function (event) {

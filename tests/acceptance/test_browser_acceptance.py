@@ -54,6 +54,12 @@ def test_self_assess_and_apply(browser_page, county):
     browser_login(page, a.leader.username, PASSWORD)
     page.goto(f"/plans/{a.plan.pk}/")
     page.click("#acceptance-link")
+    # Too long a note: the form stops with the server's wording and keeps every character typed.
+    page.fill("#apply-note", "很" * 1001)
+    page.click("#apply-button")
+    assert "最多 1000 个字，现有 1001 个字" in page.eval_on_selector("#apply-note", "e => e.validationMessage")
+    assert page.input_value("#apply-note") == "很" * 1001
+    assert Plan.objects.get(pk=a.plan.pk).status != Plan.Status.ACCEPTANCE
     page.fill("#apply-note", "自评合格,申请验收")
     page.click("#apply-button")
     page.wait_for_selector(".message-success")

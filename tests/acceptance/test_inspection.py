@@ -31,7 +31,7 @@ from core.errors import DomainError, InvalidTransition, NotAllowed
 from notifications.models import Notification
 from plans.models import Plan
 from tasks import services as task_services
-from tests.acceptance.helpers import applied
+from tests.acceptance.helpers import applied, ready_to_apply
 from tests.factories import UserFactory
 from tests.workflow_helpers import pdf
 
@@ -237,3 +237,33 @@ def test_reminders_before_the_inspection_date_are_sent_once(county, team):
     later = DATE + datetime.timedelta(days=7)
     inspection_team_set(actor=county.bureau_admin, application=application, leader=lead, inspection_date=later)
     assert inspection_reminders_send(today=later) == 1  # a new date re-arms the reminder
+
+
+def test_an_over_long_note_is_refused_whole_never_cut(county, team):
+    """House rule (core.text.bounded): a text longer than its field is refused with a message and
+    nothing is stored, in the 请验 note, an inspector's remark, the team leader's conclusion and a
+    recorded objection."""
+    a = county.a
+    lead, member = team
+    long = "很" * 1001
+    criteria = ready_to_apply(a)
+    with pytest.raises(DomainError, match="最多 1000 个字，现有 1001 个字"):
+        application_submit(actor=a.leader, plan=a.plan, note=long)
+    assert not Application.objects.filter(plan=a.plan).exists()
+    assert status(a) != Plan.Status.ACCEPTANCE
+    application = application_submit(actor=a.leader, plan=a.plan, note="很" * 1000)  # the limit itself is fine
+    inspection_team_set(actor=county.bureau_admin, application=application, leader=lead, members=[member],
+                        inspection_date=DATE)
+    with pytest.raises(DomainError, match="评估意见最多 1000 个字"):
+        inspector_rating_set(actor=member, application=application, criterion=criteria[0], tier=1, remark=long)
+    assert not InspectorRating.objects.exists()
+    settle(application, lead, criteria, [1] * len(criteria))
+    with pytest.raises(DomainError, match="验收结论最多 1000 个字"):
+        inspection_result_record(actor=lead, application=application, note=long)
+    application.refresh_from_db()
+    assert application.status == Application.Status.INSPECTING and application.result_note == ""
+    inspection_result_record(actor=lead, application=application, note="符合要求")
+    application.refresh_from_db()
+    with pytest.raises(DomainError, match="处理情况最多 1000 个字"):
+        objection_record(actor=county.bureau_admin, application=application, text="有异议", handling=long)
+    assert not application.objections.exists()
