@@ -493,9 +493,19 @@ def acceptance_results_book(user: Any) -> XlsxBook:
         .select_related("plan__school")
         .order_by("plan__school__township", "plan__school__code", "plan_id", "round")
     )
+    rows = list(rows)
+    # A certificate is void once a later spot check (市级抽检) found the plan 不合格
+    # (acceptance.selectors.certificate_void, here from the rows already read).
+    failed_spot: dict[int, int] = {}
+    for app in rows:
+        if app.kind == Application.Kind.SPOT and app.status == Application.Status.FAILED:
+            failed_spot[app.plan_id] = max(app.round, failed_spot.get(app.plan_id, 0))
     book = XlsxBook()
     sheet = book.sheet("验收结果", ACCEPTANCE_RESULT_COLUMNS)
     for app in rows:
+        certificate = app.certificate_ref
+        if certificate and failed_spot.get(app.plan_id, 0) > app.round:
+            certificate = f"{certificate}（已作废：市级抽检不合格）"
         sheet.append(
             [
                 app.plan.school.township,
@@ -507,7 +517,7 @@ def acceptance_results_book(user: Any) -> XlsxBook:
                 app.final_score,
                 app.inspection_date,
                 app.notice_ends_on,
-                app.certificate_ref,
+                certificate,
             ]
         )
     return book

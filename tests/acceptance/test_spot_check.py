@@ -168,6 +168,15 @@ def test_a_failed_spot_check_sends_the_plan_back_and_the_county_reinspects(
     row = next(r for r in acceptance_overview(county.bureau_admin) if r.plan_id == a.plan.pk)
     assert (row.state, row.round) == ("accepted", 3)
     assert client.get(reverse("acceptance:certificate", args=[again.pk])).status_code == 200
+    # The results export says the first round's certificate is void, and the new one is not.
+    from excel.exports import acceptance_results_book
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(acceptance_results_book(county.bureau_admin).save()).active
+    certificates = {row[3]: row[9] for row in sheet.iter_rows(min_row=2, values_only=True) if row[1] == a.school.name}
+    assert certificates["第1轮"] == f"{first.certificate_ref}（已作废：市级抽检不合格）"
+    again.refresh_from_db()
+    assert certificates["第3轮"] == again.certificate_ref and "作废" not in again.certificate_ref
 
 
 def test_who_may_open_a_spot_check(county, city, done):
