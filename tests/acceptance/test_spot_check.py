@@ -169,8 +169,9 @@ def test_a_failed_spot_check_sends_the_plan_back_and_the_county_reinspects(
     assert (row.state, row.round) == ("accepted", 3)
     assert client.get(reverse("acceptance:certificate", args=[again.pk])).status_code == 200
     # The results export says the first round's certificate is void, and the new one is not.
-    from excel.exports import acceptance_results_book
     from openpyxl import load_workbook
+
+    from excel.exports import acceptance_results_book
 
     sheet = load_workbook(acceptance_results_book(county.bureau_admin).save()).active
     certificates = {row[3]: row[9] for row in sheet.iter_rows(min_row=2, values_only=True) if row[1] == a.school.name}
