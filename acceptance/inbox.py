@@ -47,15 +47,16 @@ def items_to_handle(user: Any) -> QuerySet[RectificationItem]:
     )
 
 
-def inbox_count(user: Any) -> int:
-    """One query (the header shows it on every page). Inspection teams are bureau staff and
-    rectification items belong to school seats (acceptance.services refuse anyone else), so a
-    bureau user is asked only about inspections, anyone else only about items: the item lists
-    counted together (their rows never overlap). A city's staff are asked about their spot checks
-    (抽检), which are inspections too."""
+def inbox_count_parts(user: Any) -> list[sqlmemo.CountPart]:
+    """The header's counts (workflows.inbox adds them up with the others in one query). Inspection
+    teams are bureau staff and rectification items belong to school seats (acceptance.services
+    refuse anyone else), so a bureau user is asked only about inspections, anyone else only about
+    items: the item lists counted together (their rows never overlap). A city's staff are asked
+    about their spot checks (抽检), which are inspections too. Each part's SQL is compiled once
+    per process for what fixes its text (core.sqlmemo) and read afresh every time."""
     superuser = bool(user.is_superuser)
     if is_bureau_user(user) or is_city_user(user):
-        return sqlmemo.count(("acceptance.inspections", user.pk, superuser), lambda: inspections_waiting(user))
+        return [(("acceptance.inspections", user.pk, superuser), lambda: inspections_waiting(user))]
     managed = tuple(sorted(work_grants(user)["manage_plan_tasks"]))
 
     def items() -> QuerySet[Any]:
@@ -65,8 +66,12 @@ def inbox_count(user: Any) -> int:
             return owned
         return owned.union(items_to_handle(user).order_by().values_list("pk"), all=True)
 
-    # Compiled once per process for what fixes the text (core.sqlmemo), read afresh every time.
-    return sqlmemo.count(("acceptance.items", user.pk, superuser, managed), items)
+    return [(("acceptance.items", user.pk, superuser, managed), items)]
+
+
+def inbox_count(user: Any) -> int:
+    """The header's share of these sections, on its own (one query)."""
+    return sqlmemo.count_sum(inbox_count_parts(user))
 
 
 def _item_url(item: RectificationItem) -> str:

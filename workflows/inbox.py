@@ -3,7 +3,9 @@ rectification items), gathered as audit.labels gathers audit labels.
 
 An app declares ``inbox_sources = ("app.module", ...)`` on its AppConfig. Each named module has
 ``inbox_sections(user) -> list[InboxSection]`` for the page and ``inbox_count(user) -> int`` for
-the number beside 我的待办 in the header (shown on every page: one small query, no rows). Both return only what the user may see and act on; a source with nothing for the user
+the number beside 我的待办 in the header (shown on every page: one small query, no rows); a module
+may offer ``inbox_count_parts(user)`` instead (``core.sqlmemo.CountPart``s), which the header adds
+to its own counts in a single query. Both return only what the user may see and act on; a source with nothing for the user
 returns no section (the page shows no empty card for work a user never has).
 """
 
@@ -17,6 +19,8 @@ from types import ModuleType
 from typing import Any
 
 from django.apps import apps
+
+from core import sqlmemo
 
 
 @dataclass(frozen=True)
@@ -58,4 +62,18 @@ def contributed_sections(user: Any) -> list[InboxSection]:
 
 def contributed_count(user: Any) -> int:
     """What the contributed sections hold for ``user``, counted (the header's share of them)."""
-    return sum(source.inbox_count(user) for source in inbox_sources())
+    parts, counted = contributed_count_parts(user)
+    return counted + sqlmemo.count_sum(parts)
+
+
+def contributed_count_parts(user: Any) -> tuple[list[sqlmemo.CountPart], int]:
+    """The sources' counts as query parts to add up in one query, and what sources without parts
+    counted on their own."""
+    parts: list[sqlmemo.CountPart] = []
+    counted = 0
+    for source in inbox_sources():
+        if hasattr(source, "inbox_count_parts"):
+            parts.extend(source.inbox_count_parts(user))
+        else:
+            counted += source.inbox_count(user)
+    return parts, counted

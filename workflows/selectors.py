@@ -12,7 +12,7 @@ from core import sqlmemo
 from plans.models import Plan, Stage
 from tasks.models import Task
 from tasks.selectors import tasks_to_do, tasks_to_review, work_grants
-from workflows.inbox import contributed_count
+from workflows.inbox import contributed_count_parts
 from workflows.rules import gate_blockers
 
 
@@ -67,11 +67,14 @@ def inbox_counts(user: Any) -> int:
     """The number shown beside 我的待办 in the header: a few small queries on the user's own plans,
     plus what the apps above contribute (workflows.inbox: inspections, rectification items)."""
     grants = work_grants(user)
-    # Asked on every page: each count's SQL is compiled once per process for what fixes its text
-    # (the user, the plans they review or lead), and read afresh from the database (core.sqlmemo).
-    total = sqlmemo.count(("workflows.todo", user.pk, bool(user.is_superuser)), lambda: tasks_to_do(user))
+    # Asked on every page, so one query: each count's SQL is compiled once per process for what
+    # fixes its text (the user, the plans they review or lead) and read afresh (core.sqlmemo).
+    parts: list[sqlmemo.CountPart] = [
+        (("workflows.todo", user.pk, bool(user.is_superuser)), lambda: tasks_to_do(user))
+    ]
     if managed := grants["manage_plan_tasks"]:
-        total += sqlmemo.count(("workflows.review", tuple(sorted(managed))), lambda: tasks_to_review(user))
+        parts.append((("workflows.review", tuple(sorted(managed))), lambda: tasks_to_review(user)))
     if led := grants["sign_plan_gate"]:
-        total += sqlmemo.count(("workflows.gates", tuple(sorted(led))), lambda: gates_awaiting(user))
-    return total + contributed_count(user)
+        parts.append((("workflows.gates", tuple(sorted(led))), lambda: gates_awaiting(user)))
+    contributed, counted = contributed_count_parts(user)
+    return counted + sqlmemo.count_sum(parts + contributed)

@@ -56,3 +56,25 @@ def test_users_never_share_a_compiled_scope(county):
     a, c = county.a.member, county.c.member
     assert set(visible_plans(a)) == {county.a.plan}
     assert set(visible_plans(c)) == {county.c.plan}
+
+
+@pytest.mark.django_db
+def test_count_sum_adds_the_parts_in_one_query(county):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from orgs.models import Organisation
+
+    parts = [
+        (("test.plans", 1), lambda: Plan.objects.all()),
+        (("test.schools", 1), lambda: Organisation.objects.filter(kind=Organisation.Kind.SCHOOL)),
+        (("test.none", 1), lambda: Plan.objects.none()),  # counts 0, adds nothing to the query
+    ]
+    expected = Plan.objects.count() + Organisation.objects.filter(kind=Organisation.Kind.SCHOOL).count()
+    assert expected > 0
+    with CaptureQueriesContext(connection) as queries:
+        assert sqlmemo.count_sum(parts) == expected
+    assert len(queries.captured_queries) == 1
+    Plan.objects.create(school=county.a.school, title="又一个方案", year=2027)
+    assert sqlmemo.count_sum(parts) == expected + 1  # the SQL is kept, never the number
+    assert sqlmemo.count_sum([]) == 0
