@@ -4,9 +4,10 @@ rectification items), gathered as audit.labels gathers audit labels.
 An app declares ``inbox_sources = ("app.module", ...)`` on its AppConfig. Each named module has
 ``inbox_sections(user) -> list[InboxSection]`` for the page and ``inbox_count(user) -> int`` for
 the number beside 我的待办 in the header (shown on every page: one small query, no rows); a module
-may offer ``inbox_count_parts(user)`` instead (``core.sqlmemo.CountPart``s), which the header adds
-to its own counts in a single query. Both return only what the user may see and act on; a source with nothing for the user
-returns no section (the page shows no empty card for work a user never has).
+may offer ``inbox_count_parts(user)`` besides (``core.sqlmemo.CountPart``s), which the header adds
+to its own counts in a single query. Both return only what the user may see and act on; a source
+with nothing for the user returns no section (the page shows no empty card for work a user never
+has).
 """
 
 from __future__ import annotations

@@ -64,8 +64,9 @@ def gates_awaiting(user: Any) -> QuerySet[Stage]:
 
 
 def inbox_counts(user: Any) -> int:
-    """The number shown beside 我的待办 in the header: a few small queries on the user's own plans,
-    plus what the apps above contribute (workflows.inbox: inspections, rectification items)."""
+    """The number shown beside 我的待办 in the header, in one query: the user's tasks to do and to
+    review, gates to sign, plus what the apps above contribute (workflows.inbox: inspections,
+    rectification items)."""
     grants = work_grants(user)
     # Asked on every page, so one query: each count's SQL is compiled once per process for what
     # fixes its text (the user, the plans they review or lead) and read afresh (core.sqlmemo).
