@@ -180,13 +180,13 @@ def spot_check_team_set(
     return application
 
 
-@transaction.atomic
 def _city_side(application: Application) -> list[User]:
     """The city staff who opened the spot check and its team: they hear the result too."""
     people = [application.applied_by, application.team_leader, *application.inspectors.all()]
     return [person for person in people if person is not None]
 
 
+@transaction.atomic
 def spot_check_result_record(*, actor: User, application: Application | int, note: str = "") -> Application:
     """The spot team's leader records the result from the settled tiers, by the form's pass rule:
     合格 (抽检合格; the plan stays 已验收) or 不合格 (the criteria marked 需整改 become

@@ -338,3 +338,20 @@ def test_the_spot_team_finds_it_in_its_inbox(county, city, done):
     assert inbox_count(city.colleague) == 1
     titles = [entry.title for section in inbox_sections(city.colleague) for entry in section.entries]
     assert any("市级抽检" in title for title in titles)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_recording_the_result_is_one_transaction_of_its_own(county, city):
+    """The service locks its rows, and a view calls it with no transaction around the request: it
+    must open its own (PostgreSQL refuses a lock outside one: recording a result answered 500), and
+    a refusal inside it leaves nothing behind."""
+    criteria, _ = accepted(county)
+    check = open_check(county, city)
+    settle(check, city.user, criteria, [1] * len(criteria))
+    with pytest.raises(DomainError, match="最多 1000 个字"):
+        spot_check_result_record(actor=city.user, application=check, note="很" * 1001)
+    check.refresh_from_db()
+    assert check.status == Application.Status.INSPECTING and check.final_score is None
+    spot_check_result_record(actor=city.user, application=check)
+    check.refresh_from_db()
+    assert check.status == Application.Status.PASSED
