@@ -13,9 +13,9 @@ from django.db import connection
 from django.db.models import Lookup
 
 
-def ids_condition(column: str, ids: list[int]) -> tuple[str, list[Any]]:
+def ids_condition(column: str, ids: list[int], vendor: str | None = None) -> tuple[str, list[Any]]:
     """``column`` among ``ids``, for raw SQL: (condition, parameters)."""
-    if connection.vendor == "postgresql":
+    if (vendor or connection.vendor) == "postgresql":
         return f"{column} = ANY(%s)", [list(ids)]
     if not ids:
         return "1 = 0", []
@@ -34,8 +34,5 @@ class InIds(Lookup):
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        if connection.vendor == "postgresql":
-            return f"{lhs} = ANY(%s)", [*lhs_params, list(self.rhs)]
-        if not self.rhs:
-            return "1 = 0", list(lhs_params)
-        return f"{lhs} IN ({', '.join(['%s'] * len(self.rhs))})", [*lhs_params, *self.rhs]
+        condition, params = ids_condition(lhs, self.rhs, vendor=connection.vendor)
+        return condition, [*lhs_params, *params]

@@ -144,14 +144,10 @@ POSTGRES = [
     DECLARE
         o_in integer := CASE WHEN o_weight IS NULL THEN 0 ELSE 1 END;
         n_in integer := CASE WHEN n_weight IS NULL THEN 0 ELSE 1 END;
-        o_pct numeric := ROUND(CASE WHEN o_w > 0 THEN 100.0 * o_wd / o_w
-                                    WHEN o_n > 0 THEN 100.0 * o_nd / o_n ELSE 0 END, 9);
-        n_pct numeric := ROUND(CASE WHEN n_w > 0 THEN 100.0 * n_wd / n_w
-                                    WHEN n_n > 0 THEN 100.0 * n_nd / n_n ELSE 0 END, 9);
-        o_unf integer := CASE WHEN (o_w > 0 AND o_wd >= o_w) OR (o_w <= 0 AND o_n > 0 AND o_nd >= o_n)
-                              THEN 0 ELSE 1 END;
-        n_unf integer := CASE WHEN (n_w > 0 AND n_wd >= n_w) OR (n_w <= 0 AND n_n > 0 AND n_nd >= n_n)
-                              THEN 0 ELSE 1 END;
+        o_pct numeric := dashboards_tally_pct(o_n, o_nd, o_w, o_wd);
+        n_pct numeric := dashboards_tally_pct(n_n, n_nd, n_w, n_wd);
+        o_unf integer := dashboards_tally_unfinished(o_n, o_nd, o_w, o_wd);
+        n_unf integer := dashboards_tally_unfinished(n_n, n_nd, n_w, n_wd);
     BEGIN
         INSERT INTO {ST} AS st (stage_id, starts_on, ends_on, measures, unfinished, n, n_done, w, weighted, plain)
         VALUES (p_stage, p_starts, p_ends, n_in - o_in, n_in * n_unf - o_in * o_unf,

@@ -5,7 +5,6 @@ not reminded, and counts neither as done nor as due in the rollups (tasks.models
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -61,23 +60,15 @@ def measure_cancel(*, measure: Measure | int, actor: User, reason: str) -> list[
     """
     reason = _require_reason(reason, "取消理由")
     measure_id = measure.pk if isinstance(measure, Measure) else measure
-
-    def open_tasks() -> QuerySet[Task]:
-        return (
-            Task.objects.select_for_update(of=("self",))
-            .filter(measure_id=measure_id)
-            .exclude(status=Task.Status.CLOSED)
-            .order_by("pk")
-        )
-
     # Lock order: tasks before their measure. A task transition holds its task and then shares its
     # measure's row (the tally trigger); taking the measure first would deadlock with it. Every
     # task of the measure, closed ones too (a reopen is a transition).
-    list(Task.objects.select_for_update(of=("self",)).filter(measure_id=measure_id).order_by("pk").values_list("pk"))
+    locked = Task.objects.select_for_update(of=("self",)).filter(measure_id=measure_id).order_by("pk")
+    list(locked.values_list("pk"))
     measure = plan_services.measure_mark_cancelled(actor=actor, measure=measure, reason=reason)
     plan = measure.stage.plan
     # Read again: a task reopened while we waited for the measure is open now (and locked here).
-    tasks = list(open_tasks().select_related("assignee"))
+    tasks = list(locked.exclude(status=Task.Status.CLOSED).select_related("assignee"))
     entries = []
     for task in tasks:
         task.measure, task.plan = measure, plan
