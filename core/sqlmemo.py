@@ -40,15 +40,10 @@ def forget() -> None:
 CountPart = tuple[Hashable, Callable[[], QuerySet[Any]]]
 
 
-def count(key: Hashable, build: Callable[[], QuerySet[Any]]) -> int:
-    """``build().count()`` with the counted query compiled once per process and ``key`` (same
-    rule for the key as ``compiled``). For counts asked on every page, such as the header's."""
-    return count_sum([(key, build)])
-
-
 def count_sum(parts: Sequence[CountPart]) -> int:
-    """The sum of ``count(key, build)`` over ``parts``, in one query (the header's 我的待办 adds
-    up a few counts on every page: one round trip instead of one each)."""
+    """The sum of ``build().count()`` over ``parts``, in one query, each part's counted query
+    compiled once per process and ``key`` (the same rule for the key as ``compiled``). For counts
+    asked on every page: the header's 我的待办 adds up a few, one round trip instead of one each."""
     terms: list[str] = []
     params: list[Any] = []
     for key, build in parts:
