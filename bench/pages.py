@@ -7,7 +7,9 @@ stored session per browser) inside a transaction that is rolled back at the end,
 page of the mix through Django's test client (the whole middleware stack, the session, the header's
 我的待办 count) as the role that opens it in the mix, ``--repeat`` times. Reports per page: the
 process CPU per render (median of the renders, ms; time.process_time, so waiting for PostgreSQL is
-not counted, the database's own CPU is not either), wall time, queries and bytes.
+not counted), the database server's CPU for the same renders (``db_cpu_ms``: the connection's
+PostgreSQL backend process, read from /proc when the server runs on this machine; absent otherwise),
+wall time, queries and bytes.
 
 `bench http` measures what users meet (many processes, the database, the load generator on the same
 cores); this measures the pages alone, so a change to a page's code shows at once: at about 100
@@ -17,9 +19,11 @@ CPU with the database beside them.
 
 from __future__ import annotations
 
+import os
 import re
 import statistics
 import time
+from pathlib import Path
 from typing import Any
 
 from django.db import connection, transaction
@@ -72,6 +76,28 @@ def _pages(seeded: dict[str, Any]) -> list[tuple[str, Client, str]]:
     return pages
 
 
+def _backend_stat() -> Path | None:
+    """/proc/<pid>/stat of this connection's PostgreSQL backend, when it runs on this machine."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    path = Path(f"/proc/{pid}/stat")
+    try:
+        fields = path.read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    # A process of that pid here that is not a PostgreSQL backend: the server is elsewhere.
+    return path if fields and "postgres" in Path(f"/proc/{pid}/comm").read_text() else None
+
+
+def _cpu_seconds(stat: Path) -> float:
+    # utime and stime, fields 14 and 15 of proc(5), counted after the command name's ")".
+    fields = stat.read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _measure(client: Client, url: str, repeat: int) -> dict[str, Any]:
     response = client.get(url)  # warm: templates, compiled scope queries
     if response.status_code != 200:
@@ -80,17 +106,23 @@ def _measure(client: Client, url: str, repeat: int) -> dict[str, Any]:
     with connection.execute_wrapper(counter):
         client.get(url)
     cpu, wall = [], []
+    stat = _backend_stat()
+    db_before = _cpu_seconds(stat) if stat else 0.0
     for _ in range(repeat):
         c0, w0 = time.process_time(), time.perf_counter()
         client.get(url)
         cpu.append((time.process_time() - c0) * 1000)
         wall.append((time.perf_counter() - w0) * 1000)
-    return {
+    measured = {
         "cpu_ms": round(statistics.median(cpu), 1),
         "wall_ms": round(statistics.median(wall), 1),
         "queries": counter.n,
         "bytes": len(response.content),
     }
+    if stat:
+        # The kernel counts in clock ticks (10 ms): a mean over the renders, not a median.
+        measured["db_cpu_ms"] = round((_cpu_seconds(stat) - db_before) * 1000 / repeat, 1)
+    return measured
 
 
 def _profile(name: str, client: Client, url: str, repeat: int) -> None:
@@ -129,4 +161,7 @@ def run(options: dict[str, Any]) -> dict[str, Any]:
         pass
     cpu = [page["cpu_ms"] for page in result["pages"].values()]
     result["cpu_ms_mean_of_pages"] = round(sum(cpu) / len(cpu), 1)
+    db = [page["db_cpu_ms"] for page in result["pages"].values() if "db_cpu_ms" in page]
+    if db:
+        result["db_cpu_ms_mean_of_pages"] = round(sum(db) / len(db), 1)
     return result
