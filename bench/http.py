@@ -80,7 +80,16 @@ def add_arguments(parser) -> None:
     parser.add_argument("--duration", type=float, default=60.0, help="Seconds of the mixed load.")
     parser.add_argument("--workers", type=int, default=2, help="Server processes behind the one port.")
     parser.add_argument(
-        "--server", choices=SERVERS, default="granian", help="The server (granian-wsgi: pages by WSGI, /ws/ by ASGI)."
+        "--server",
+        choices=SERVERS,
+        default="granian-wsgi",
+        help="The server (granian-wsgi, production's: pages by WSGI, /ws/ by ASGI; granian: both by ASGI).",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=3,
+        help="Threads per WSGI process (granian-wsgi): more contend for the GIL (BENCHMARKS.md, HTTP under load).",
     )
     parser.add_argument("--empty-seconds", type=float, default=10.0, help="Seconds of the empty-view phase.")
     parser.add_argument("--empty-users", type=int, default=32, help="Closed-loop clients of the empty view.")
@@ -102,9 +111,17 @@ def add_arguments(parser) -> None:
     parser.add_argument("--log-dir", help="Keep the servers' and the load's output in this folder.")
 
 
+def _threads(options: dict[str, Any]) -> int:
+    threads = options.get("threads")
+    return 3 if threads is None else int(threads)
+
+
 def run(options: dict[str, Any]) -> dict[str, Any]:
     if options["users"] < 1 or options["duration"] <= 0 or options["workers"] < 1:
         raise CommandError("--users, --duration and --workers must be positive.")
+    threads, pool = _threads(options), options.get("db_pool") or 0
+    if options["server"] == "granian-wsgi" and (threads < 1 or 0 < pool < threads):
+        raise CommandError("--threads must be at least 1 and at most --db-pool (one connection per request).")
     if options["server"] == "daphne" and options["workers"] != 1:
         raise CommandError("daphne serves one process per port: use --workers 1 with --server daphne.")
     if importlib.util.find_spec(options["server"].split("-")[0]) is None:
@@ -372,8 +389,9 @@ class Deployment:
                 "off",
             ]
         if server == "granian-wsgi":
-            # Threads per process: as many as the pool has connections (Django holds one per request).
-            threads = str(self.options.get("db_pool") or 8)
+            # Threads per process; the pool (--db-pool) needs at least as many connections, Django
+            # holds one per request in flight.
+            threads = str(_threads(self.options))
             return [
                 sys.executable,
                 "-m",
@@ -692,6 +710,7 @@ class Deployment:
             "server": opts["server"],
             "workers": opts["workers"],
             "db_pool": opts.get("db_pool") or 0,
+            **({"threads": _threads(opts)} if self.wsgi else {}),
             "storage": "s3 (moto_server on loopback)" if self.s3 else "folder",
             "users": opts["users"],
             "duration_s": mixed["seconds"],

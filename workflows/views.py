@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
+from orgs.permissions import is_overseer
 from plans.models import Stage
 from plans.selectors import visible_plans
 from tasks.selectors import tasks_to_do, tasks_to_review, work_grants
@@ -83,6 +84,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
     grants = work_grants(request.user)
     gates = list(gates_awaiting(request.user))
     sections = contributed_sections(request.user)
+    # The header's number is what this page lists (the same querysets, unsliced): counted here
+    # instead of by the header's own query. Overseers' header counts only the contributed sections.
+    listed = sum(len(section.entries) for section in sections)
+    if not is_overseer(request.user):
+        listed += len(to_do) + len(to_review) + len(gates)
     return render(
         request,
         "workflows/inbox.html",
@@ -94,5 +100,6 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "leads_any": bool(grants["sign_plan_gate"]),
             "sections": sections,
             "live_version": inbox_fingerprint(to_do=to_do, to_review=to_review, gates=gates, sections=sections),
+            "nav_inbox_count": listed,
         },
     )

@@ -50,6 +50,8 @@ def test_the_team_sees_the_inspection_and_nobody_else(client, county):
         assert inbox_counts(user) == 1
         # Bureau staff reach 我的待办 from the header once something waits for them, with its count.
         assert 'id="inbox-count">1<' in client.get(reverse("acceptance:overview")).content.decode()
+        # 我的待办 counts its own lists for the header: the same number.
+        assert 'id="inbox-count">1<' in body
         client.logout()
 
     for user in (outsider, county.other_bureau_user, county.a.leader):
@@ -77,6 +79,9 @@ def test_rectification_items_wait_for_their_owner_and_the_office(client, county)
     body = client.get(reverse("inbox")).content.decode()
     assert 'id="rectification-mine"' in body and f"#rectification-{first.pk}" in body
     assert f"#rectification-{second.pk}" not in body  # not assigned to them
+    # 我的待办 counts its own lists for the header: the number every other page shows.
+    assert f'id="inbox-count">{inbox_counts(a.member2)}<' in body
+    assert f'id="inbox-count">{inbox_counts(a.member2)}<' in client.get(reverse("home")).content.decode()
     client.logout()
 
     login(client, a.office)
@@ -84,6 +89,7 @@ def test_rectification_items_wait_for_their_owner_and_the_office(client, county)
     assert 'id="rectification-handle"' in body and f"#rectification-{second.pk}" in body and "待分派" in body
     assert f"#rectification-{first.pk}" not in body  # with its owner now
     assert inbox_counts(a.office) == office_before - 1
+    assert f'id="inbox-count">{office_before - 1}<' in body
     client.logout()
 
     login(client, county.b.office)  # another school's office sees none of it

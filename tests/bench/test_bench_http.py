@@ -154,3 +154,13 @@ def test_stop_store_needs_the_object_store():
         http.run(
             {"users": 1, "duration": 1.0, "workers": 1, "server": "granian", "stop_store_at": 5, "storage": "file"}
         )
+
+
+@pytest.mark.parametrize(("threads", "pool"), [(4, 3), (0, 6)])
+def test_wsgi_threads_need_a_connection_each(threads, pool):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="--threads"):
+        http.run(
+            {"users": 1, "duration": 1.0, "workers": 1, "server": "granian-wsgi", "threads": threads, "db_pool": pool}
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -52,6 +53,39 @@ def test_header_shows_the_inbox_count(client, county):
     login(client, county.a.member2)
     body = client.get(reverse("home")).content.decode()
     assert 'id="inbox-count">1<' in body
+
+
+def _header_count(body):
+    found = re.search(r'id="inbox-count">(\d+)<', body)
+    return int(found.group(1)) if found else 0
+
+
+@pytest.mark.parametrize(
+    ("scenario", "who", "waiting"),
+    [
+        ("submitted", "member", False),
+        ("submitted", "member2", True),  # a task to do
+        ("submitted", "office", True),  # a task to review
+        ("gate", "leader", True),  # a stage gate to sign
+        ("gate", "office", False),
+    ],
+)
+def test_the_inbox_page_counts_what_it_lists_as_the_header_does_elsewhere(client, county, scenario, who, waiting):
+    """On 我的待办 the header's number comes from the page's own lists, not the header's query: it
+    must be the number every other page shows."""
+    a = county.a
+    to_state(a, "submitted")
+    if scenario == "gate":
+        services.task_close(task=a.tasks[0], actor=a.office)
+        services.task_submit(task=a.tasks[1], actor=a.member2)
+        services.task_close(task=a.tasks[1], actor=a.office)
+        services.task_waive(task=a.tasks[2], actor=a.leader, reason="不适用")
+    user = getattr(a, who)
+    login(client, user)
+    on_inbox = _header_count(client.get(reverse("inbox")).content.decode())
+    elsewhere = _header_count(client.get(reverse("home")).content.decode())
+    assert on_inbox == elsewhere == inbox_counts(user)
+    assert (on_inbox > 0) is waiting
 
 
 def test_other_school_work_never_shows(client, county):
