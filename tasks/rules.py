@@ -126,9 +126,11 @@ RULES: dict[str, TaskRule] = {
 
 
 def _stage_refusal(task: Task, stage_rule: str) -> str | None:
-    stage = task.measure.stage
-    if stage.plan.status not in WORKING_PLAN_STATUSES:
-        return f"方案{stage.plan.get_status_display()}，任务不能再变更。"
+    # The task's plan is its stage's (the page and the services load it with the task; the
+    # services give both the row they locked).
+    stage, plan = task.measure.stage, task.plan
+    if plan.status not in WORKING_PLAN_STATUSES:
+        return f"方案{plan.get_status_display()}，任务不能再变更。"
     if stage_rule != STAGE_ANY and stage.status == Stage.Status.COMPLETED:
         return f"“{stage.name}”已签署完成，其任务不能再变更。"
     if stage_rule == STAGE_OPEN and stage.status == Stage.Status.PENDING:
@@ -148,7 +150,7 @@ def work_refusal(task: Task) -> str | None:
 def task_action_refusal(user: Any, task: Task, action: str) -> DomainError | NotAllowed | None:
     """Why ``user`` may not do ``action`` on ``task`` now, or None when they may.
 
-    The task must come with its measure and stage loaded (services pass the row they locked).
+    The task must come with its plan, measure and stage loaded (services pass the rows they locked).
     """
     rule = RULES[action]
     if not rule.permitted(user, task):
