@@ -149,10 +149,11 @@ if DATABASE_URL:
         # Parameters travel apart from the SQL, so a query's text is the same whoever runs it, and
         # psycopg prepares a statement on a connection once it has run 5 times there: PostgreSQL
         # then plans it once instead of on every run. The scope subqueries the pages embed cost
-        # 1-5 ms of planning each, more than running them (BENCHMARKS.md, "Prepared statements").
+        # 1-5 ms of planning each, more than running them (BENCHMARKS.md, "Prepared statements and
+        # fewer threads").
         # It pays with connections that live on (DB_POOL_MAX_SIZE). DB_SERVER_SIDE_BINDING=0 goes
-        # back to binding on the client (needed behind a pooler in transaction mode, e.g. PgBouncer
-        # before 1.21, which cannot follow prepared statements).
+        # back to binding on the client (needed behind a pooler in transaction mode that cannot
+        # follow prepared statements: PgBouncer before 1.21, or without max_prepared_statements).
         DATABASES["default"].setdefault("OPTIONS", {}).update({"server_side_binding": True, "prepare_threshold": 5})
 else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": SQLITE_PATH}}
