@@ -144,16 +144,18 @@ if DATABASE_URL:
     if DB_POOL_MAX_SIZE > 0 and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": DB_POOL_MAX_SIZE, "timeout": 10}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and os.environ.get(
-        "DB_SERVER_SIDE_BINDING", "1"
-    ) not in ("0", "false", "no"):
-        # Parameters travel apart from the SQL, so a query's text is the same whoever runs it, and
-        # psycopg prepares a statement on a connection once it has run 5 times there: PostgreSQL
-        # then plans it once instead of on every run. The scope subqueries the pages embed cost
-        # 1-5 ms of planning each, more than running them (BENCHMARKS.md, "Prepared statements and
-        # fewer threads").
-        # It pays with connections that live on (DB_POOL_MAX_SIZE). DB_SERVER_SIDE_BINDING=0 goes
-        # back to binding on the client (needed behind a pooler in transaction mode that cannot
-        # follow prepared statements: PgBouncer before 1.21, or without max_prepared_statements).
+        "DB_SERVER_SIDE_BINDING", "0"
+    ) in ("1", "true", "yes"):
+        # Opt-in. Parameters travel apart from the SQL, so a query's text is the same whoever runs
+        # it, and psycopg prepares a statement on a connection once it has run 5 times there:
+        # PostgreSQL then plans it once instead of on every run. The scope subqueries the pages
+        # embed cost 1-5 ms of planning each, more than running them; with it the database's CPU
+        # per page fell by about two thirds (BENCHMARKS.md, "Prepared statements and fewer
+        # threads"). It pays with connections that live on (DB_POOL_MAX_SIZE). Not the default yet:
+        # with it on, the websocket tests hung twice in a handful of runs (an event loop waiting at
+        # its close), never with it off; until that is understood it stays a choice. Not behind a
+        # pooler in transaction mode that cannot follow prepared statements (PgBouncer before
+        # 1.21, or without max_prepared_statements).
         DATABASES["default"].setdefault("OPTIONS", {}).update({"server_side_binding": True, "prepare_threshold": 5})
 else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": SQLITE_PATH}}
