@@ -13,15 +13,25 @@ killed the consumers waiting on it and their sockets closed (2-4 of 1,000 client
 run). A burst of handshakes or closes also hit the cap ("Too many connections"). Here the read
 timeout is kept above the pop, and a blocking pool waits briefly for a free connection instead of
 failing.
+
+With a socket timeout set, redis-py sends every command through ``asyncio.wait_for``. On Python
+3.11 that swallows a cancellation that lands while the send completes (the inner send is already
+done, so ``wait_for`` returns its result instead of raising; fixed in 3.12). A consumer is stopped
+by cancelling its pending ``receive``: when the socket closed just as the receive sent its BZPOPMIN,
+the cancellation vanished and the receive polled Redis forever, holding a pooled connection (and a
+test's event loop could never close). Here a send that a cancellation arrived during raises it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
+from typing import Any
 
 from channels.layers import InMemoryChannelLayer as UpstreamInMemoryChannelLayer
 from channels_redis.core import RedisChannelLayer as UpstreamRedisChannelLayer
 from redis.asyncio import BlockingConnectionPool
+from redis.asyncio.connection import Connection, SSLConnection, UnixDomainSocketConnection
 
 SWEEP_INTERVAL_SECONDS = 1.0
 
@@ -35,6 +45,38 @@ class InMemoryChannelLayer(UpstreamInMemoryChannelLayer):
             return
         self._last_sweep = now
         super()._clean_expired()
+
+
+class _HonoursCancellation:
+    """Raises a cancellation requested during a send, which Python 3.11's ``wait_for`` swallowed."""
+
+    async def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+        task = asyncio.current_task()
+        requested = task.cancelling() if task is not None else 0
+        await super().send_packed_command(command, check_health)  # type: ignore[misc]
+        if task is not None and task.cancelling() > requested:
+            # The command went out but its reply will never be read: the connection must not be reused.
+            await self.disconnect(nowait=True)  # type: ignore[attr-defined]
+            raise asyncio.CancelledError
+
+
+class _Connection(_HonoursCancellation, Connection):
+    pass
+
+
+class _SSLConnection(_HonoursCancellation, SSLConnection):
+    pass
+
+
+class _UnixDomainSocketConnection(_HonoursCancellation, UnixDomainSocketConnection):
+    pass
+
+
+_CONNECTION_CLASSES: dict[type, type] = {
+    Connection: _Connection,
+    SSLConnection: _SSLConnection,
+    UnixDomainSocketConnection: _UnixDomainSocketConnection,
+}
 
 
 class RedisChannelLayer(UpstreamRedisChannelLayer):
@@ -53,4 +95,6 @@ class RedisChannelLayer(UpstreamRedisChannelLayer):
         host.setdefault("socket_connect_timeout", self.CONNECT_TIMEOUT_SECONDS)
         host.setdefault("max_connections", self.POOL_SIZE)
         host.setdefault("timeout", self.POOL_WAIT_SECONDS)
-        return BlockingConnectionPool.from_url(address, **host)
+        pool = BlockingConnectionPool.from_url(address, **host)
+        pool.connection_class = _CONNECTION_CLASSES.get(pool.connection_class, pool.connection_class)
+        return pool
