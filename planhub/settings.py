@@ -151,9 +151,10 @@ if DATABASE_URL:
         # PostgreSQL then plans it once instead of on every run. The scope subqueries the pages
         # embed cost 1-5 ms of planning each, more than running them; with it the database's CPU
         # per page fell by about two thirds (BENCHMARKS.md, "Prepared statements and fewer
-        # threads"). It pays with connections that live on (DB_POOL_MAX_SIZE). Not the default yet:
-        # with it on, the websocket tests hung twice in a handful of runs (an event loop waiting at
-        # its close), never with it off; until that is understood it stays a choice. Not behind a
+        # threads"). It pays with connections that live on (DB_POOL_MAX_SIZE). A choice, not the
+        # default: Django 5.2 does not split a query past 65,535 parameters when they travel apart
+        # (a very long IN list fails). The websocket-test hang once blamed on it was the Redis
+        # layer's lost cancellation (notifications.layers). Not behind a
         # pooler in transaction mode that cannot follow prepared statements (PgBouncer before
         # 1.21, or without max_prepared_statements).
         DATABASES["default"].setdefault("OPTIONS", {}).update({"server_side_binding": True, "prepare_threshold": 5})
