@@ -9,8 +9,7 @@ from django.utils.functional import SimpleLazyObject
 
 from core.uploads import ACCEPT, ALLOWED_LABEL
 from orgs.permissions import administered_centre, can_administer, is_overseer
-from workflows.inbox import contributed_count
-from workflows.selectors import inbox_counts
+from workflows.selectors import header_inbox_count
 
 
 def uploads(request: HttpRequest) -> dict[str, Any]:
@@ -25,11 +24,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     overseer = is_overseer(user)
     context = {"nav_is_overseer": overseer, "nav_organisation": user.organisation}
     context["nav_manages_people"] = can_administer(user) or administered_centre(user) is not None
-    # Lazy: counted only when a page's header shows it (not for fragments or JSON-ish partials).
-    if not overseer:
-        context["nav_inbox_count"] = SimpleLazyObject(lambda: inbox_counts(user))
-    else:
-        # Bureau and centre staff have no tasks or gates; an inspector's inspections wait for them
-        # in 我的待办 (workflows.inbox): one query, and the link shows only when something waits.
-        context["nav_inbox_count"] = SimpleLazyObject(lambda: contributed_count(user))
+    # Lazy: counted only when a page's header shows it (not for fragments or JSON-ish partials);
+    # 我的待办 passes its own, counted from what it lists (workflows.selectors).
+    context["nav_inbox_count"] = SimpleLazyObject(lambda: header_inbox_count(user))
     return context

@@ -9,10 +9,11 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from core import sqlmemo
+from orgs.permissions import is_overseer
 from plans.models import Plan, Stage
 from tasks.models import Task
 from tasks.selectors import tasks_to_do, tasks_to_review, work_grants
-from workflows.inbox import contributed_count_parts
+from workflows.inbox import InboxSection, contributed_count, contributed_count_parts
 from workflows.rules import gate_blockers
 
 
@@ -79,3 +80,25 @@ def inbox_counts(user: Any) -> int:
         parts.append((("workflows.gates", tuple(sorted(led))), lambda: gates_awaiting(user)))
     contributed, counted = contributed_count_parts(user)
     return counted + sqlmemo.count_sum(parts + contributed)
+
+
+def _counts_own_work(user: Any) -> bool:
+    """Bureau and centre staff have no tasks or gates: their number is only what the apps above
+    contribute (an inspector's inspections). The header and 我的待办 both ask this."""
+    return not is_overseer(user)
+
+
+def header_inbox_count(user: Any) -> int:
+    """The number beside 我的待办 in every page's header (one query)."""
+    return inbox_counts(user) if _counts_own_work(user) else contributed_count(user)
+
+
+def listed_inbox_count(
+    user: Any, *, to_do: list[Task], to_review: list[Task], gates: list[Stage], sections: list[InboxSection]
+) -> int:
+    """The same number, counted from what 我的待办 itself lists (no query): the page's header shows
+    it, so the two never disagree."""
+    listed = sum(len(section.entries) for section in sections)
+    if _counts_own_work(user):
+        listed += len(to_do) + len(to_review) + len(gates)
+    return listed

@@ -11,7 +11,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
-from orgs.permissions import is_overseer
 from plans.models import Stage
 from plans.selectors import visible_plans
 from tasks.selectors import tasks_to_do, tasks_to_review, work_grants
@@ -19,7 +18,7 @@ from workflows.forms import StageSignForm
 from workflows.inbox import contributed_sections
 from workflows.live import inbox_fingerprint, stage_version
 from workflows.permissions import can_sign_stage
-from workflows.selectors import gate_status, gates_awaiting
+from workflows.selectors import gate_status, gates_awaiting, listed_inbox_count
 from workflows.services import stage_complete
 
 
@@ -84,11 +83,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
     grants = work_grants(request.user)
     gates = list(gates_awaiting(request.user))
     sections = contributed_sections(request.user)
-    # The header's number is what this page lists (the same querysets, unsliced): counted here
-    # instead of by the header's own query. Overseers' header counts only the contributed sections.
-    listed = sum(len(section.entries) for section in sections)
-    if not is_overseer(request.user):
-        listed += len(to_do) + len(to_review) + len(gates)
+    # The header's number is what this page lists (the same querysets, unsliced), counted here
+    # instead of by the header's own query.
+    listed = listed_inbox_count(request.user, to_do=to_do, to_review=to_review, gates=gates, sections=sections)
     return render(
         request,
         "workflows/inbox.html",
