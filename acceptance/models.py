@@ -314,6 +314,9 @@ class RectificationItem(models.Model):
     note = models.CharField("整改说明", max_length=1000, blank=True)
     evidence = models.FileField("整改佐证", upload_to="rectification/%Y/%m/", blank=True)
     evidence_name = models.CharField("佐证文件名", max_length=200, blank=True)
+    # Of the exact bytes stored, computed at upload, as tasks.Evidence keeps: verify_evidence and the
+    # archive's filings compare the file with it. Items submitted before it was kept have none.
+    evidence_sha256 = models.CharField("佐证材料 SHA-256", max_length=64, blank=True, editable=False)
     closed_at = models.DateTimeField("完成时间", null=True, blank=True)
     # The deadline engine's reminders already sent ("<due date>/<kind>/<step>", as tasks.Reminder's
     # unique key): a changed due date re-arms them; a second scan sends nothing new.

@@ -91,10 +91,12 @@ def _rectification_files(plan: Plan, pk: int | None = None) -> list[SourceFile]:
         rows = rows.filter(pk=pk)
     return [
         SourceFile(
-            "rectification", r["pk"], r["evidence_name"] or os.path.basename(r["evidence"]), r["evidence"], "",
-            r["closed_at"], f"整改：{r['criterion__point'][:40]}",
+            "rectification", r["pk"], r["evidence_name"] or os.path.basename(r["evidence"]), r["evidence"],
+            r["evidence_sha256"], r["closed_at"], f"整改：{r['criterion__point'][:40]}",
         )
-        for r in rows.order_by("id").values("pk", "evidence", "evidence_name", "closed_at", "criterion__point")
+        for r in rows.order_by("id").values(
+            "pk", "evidence", "evidence_name", "evidence_sha256", "closed_at", "criterion__point"
+        )
     ]
 
 

@@ -115,7 +115,8 @@ def _submit(*, actor: User, item: RectificationItem | int, note: str, staged: li
     item.note = bounded(note, RectificationItem, "note")
     item.evidence = staged[0].stored_name
     item.evidence_name = staged[0].original_name[:200]
-    _move(item, "submit", actor, name=item.evidence_name)
+    item.evidence_sha256 = staged[0].sha256
+    _move(item, "submit", actor, name=item.evidence_name, sha256=item.evidence_sha256)
     notify(
         recipients=[seat.user for seat in item.plan.leading_group.filter(role__in=["leader", "office"])],
         kind=Notification.Kind.ACCEPTANCE,

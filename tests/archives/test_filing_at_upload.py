@@ -209,4 +209,6 @@ def test_rectification_evidence_is_filed_when_submitted(client, county):
     assert fix.status == "submitted"
     filing = Filing.objects.get(item=target)
     assert filing.rectification_id == fix.pk and filing.title == "整改报告"
+    # Filed with the bytes' hash taken at upload, as task evidence is: the archive can be verified.
+    assert len(fix.evidence_sha256) == 64 and filing.sha256 == fix.evidence_sha256
     assert any("已归档到" in m for m in messages_of(response))

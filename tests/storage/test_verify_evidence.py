@@ -3,13 +3,17 @@ rectification, archive filing) must find its file with the bytes it recorded."""
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from acceptance.models import RectificationItem
 from acceptance.services import rectification_assign, rectification_submit
 from archives import services as archive_services
 from archives.models import Filing
+from audit.models import AuditEntry
 from dashboards.services import indicator_report
 from tasks.models import Evidence
 from tests.acceptance.test_rectification_deadlines import failed
@@ -48,7 +52,7 @@ def test_a_consistent_store_passes_with_a_summary_per_kind(county):
     tasks = Evidence.objects.count()  # opened() files two; the 请验 before the inspection files more
     assert f"任务佐证 (tasks.Evidence): {tasks} rows, {tasks} hashes compared, 0 problems." in out
     assert "指标读数佐证 (plans.IndicatorReading): 1 rows, 1 hashes compared, 0 problems." in out
-    assert "整改佐证 (acceptance.RectificationItem): 1 rows, 0 hashes compared, 0 problems." in out
+    assert "整改佐证 (acceptance.RectificationItem): 1 rows, 1 hashes compared, 0 problems." in out
     assert "归档文件 (archives.Filing): 1 rows, 1 hashes compared, 0 problems." in out
     assert out.rstrip().splitlines()[-1].startswith(f"Evidence consistent: {tasks + 3} rows")
 
@@ -78,3 +82,24 @@ def test_deleted_and_altered_files_are_each_reported_and_fail_the_check(county):
     # Existence only: the altered file passes, the deleted ones do not.
     code, out = run("verify_evidence", "--no-hash", "--jobs", "1")
     assert code == 1 and "CHANGED" not in out and out.count("MISSING: ") == 2
+
+
+def test_rectification_evidence_is_hashed_at_submission_and_a_changed_file_is_reported(county):
+    _, _, _, rectification = every_kind(county)
+    with default_storage.open(rectification.evidence.name, "rb") as handle:
+        assert rectification.evidence_sha256 == hashlib.sha256(handle.read()).hexdigest()
+    entry = AuditEntry.objects.get(action="acceptance.rectification.submit", target_id=str(rectification.pk))
+    assert entry.data["sha256"] == rectification.evidence_sha256
+    with open(default_storage.path(rectification.evidence.name), "r+b") as handle:
+        handle.seek(10)
+        handle.write(b"tampered")
+
+    code, out = run("verify_evidence")
+    assert code == 1
+    assert f"CHANGED: acceptance.RectificationItem #{rectification.pk} {rectification.evidence.name}: SHA-256 " in out
+
+    # An item submitted before hashes were kept: its file's existence is all there is to check.
+    RectificationItem.objects.filter(pk=rectification.pk).update(evidence_sha256="")
+    code, out = run("verify_evidence")
+    assert code == 0, out
+    assert "整改佐证 (acceptance.RectificationItem): 1 rows, 0 hashes compared, 0 problems." in out

@@ -8,7 +8,8 @@ chunk (never a whole file or the whole table in memory):
 - task evidence (tasks.Evidence): the file exists and its SHA-256 is the row's;
 - indicator readings' evidence (plans.IndicatorReading, voided ones too): the same, when the row
   has a hash (readings reported before hashes were kept have none: existence only);
-- rectification evidence (acceptance.RectificationItem): the file exists (the row keeps no hash);
+- rectification evidence (acceptance.RectificationItem): the same, when the row has a hash (items
+  submitted before hashes were kept have none: existence only);
 - archive filings (archives.Filing): the filed evidence still has the bytes it had when filed (a
   filing of hashed evidence agrees with its evidence row's hash, whose own line checks the file).
 
@@ -81,8 +82,8 @@ def _rows() -> Iterator[tuple[str, Iterable[Row]]]:
     yield (
         "整改佐证 (acceptance.RectificationItem)",
         (
-            Row(f"acceptance.RectificationItem #{pk}", name, "")
-            for pk, name in items.values_list("pk", "evidence").iterator(2000)
+            Row(f"acceptance.RectificationItem #{pk}", name, digest)
+            for pk, name, digest in items.values_list("pk", "evidence", "evidence_sha256").iterator(2000)
         ),
     )
     filings = Filing.objects.exclude(sha256="").order_by("pk")
@@ -94,6 +95,7 @@ def _rows() -> Iterator[tuple[str, Iterable[Row]]]:
         "reading__evidence",
         "reading__evidence_sha256",
         "rectification__evidence",
+        "rectification__evidence_sha256",
     )
     yield (
         "归档文件 (archives.Filing)",
@@ -102,11 +104,18 @@ def _rows() -> Iterator[tuple[str, Iterable[Row]]]:
                 f"archives.Filing #{pk}",
                 task_file or reading_file or item_file or "",
                 digest,
-                source_digest=task_digest or reading_digest or "",
+                source_digest=task_digest or reading_digest or item_digest or "",
             )
-            for pk, digest, task_file, task_digest, reading_file, reading_digest, item_file in filings.values_list(
-                *columns
-            ).iterator(2000)
+            for (
+                pk,
+                digest,
+                task_file,
+                task_digest,
+                reading_file,
+                reading_digest,
+                item_file,
+                item_digest,
+            ) in filings.values_list(*columns).iterator(2000)
         ),
     )
 
