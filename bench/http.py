@@ -13,7 +13,9 @@
 - Drives it with Locust (bench.http_load, a process of its own): members open the inbox and tasks,
   start and submit with a small evidence file; offices review, close and return; principals open
   the school dashboard and plan; bureau users open the county dashboard and its export; every
-  browser holds its websocket; think time 1–3 s. Then the empty view, closed loop.
+  browser holds a websocket, and with ``--sockets per-page`` (the default) closes it and opens a
+  new one on every page it loads, as the site's pages do; think time 1–3 s. Then the empty view,
+  closed loop.
 - Evidence: in a folder (``MEDIA_ROOT`` in the run's temporary folder), or with ``--storage s3``
   in an S3-compatible store on loopback: moto's server mode on a free port with a fresh bucket,
   the servers' ``STORAGE_URL`` pointing at it. After an S3 run every evidence row must have its
@@ -90,6 +92,13 @@ def add_arguments(parser) -> None:
         type=int,
         default=3,
         help="Threads per WSGI process (granian-wsgi): more contend for the GIL (BENCHMARKS.md, HTTP under load).",
+    )
+    parser.add_argument(
+        "--sockets",
+        choices=("per-page", "held"),
+        default="per-page",
+        help="per-page: each page load closes the browser's websocket and opens another, as a page does; "
+        "held: one socket per browser for the whole run (the runs before 2026-12-01).",
     )
     parser.add_argument("--empty-seconds", type=float, default=10.0, help="Seconds of the empty-view phase.")
     parser.add_argument("--empty-users", type=int, default=32, help="Closed-loop clients of the empty view.")
@@ -677,6 +686,7 @@ class Deployment:
             "duration": opts["duration"],
             "empty_users": opts["empty_users"],
             "empty_seconds": opts["empty_seconds"],
+            "socket_per_page": opts.get("sockets", "per-page") == "per-page",
         }
         config_file, out_file = self.tmp / "load.json", self.tmp / "load-out.json"
         self.mix_marker = Path(f"{out_file}.mixed")

@@ -47,7 +47,17 @@ PNG = bytes.fromhex(
 
 CONFIG: dict[str, Any] = {}
 TRANSITIONS: list[dict[str, Any]] = []
-WS = {"connects": 0, "reconnects": 0, "failures": 0, "messages": 0, "notifications": 0, "rereads": 0}
+# page_sockets: sockets a page load opened in place of the previous page's (--sockets per-page);
+# reconnects: sockets reopened after the server or the network dropped one.
+WS = {
+    "connects": 0,
+    "page_sockets": 0,
+    "reconnects": 0,
+    "failures": 0,
+    "messages": 0,
+    "notifications": 0,
+    "rereads": 0,
+}
 ACCOUNTS: dict[str, list[dict[str, Any]]] = {}
 
 
@@ -63,6 +73,8 @@ class Browser(HttpUser):
         self.client.cookies.set("sessionid", self.account["session"])
         self.stopped = False
         self.reread = False
+        self.ws: Any = None
+        self.navigated = False  # the socket was closed by a page load, not dropped
         self.socket_greenlet = gevent.spawn(self._hold_socket)
 
     def on_stop(self) -> None:
@@ -86,10 +98,14 @@ class Browser(HttpUser):
                 gevent.sleep(1)
                 continue
             WS["connects"] += 1
-            if opened_before:
+            if self.navigated:
+                WS["page_sockets"] += 1  # the new page's own socket: the page itself is fresh
+            elif opened_before:
                 WS["reconnects"] += 1
                 self.reread = True  # what live.js does on a reconnect: re-read the inbox
+            self.navigated = False
             opened_before = True
+            self.ws = ws
             try:
                 while not self.stopped:
                     try:
@@ -106,12 +122,24 @@ class Browser(HttpUser):
             except Exception:
                 pass
             finally:
+                self.ws = None
                 try:
                     ws.close()
                 except Exception:
                     pass
-            if not self.stopped:
+            if not self.stopped and not self.navigated:
                 gevent.sleep(1)
+
+    def navigate(self) -> None:
+        """A page was loaded: the previous page's socket closes and the new page opens its own
+        (static/js/live.js runs on every page). abort() wakes the socket greenlet from its recv."""
+        if not CONFIG.get("socket_per_page") or self.ws is None:
+            return
+        self.navigated = True
+        try:
+            self.ws.abort()
+        except Exception:
+            pass
 
     # --- pages ----------------------------------------------------------------------------------
 
@@ -121,7 +149,9 @@ class Browser(HttpUser):
     def get(self, url: str, name: str) -> str:
         self.think()
         with self.client.get(url, name=name, catch_response=True) as response:
-            return _page(response)
+            text = _page(response)
+        self.navigate()
+        return text
 
     def maybe_reread(self) -> None:
         if self.reread:
@@ -151,6 +181,7 @@ class Browser(HttpUser):
                 entry["outcome"] = "store_refused"
                 return
             text = _page(response)
+            self.navigate()  # the redirect after the form is a page of its own
             if not text:
                 entry["outcome"] = "error"
                 entry["error"] = repr(getattr(response, "error", None) or response.status_code)[:200]
