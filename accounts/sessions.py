@@ -13,7 +13,7 @@ from importlib import import_module
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.sessions.backends.base import SessionBase
 from django.utils.crypto import constant_time_compare
 
@@ -46,18 +46,30 @@ def is_idle(data: Any, now: float | None = None) -> bool:
     return (now if now is not None else time.time()) - seen > idle_timeout()
 
 
-def session_holds(session_key: str | None, user_id: int) -> bool:
+def session_user(session_key: str | None) -> Any | None:
+    """The user a session signs in (with their organisation), or None when it does not hold: one
+    read of the session and one of the user. Websockets are authenticated with it (the session
+    loaded once, not once by channels and again to check it)."""
     if not session_key:
-        return False
-    store = session_store(session_key)
-    data = store.load()  # {} when missing or expired
-    if not data or str(data.get(SESSION_KEY)) != str(user_id) or is_idle(data):
-        return False
-    user = get_user_model().objects.filter(pk=user_id, is_active=True).select_related("organisation").first()
+        return None
+    data = session_store(session_key).load()  # {} when missing or expired
+    user_id = data.get(SESSION_KEY) if data else None
+    if user_id is None or is_idle(data) or data.get(BACKEND_SESSION_KEY) not in settings.AUTHENTICATION_BACKENDS:
+        return None
+    try:
+        pk = get_user_model()._meta.pk.to_python(user_id)
+    except Exception:  # a tampered or foreign session: not a sign-in
+        return None
+    user = get_user_model().objects.filter(pk=pk, is_active=True).select_related("organisation").first()
     if user is None:
-        return False
+        return None
     if not constant_time_compare(str(data.get(HASH_SESSION_KEY, "")), user.get_session_auth_hash()):
-        return False
-    if data.get(SECOND_FACTOR_PENDING) or must_use_two_factor(user):
-        return session_passed_second_factor(data, user)
-    return True
+        return None
+    if (data.get(SECOND_FACTOR_PENDING) or must_use_two_factor(user)) and not session_passed_second_factor(data, user):
+        return None
+    return user
+
+
+def session_holds(session_key: str | None, user_id: int) -> bool:
+    user = session_user(session_key)
+    return user is not None and user.pk == user_id

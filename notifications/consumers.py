@@ -73,19 +73,15 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         return await super().dispatch(message)
 
     async def connect(self) -> None:
+        # notifications.handshake.SessionUserMiddleware has applied accounts.sessions.session_user
+        # (session, idle timeout, password hash, second factor): anonymous means it does not hold.
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not user.is_active:
             # Closing before accept refuses the handshake (HTTP 403): an anonymous socket holds nothing.
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        # The scope holds a lazy proxy; the ORM and guardian want the model instance itself.
-        self.user = getattr(user, "_wrapped", user)
-        session = self.scope.get("session")
-        self.session_key: str | None = getattr(session, "session_key", None)
-        if not await database_sync_to_async(session_holds)(self.session_key, self.user.pk):
-            # Idle, or waiting for its second factor: the same refusal as an anonymous socket.
-            await self.close(code=CLOSE_UNAUTHENTICATED)
-            return
+        self.user = user
+        self.session_key: str | None = self.scope.get("session_key")
         self.checked_at = time.monotonic()
         self.closed = False
         self.joined: set[str] = set()

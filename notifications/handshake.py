@@ -13,9 +13,14 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit
 
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.http.cookie import parse_cookie
 from django.http.request import split_domain_port, validate_host
+
+from accounts.sessions import session_user
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +95,28 @@ class SameOriginValidator:
         if scope["type"] == "websocket" and not origin_allowed(scope):
             logger.info("websocket refused: origin %r, host %r", _header(scope, b"origin"), _header(scope, b"host"))
             return await RefusedSocket()(scope, receive, send)
+        return await self.application(scope, receive, send)
+
+
+class SessionUserMiddleware:
+    """ASGI middleware: who the socket belongs to, in one trip to the database.
+
+    In place of channels' ``AuthMiddlewareStack``, which loaded the session and the user in one
+    trip, after which the consumer loaded the session again to check that it still holds (idle
+    timeout, second factor, password hash): a page opens a socket on every load, so that was two
+    trips and four queries per page. Here ``accounts.sessions.session_user`` applies the one rule
+    for pages and sockets once. The scope gets ``user`` (the user, or AnonymousUser when the
+    session does not hold) and ``session_key``.
+    """
+
+    def __init__(self, application: Any) -> None:
+        self.application = application
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> Any:
+        cookies = parse_cookie(_header(scope, b"cookie") or "")
+        key = cookies.get(settings.SESSION_COOKIE_NAME) or None
+        user = await database_sync_to_async(session_user)(key) if key else None
+        scope = dict(scope, user=user or AnonymousUser(), session_key=key if user else None)
         return await self.application(scope, receive, send)
 
 

@@ -17,15 +17,14 @@ except ImproperlyConfigured as exc:  # a missing environment variable: say so, w
 gc.collect()
 gc.freeze()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from notifications.handshake import SameOriginValidator  # noqa: E402
+from notifications.handshake import SameOriginValidator, SessionUserMiddleware  # noqa: E402
 from notifications.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": SameOriginValidator(SessionUserMiddleware(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -200,3 +200,41 @@ def test_an_idle_session_hears_no_more_notifications(county, monkeypatch, settin
         assert await closed(socket)
 
     scenario(body)
+
+
+def _edited_session(client: Client, **changes) -> None:
+    store = session_store(client.cookies["sessionid"].value)
+    store.load()
+    for key, value in changes.items():
+        store[key] = value
+    store.save()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {SEEN_KEY: 1},  # idle for decades
+        {"_auth_user_backend": "somewhere.else.Backend"},  # signed in by a backend no longer configured
+        {"_auth_user_id": "not-a-number"},  # a session that names no user
+        {"_auth_user_hash": "0" * 64},  # the password changed since
+    ],
+    ids=["idle", "unknown-backend", "bad-user-id", "stale-password-hash"],
+)
+def test_a_session_that_does_not_hold_opens_no_socket(county, change):
+    """The handshake applies the pages' rule (accounts.sessions.session_user) in its one trip."""
+    client = signed_in(county.a.member)
+
+    async def handshake():
+        key = client.cookies["sessionid"].value
+        headers = [(b"host", b"127.0.0.1"), (b"origin", b"http://127.0.0.1"), (b"cookie", f"sessionid={key}".encode())]
+        socket = WebsocketCommunicator(application, PATH, headers=headers)
+        connected, code = await socket.connect()
+        await socket.disconnect()
+        return connected, code
+
+    async def body():
+        assert await handshake() == (True, None)
+        await database_sync_to_async(_edited_session)(client, **change)
+        assert await handshake() == (False, CLOSE_UNAUTHENTICATED)
+
+    scenario(body)
