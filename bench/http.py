@@ -98,7 +98,7 @@ def add_arguments(parser) -> None:
         choices=("per-page", "held"),
         default="per-page",
         help="per-page: each page load closes the browser's websocket and opens another, as a page does; "
-        "held: one socket per browser for the whole run (the runs before 2026-12-01).",
+        "held: one socket per browser for the whole run (every run recorded before this option).",
     )
     parser.add_argument("--empty-seconds", type=float, default=10.0, help="Seconds of the empty-view phase.")
     parser.add_argument("--empty-users", type=int, default=32, help="Closed-loop clients of the empty view.")
