@@ -60,22 +60,10 @@ class _HonoursCancellation:
             raise asyncio.CancelledError
 
 
-class _Connection(_HonoursCancellation, Connection):
-    pass
-
-
-class _SSLConnection(_HonoursCancellation, SSLConnection):
-    pass
-
-
-class _UnixDomainSocketConnection(_HonoursCancellation, UnixDomainSocketConnection):
-    pass
-
-
+# redis-py's own classes (TCP, TLS, unix socket), each with the behaviour above; from_url picks one.
 _CONNECTION_CLASSES: dict[type, type] = {
-    Connection: _Connection,
-    SSLConnection: _SSLConnection,
-    UnixDomainSocketConnection: _UnixDomainSocketConnection,
+    cls: type(f"CancellationHonouring{cls.__name__}", (_HonoursCancellation, cls), {})
+    for cls in (Connection, SSLConnection, UnixDomainSocketConnection)
 }
 
 
