@@ -38,6 +38,9 @@ TASK_LINK = re.compile(r'href="/tasks/(\d+)/"')
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 ACTION = re.compile(r'action="/tasks/(\d+)/act/(\w+)/"')
 VERSION = re.compile(r'name="version" value="(\d+)"')
+# What static/js/live_pages.js watches on a page, and where it asks for the current versions.
+WATCH = re.compile(r'data-live-watch="(\w+):(\d+):\d+"')
+LIVE_URL = re.compile(r'data-live-url="([^"]+)"')
 DONE = {"start": "已开始办理。", "submit": "已提交审核。", "close": "任务已审核通过。", "return": "任务已退回。"}
 # A tiny valid PNG (1×1): evidence files are checked by their content, not their names.
 PNG = bytes.fromhex(
@@ -151,7 +154,22 @@ class Browser(HttpUser):
         with self.client.get(url, name=name, catch_response=True) as response:
             text = _page(response)
         self.navigate()
+        self.page_scripts(text)
         return text
+
+    def page_scripts(self, page: str) -> None:
+        """What the page's scripts ask as it loads (static/js/live.js, live_pages.js): the
+        notification feed for the header's badge, and the current versions of what the page
+        watches. (live.js reads the feed once more when its socket opens after the first read has
+        come back; not counted here.)"""
+        if not page:
+            return
+        self.client.get("/notifications/feed/", name="feed (page load)", headers={"Accept": "application/json"})
+        watches = WATCH.findall(page)
+        url = LIVE_URL.search(page)
+        if watches and url:
+            query = "&".join(f"{kind}={pk}" for kind, pk in watches)
+            self.client.get(f"{url.group(1)}?{query}", name="versions (page load)", headers={"Accept": "application/json"})
 
     def maybe_reread(self) -> None:
         if self.reread:
@@ -189,6 +207,7 @@ class Browser(HttpUser):
                 entry["outcome"] = "done"
             else:
                 entry["outcome"] = "refused"  # a domain message (e.g. someone else was faster)
+        self.page_scripts(text)
 
     def open_some_task(self) -> tuple[int, str, set[str]] | None:
         inbox = self.get("/tasks/inbox/", "inbox")
