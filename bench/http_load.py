@@ -5,8 +5,9 @@ servers must not be patched). Not a Django module: it only speaks HTTP and webso
 ``python -m bench.http_load <config.json> <out.json>``. The config names the base URL, the
 browsers (role, account, stored session), the duration and the empty-view phase. Two phases:
 
-1. the mix, one simulated browser per account, thinking 1–3 s before every page and form, each holding its websocket
-   (reconnecting after 1 s when it drops, as static/js/live.js does);
+1. the mix, one simulated browser per account, thinking 1–3 s before every page and form; each
+   page opens its websocket as static/js/live.js does (its subscriptions, then its catch_up, and
+   the notification page re-read when the inbox changed), reconnecting after 1 s when it drops;
 2. the empty view, closed loop (no think time): the framework's limit through the same servers.
 
 Every transition a browser posts is logged with what the browser saw (the success message on
@@ -38,9 +39,12 @@ TASK_LINK = re.compile(r'href="/tasks/(\d+)/"')
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 ACTION = re.compile(r'action="/tasks/(\d+)/act/(\w+)/"')
 VERSION = re.compile(r'name="version" value="(\d+)"')
-# What static/js/live_pages.js watches on a page, and where it asks for the current versions.
+# What a page's scripts tell its socket (static/js/live.js, live_pages.js): the plans it shows, its
+# organisation, the bell it was rendered with and the objects it watches.
+LIVE_PLAN = re.compile(r'data-live-plan="(\d+)"')
+LIVE_ORG = "data-live-org"
+BELL = re.compile(r'data-unread="(\d+)" data-latest-id="(\d+)"')
 WATCH = re.compile(r'data-live-watch="(\w+):(\d+):\d+"')
-LIVE_URL = re.compile(r'data-live-url="([^"]+)"')
 DONE = {"start": "已开始办理。", "submit": "已提交审核。", "close": "任务已审核通过。", "return": "任务已退回。"}
 # A tiny valid PNG (1×1): evidence files are checked by their content, not their names.
 PNG = bytes.fromhex(
@@ -60,6 +64,8 @@ WS = {
     "messages": 0,
     "notifications": 0,
     "rereads": 0,
+    "caught_up": 0,
+    "inbox_changed": 0,
 }
 ACCOUNTS: dict[str, list[dict[str, Any]]] = {}
 
@@ -78,6 +84,8 @@ class Browser(HttpUser):
         self.reread = False
         self.ws: Any = None
         self.navigated = False  # the socket was closed by a page load, not dropped
+        self.subscriptions: list[str] = []  # the current page's subscribe frames
+        self.catch_up = ""  # and its catch_up frame, sent by its first socket only
         self.socket_greenlet = gevent.spawn(self._hold_socket)
 
     def on_stop(self) -> None:
@@ -101,6 +109,7 @@ class Browser(HttpUser):
                 gevent.sleep(1)
                 continue
             WS["connects"] += 1
+            fresh_page = self.navigated or not opened_before
             if self.navigated:
                 WS["page_sockets"] += 1  # the new page's own socket: the page itself is fresh
             elif opened_before:
@@ -110,6 +119,10 @@ class Browser(HttpUser):
             opened_before = True
             self.ws = ws
             try:
+                # What live.js sends on open: the page's subscriptions, then (a page's first
+                # socket) what the page was rendered with; a reconnect re-reads over HTTP instead.
+                for frame in self.subscriptions + ([self.catch_up] if fresh_page and self.catch_up else []):
+                    ws.send(frame)
                 while not self.stopped:
                     try:
                         message = ws.recv()
@@ -122,6 +135,11 @@ class Browser(HttpUser):
                     if '"notification"' in message or '"sync"' in message:
                         WS["notifications"] += 1
                         self.reread = True
+                    elif '"caught_up"' in message:
+                        WS["caught_up"] += 1
+                        if '"inbox_changed": true' in message:
+                            WS["inbox_changed"] += 1
+                            self.reread = True
             except Exception:
                 pass
             finally:
@@ -133,9 +151,11 @@ class Browser(HttpUser):
             if not self.stopped and not self.navigated:
                 gevent.sleep(1)
 
-    def navigate(self) -> None:
+    def navigate(self, page: str) -> None:
         """A page was loaded: the previous page's socket closes and the new page opens its own
         (static/js/live.js runs on every page). abort() wakes the socket greenlet from its recv."""
+        if page:
+            self.subscriptions, self.catch_up = _socket_frames(page)
         if not CONFIG.get("socket_per_page") or self.ws is None:
             return
         self.navigated = True
@@ -153,23 +173,8 @@ class Browser(HttpUser):
         self.think()
         with self.client.get(url, name=name, catch_response=True) as response:
             text = _page(response)
-        self.navigate()
-        self.page_scripts(text)
+        self.navigate(text)
         return text
-
-    def page_scripts(self, page: str) -> None:
-        """What the page's scripts ask as it loads (static/js/live.js, live_pages.js): the
-        notification feed for the header's badge, and the current versions of what the page
-        watches. (live.js reads the feed once more when its socket opens after the first read has
-        come back; not counted here.)"""
-        if not page:
-            return
-        self.client.get("/notifications/feed/", name="feed (page load)", headers={"Accept": "application/json"})
-        watches = WATCH.findall(page)
-        url = LIVE_URL.search(page)
-        if watches and url:
-            query = "&".join(f"{kind}={pk}" for kind, pk in watches)
-            self.client.get(f"{url.group(1)}?{query}", name="versions (page load)", headers={"Accept": "application/json"})
 
     def maybe_reread(self) -> None:
         if self.reread:
@@ -199,7 +204,7 @@ class Browser(HttpUser):
                 entry["outcome"] = "store_refused"
                 return
             text = _page(response)
-            self.navigate()  # the redirect after the form is a page of its own
+            self.navigate(text)  # the redirect after the form is a page of its own
             if not text:
                 entry["outcome"] = "error"
                 entry["error"] = repr(getattr(response, "error", None) or response.status_code)[:200]
@@ -207,7 +212,6 @@ class Browser(HttpUser):
                 entry["outcome"] = "done"
             else:
                 entry["outcome"] = "refused"  # a domain message (e.g. someone else was faster)
-        self.page_scripts(text)
 
     def open_some_task(self) -> tuple[int, str, set[str]] | None:
         inbox = self.get("/tasks/inbox/", "inbox")
@@ -218,6 +222,24 @@ class Browser(HttpUser):
         page = self.get(f"/tasks/{task_id}/", "task")
         actions = {a for t, a in ACTION.findall(page) if int(t) == task_id}
         return task_id, page, actions
+
+
+def _socket_frames(page: str) -> tuple[list[str], str]:
+    """The frames live.js sends when the page's socket opens: its subscriptions and its catch_up."""
+    frames = []
+    plans = sorted({int(p) for p in LIVE_PLAN.findall(page)})
+    if plans:
+        frames.append(json.dumps({"subscribe": "plan", "ids": plans}))
+    if LIVE_ORG in page:
+        frames.append(json.dumps({"subscribe": "org"}))
+    bell = BELL.search(page)
+    if not bell:
+        return frames, ""
+    watch: dict[str, list[int]] = {}
+    for kind, pk in WATCH.findall(page):
+        watch.setdefault(kind, []).append(int(pk))
+    catch_up = {"unread": int(bell.group(1)), "latest": int(bell.group(2)), "watch": watch}
+    return frames, json.dumps({"catch_up": catch_up})
 
 
 def _page(response: Any) -> str:

@@ -9,9 +9,16 @@ Server → client (JSON text frames):
 - ``{"type": "subscribed", "plans": [...], "denied": [...], "org": <id>|null}``, ``{"type": "pong"}``,
   ``{"type": "error", "error": "<code>"}``.
 Client → server: ``{"subscribe": "plan", "id": N}`` or ``{"subscribe": "plan", "ids": [...]}``,
-``{"subscribe": "org"}`` (own organisation), ``{"unsubscribe": "plan", "id": N}``, ``{"ping": 1}``.
+``{"subscribe": "org"}`` (own organisation), ``{"unsubscribe": "plan", "id": N}``, ``{"ping": 1}``,
+``{"catch_up": {"unread": N, "latest": id, "watch": {"task": [12], ...}}}``.
 
-Everything pushed is a hint: the page re-reads from the database over HTTP on every (re)connect.
+Everything pushed is a hint, and delivery is at most once. A page closes the gap between its
+rendering and its socket's subscriptions with ``catch_up``, sent once its subscriptions are: what
+its header showed (``unread``, ``latest``: notifications.selectors.inbox_state) and the objects it
+watches (notifications.live). The answer, ``{"type": "caught_up", "inbox_changed": bool,
+"versions": {...}}``, is read after the subscriptions are in place, so nothing that happens after
+it can be missed; the page re-reads its inbox only if it changed. After a reconnect the page
+re-reads everything over HTTP.
 
 A socket follows its session (accounts.sessions.session_holds): when the session ends (signed out,
 password changed, account disabled, idle or expired) the socket closes with 4401. It rechecks when
@@ -32,7 +39,9 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from accounts.sessions import session_holds
 from accounts.sockets import account_group
 from notifications import push
+from notifications.live import MAX_IDS, live_versions, version_sources
 from notifications.permissions import can_watch_organisation
+from notifications.selectors import inbox_state
 from orgs.permissions import forget_permissions
 from plans.selectors import visible_plans
 
@@ -131,7 +140,23 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             return await self._subscribe_org(message.get("id"))
         if message.get("unsubscribe") == "plan":
             return await self._unsubscribe_plans(_ids(message))
+        if "catch_up" in message:
+            return await self._catch_up(message["catch_up"])
         return await self._bad("unknown_message")
+
+    async def _catch_up(self, raw: Any) -> None:
+        shown = _catch_up(raw)
+        if shown is None:
+            return await self._bad("bad_catch_up")
+        unread, latest, watch = shown
+        state, versions = await self._inbox_and_versions(watch)
+        changed = state["unread"] != unread or state["latest"] > latest
+        await self._send({"type": "caught_up", "inbox_changed": changed, "versions": versions})
+
+    @database_sync_to_async
+    def _inbox_and_versions(self, watch: dict[str, list[int]]) -> tuple[dict[str, int], dict[str, dict[str, str]]]:
+        forget_permissions(self.user)  # grants may have changed since the socket opened
+        return inbox_state(self.user), live_versions(self.user, watch)
 
     async def _subscribe_plans(self, ids: list[int] | None) -> None:
         if ids is None:
@@ -276,6 +301,28 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             logger.info("websocket of user %s closed after %d bad frames", self.user.pk, self.bad_frames)
             return await self.close(code=CLOSE_POLICY)
         await self._send({"type": "error", "error": error})
+
+
+def _catch_up(raw: Any) -> tuple[int, int, dict[str, list[int]]] | None:
+    """``(unread, latest, watch)`` from a catch_up frame, or None if it is not one."""
+    if not isinstance(raw, dict):
+        return None
+    unread, latest, watch = raw.get("unread"), raw.get("latest"), raw.get("watch", {})
+    if not (_small_int(unread) and _small_int(latest) and isinstance(watch, dict)):
+        return None
+    kinds = version_sources()
+    wanted: dict[str, list[int]] = {}
+    for kind, ids in watch.items():
+        if kind not in kinds or not isinstance(ids, list) or len(ids) > MAX_IDS:
+            return None
+        if not all(_small_int(i) for i in ids):
+            return None
+        wanted[kind] = sorted(set(ids))
+    return unread, latest, wanted
+
+
+def _small_int(value: Any) -> bool:
+    return type(value) is int and 0 <= value < 2**63
 
 
 def _ids(message: dict[str, Any]) -> list[int] | None:

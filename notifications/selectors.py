@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 
 from notifications.models import Notification
 from notifications.push import serialize
@@ -28,6 +28,16 @@ def inbox(user: Any, *, kind: str = "", state: str = "") -> QuerySet[Notificatio
 
 def unread_count(user: Any) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def inbox_state(user: Any) -> dict[str, int]:
+    """``{"unread": N, "latest": id}`` in one query: what every page's header shows and renders
+    for static/js/live.js, and what the socket compares with it (``catch_up``) to tell a page
+    whether its inbox changed between its rendering and its socket's opening."""
+    row = Notification.objects.filter(recipient=user).aggregate(
+        unread=Count("pk", filter=Q(read_at__isnull=True)), latest=Max("pk")
+    )
+    return {"unread": row["unread"] or 0, "latest": row["latest"] or 0}
 
 
 def with_safe_links(user: Any, rows: list[Notification]) -> list[Notification]:

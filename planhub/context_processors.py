@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from core.uploads import ACCEPT, ALLOWED_LABEL
+from notifications.selectors import inbox_state
 from orgs.permissions import administered_centre, can_administer, is_overseer
 from workflows.selectors import header_inbox_count
 
@@ -27,4 +28,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     # Lazy: counted only when a page's header shows it (not for fragments or JSON-ish partials);
     # 我的待办 passes its own, counted from what it lists (workflows.selectors).
     context["nav_inbox_count"] = SimpleLazyObject(lambda: header_inbox_count(user))
+    # The bell's badge, rendered with the page: live.js no longer reads the feed on every load,
+    # and its socket's catch_up compares this with the database (notifications.consumers).
+    context["nav_notifications"] = SimpleLazyObject(lambda: inbox_state(user))
     return context

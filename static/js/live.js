@@ -1,8 +1,12 @@
 /* Live header: notification badge, dropdown and toasts; plan-change events for dashboards.
  *
- * The websocket only carries hints. The truth is the database: on every (re)connect, on a "sync"
- * hint, when the tab becomes visible and every few minutes, the page re-reads the unread count and
- * the newest notifications from the JSON feed, so nothing pushed while it was away is lost.
+ * The websocket only carries hints. The truth is the database. The page is rendered with the unread
+ * count and the newest notification's id (data-unread, data-latest-id); when its socket first opens
+ * and has subscribed, it sends them back ("catch_up", with what live_pages.js watches) and the
+ * server answers whether the inbox changed since, and the watched objects' versions: no request
+ * over HTTP on a page load. After a reconnect, on a "sync" hint, when the tab becomes visible and
+ * every few minutes the page re-reads the unread count and the newest notifications from the JSON
+ * feed; the dropdown reads them when it opens. So nothing pushed while the page was away is lost.
  *
  * Events dispatched on window (CustomEvent, details in the report / README):
  *   planhub:notification    detail {item}            a new notification of this user arrived
@@ -11,8 +15,11 @@
  *   planhub:object-changed  detail {kind, id, version, plan}  an object of a subscribed plan changed (live_pages.js)
  *   planhub:live-connected  detail {reconnect}       socket (re)opened; after a reconnect, re-fetch
  *                                                     anything live, since events may have been missed
+ *   planhub:caught-up       detail {versions}        the first socket's answer to catch_up: the current
+ *                                                     versions of what the page watches
  *   planhub:live-disconnected
- * API: window.planhubLive.subscribePlans([ids]), .subscribeOrganisation(), .resync()
+ * API: window.planhubLive.subscribePlans([ids]), .subscribeOrganisation(), .resync(),
+ *      .watch({kind: [ids]}) (live_pages.js: what catch_up asks the versions of; false if too late)
  * Markup: any element with data-live-plan="N" subscribes to plan N; data-live-org subscribes to
  * the user's own organisation (every plan it may see).
  */
@@ -37,8 +44,12 @@
   var s = {
     socket: null, attempt: 0, everOpened: false, stopped: false, reconnectTimer: null,
     known: {}, maxId: 0, loaded: false, unread: 0, lastSync: 0, syncTimer: null, syncing: null,
-    plans: {}, org: false, pendingPlans: {}, planTimer: null,
+    plans: {}, org: false, pendingPlans: {}, planTimer: null, watch: {},
   };
+  // What the page was rendered with: newer items are toasted when a re-read finds them.
+  s.unread = Number(root.getAttribute("data-unread")) || 0;
+  s.maxId = Number(root.getAttribute("data-latest-id")) || 0;
+  s.loaded = root.hasAttribute("data-latest-id");
 
   function emit(name, detail) {
     window.dispatchEvent(new CustomEvent(name, { detail: detail || {} }));
@@ -219,7 +230,10 @@
       s.attempt = 0;
       setState("live");
       resubscribe();
-      resync();
+      // The first socket asks what changed since the page was rendered (after its subscriptions,
+      // so nothing later is missed); a reconnect may have missed anything: re-read it all.
+      if (reconnect || !s.loaded) resync();
+      else send({ catch_up: { unread: s.unread, latest: s.maxId, watch: s.watch } });
       emit("planhub:live-connected", { reconnect: reconnect });
     };
     ws.onmessage = function (event) {
@@ -272,6 +286,9 @@
       scheduleResync(250);
     } else if (message.type === "sync") {
       scheduleResync(100);
+    } else if (message.type === "caught_up") {
+      if (message.inbox_changed) resync();
+      emit("planhub:caught-up", { versions: message.versions || {} });
     } else if (message.type === "changed" && message.kind) {
       emit("planhub:object-changed", { kind: message.kind, id: message.id, version: message.version, plan: message.plan });
     } else if (message.type === "plan_changed" && message.plan) {
@@ -357,9 +374,12 @@
     subscribePlans: function (ids) { subscribePlans(ids); },
     subscribeOrganisation: subscribeOrganisation,
     resync: resync,
+    // True if the first socket's catch_up will carry them; false if it has opened already (a
+    // script that ran late): the caller then checks over HTTP.
+    watch: function (kinds) { s.watch = kinds || {}; return !s.everOpened; },
   };
 
   scanMarkup();
-  resync();
+  if (!s.loaded) resync();
   connect();
 })();

@@ -7,9 +7,10 @@
  * that carry the version they were rendered with (input[name=version]) or are marked data-live-guard.
  *
  * Hints come from live.js (planhub:object-changed with a version, planhub:plan-changed, the inbox
- * re-read); since websocket delivery is at most once the page also asks the server for the current
- * versions on every (re)connect, when the tab becomes visible again and on a light poll. The server
- * stays the judge: a stale POST is refused by the version check anyway.
+ * re-read); since websocket delivery is at most once the page also compares the current versions
+ * when its socket first opens (live.js's catch_up answers them: planhub:caught-up), and asks the
+ * server for them after a reconnect, when the tab becomes visible again and on a light poll. The
+ * server stays the judge: a stale POST is refused by the version check anyway.
  */
 (function () {
   "use strict";
@@ -142,7 +143,12 @@
   window.addEventListener("planhub:plan-changed", function (event) {
     if (plans[String((event.detail || {}).plan)]) checkSoon();
   });
-  window.addEventListener("planhub:live-connected", checkSoon);
+  window.addEventListener("planhub:caught-up", function (event) {
+    if (!stale) compare((event.detail || {}).versions || {});
+  });
+  window.addEventListener("planhub:live-connected", function (event) {
+    if ((event.detail || {}).reconnect) checkSoon();
+  });
   window.addEventListener("planhub:inbox", function () {
     if (watches.some(function (w) { return w.kind === "inbox"; })) checkSoon();
   });
@@ -151,5 +157,10 @@
   });
   setInterval(function () { if (document.visibilityState === "visible") check(); }, POLL_MS);
 
-  if (window.planhubLive) window.planhubLive.subscribePlans(Object.keys(plans));
+  if (window.planhubLive) {
+    var watched = {};
+    watches.forEach(function (w) { (watched[w.kind] = watched[w.kind] || []).push(Number(w.id)); });
+    window.planhubLive.subscribePlans(Object.keys(plans));
+    if (!window.planhubLive.watch(watched)) checkSoon();
+  }
 })();

@@ -78,6 +78,8 @@ def test_tiny_run_prints_the_agreed_shape_without_errors(tmp_path):
     assert result["websockets"]["connects"] >= 5
     # Each page load closed its socket and opened the next page's (--sockets per-page, the default).
     assert result["websockets"]["page_sockets"] > 0, result["websockets"]
+    # Each page's socket sent what the page was rendered with, and the server answered it.
+    assert result["websockets"]["caught_up"] > 0, result["websockets"]
     assert 0 < result["worker_rss_mb_max"] < 1000
     checks = result["transitions"]
     assert checks["done_missing_from_history"] == 0, checks

@@ -117,3 +117,64 @@ def test_reconnect_rereads_what_was_missed(county, two_browsers):
     member_page.evaluate("window.planhubLive.resync()")
     member_page.wait_for_function(f"document.getElementById('notif-badge').textContent === '{before + 1}'")
     member_page.wait_for_selector(".toast:has-text('离线期间的评论')")
+
+
+# Holds every websocket of the page until the test calls window.__openSockets(): the gap between a
+# page's rendering and its socket's opening, made as long as the test needs.
+HOLD_SOCKETS = """
+(() => {
+  const Real = window.WebSocket;
+  let go;
+  const gate = new Promise((resolve) => { go = resolve; });
+  window.__openSockets = () => go();
+  window.WebSocket = function (url) {
+    const held = { readyState: 0, real: null, closed: false,
+      send(data) { if (this.real) this.real.send(data); },
+      close() { if (this.real) this.real.close(); else this.closed = true; } };
+    gate.then(() => {
+      if (held.closed) return;
+      const ws = new Real(url);
+      held.real = ws;
+      ws.onopen = (e) => { held.readyState = 1; if (held.onopen) held.onopen(e); };
+      ws.onmessage = (e) => { if (held.onmessage) held.onmessage(e); };
+      ws.onclose = (e) => { held.readyState = 3; if (held.onclose) held.onclose(e); };
+    });
+    return held;
+  };
+})();
+"""
+
+
+def test_a_page_load_asks_nothing_over_http_and_its_socket_catches_up(county, two_browsers):
+    """The bell is rendered with the page and the page's socket asks what changed since (catch_up):
+    a task returned and its notification created before the socket opened still reach the page."""
+    from tasks import services
+    from tests.workflow_helpers import to_state
+
+    a = county.a
+    task = to_state(a, "submitted")
+    _, member_page = two_browsers
+    browser_login(member_page, a.member.username, PASSWORD)
+    unread = Notification.objects.filter(recipient=a.member, read_at__isnull=True).count()
+    member_page.context.add_init_script(HOLD_SOCKETS)
+    asked: list[str] = []
+    member_page.on(
+        "request",
+        lambda r: asked.append(r.url) if "/notifications/feed/" in r.url or "/notifications/live/" in r.url else None,
+    )
+
+    member_page.goto(f"/tasks/{task.pk}/")
+    expect(member_page.locator("#notif-badge")).to_have_text(str(unread))  # rendered, not fetched
+    # In the gap: returned by the office, with its notification; the pushes reach no socket.
+    services.task_return(task=task, actor=a.deputy, reason="请补充照片")
+    member_page.wait_for_timeout(300)
+    assert asked == [], "a page load reads neither the feed nor the versions"
+
+    member_page.evaluate("window.__openSockets()")
+    member_page.wait_for_selector("#notif[data-state=live]")
+    expect(member_page.locator("#live-banner")).to_contain_text("此页内容已在别处更新")
+    expect(member_page.locator("#live-banner")).to_contain_text("已退回")
+    expect(member_page.locator("#notif-badge")).to_have_text(str(unread + 1))
+    expect(member_page.locator(".toast").first).to_contain_text(task.title)
+    assert not any("/notifications/live/" in url for url in asked), "the versions came over the socket"
+    assert sum("/notifications/feed/" in url for url in asked) == 1, "the feed is read once: the inbox changed"
