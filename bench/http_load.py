@@ -41,6 +41,8 @@ VERSION = re.compile(r'name="version" value="(\d+)"')
 # What static/js/live_pages.js watches on a page, and where it asks for the current versions.
 WATCH = re.compile(r'data-live-watch="(\w+):(\d+):\d+"')
 LIVE_URL = re.compile(r'data-live-url="([^"]+)"')
+LIVE_PLAN = re.compile(r'data-live-plan="(\d+)"')
+LIVE_ORG = "data-live-org"
 DONE = {"start": "已开始办理。", "submit": "已提交审核。", "close": "任务已审核通过。", "return": "任务已退回。"}
 # A tiny valid PNG (1×1): evidence files are checked by their content, not their names.
 PNG = bytes.fromhex(
@@ -78,6 +80,7 @@ class Browser(HttpUser):
         self.reread = False
         self.ws: Any = None
         self.navigated = False  # the socket was closed by a page load, not dropped
+        self.subscriptions: list[str] = []  # the current page's subscribe frames
         self.socket_greenlet = gevent.spawn(self._hold_socket)
 
     def on_stop(self) -> None:
@@ -110,6 +113,8 @@ class Browser(HttpUser):
             opened_before = True
             self.ws = ws
             try:
+                for frame in self.subscriptions:  # what live.js sends on open
+                    ws.send(frame)
                 while not self.stopped:
                     try:
                         message = ws.recv()
@@ -133,9 +138,11 @@ class Browser(HttpUser):
             if not self.stopped and not self.navigated:
                 gevent.sleep(1)
 
-    def navigate(self) -> None:
+    def navigate(self, page: str = "") -> None:
         """A page was loaded: the previous page's socket closes and the new page opens its own
         (static/js/live.js runs on every page). abort() wakes the socket greenlet from its recv."""
+        if page:
+            self.subscriptions = _subscriptions(page)
         if not CONFIG.get("socket_per_page") or self.ws is None:
             return
         self.navigated = True
@@ -153,7 +160,7 @@ class Browser(HttpUser):
         self.think()
         with self.client.get(url, name=name, catch_response=True) as response:
             text = _page(response)
-        self.navigate()
+        self.navigate(text)
         self.page_scripts(text)
         return text
 
@@ -199,7 +206,7 @@ class Browser(HttpUser):
                 entry["outcome"] = "store_refused"
                 return
             text = _page(response)
-            self.navigate()  # the redirect after the form is a page of its own
+            self.navigate(text)  # the redirect after the form is a page of its own
             if not text:
                 entry["outcome"] = "error"
                 entry["error"] = repr(getattr(response, "error", None) or response.status_code)[:200]
@@ -218,6 +225,16 @@ class Browser(HttpUser):
         page = self.get(f"/tasks/{task_id}/", "task")
         actions = {a for t, a in ACTION.findall(page) if int(t) == task_id}
         return task_id, page, actions
+
+
+def _subscriptions(page: str) -> list[str]:
+    frames = []
+    plans = sorted({int(p) for p in LIVE_PLAN.findall(page)})
+    if plans:
+        frames.append(json.dumps({"subscribe": "plan", "ids": plans}))
+    if LIVE_ORG in page:
+        frames.append(json.dumps({"subscribe": "org"}))
+    return frames
 
 
 def _page(response: Any) -> str:
