@@ -122,7 +122,11 @@ class SessionUserMiddleware:
 
 class RefusedSocket(AsyncWebsocketConsumer):
     """Closes before accepting: the handshake answers 403. Also the route of every unknown path,
-    which channels' router would otherwise answer with a ValueError (HTTP 500 and a traceback)."""
+    which channels' router would otherwise answer with a ValueError (HTTP 500 and a traceback).
+    It never hears the channel layer: no alias is configured under None, so it opens no channel
+    (and, with Redis, polls nothing) for its moment of life."""
+
+    channel_layer_alias = None
 
     async def connect(self) -> None:
         await self.close()

@@ -82,15 +82,16 @@ def inbox_counts(user: Any) -> int:
     return counted + sqlmemo.count_sum(parts + contributed)
 
 
-def _counts_own_work(user: Any) -> bool:
+def counts_own_work(user: Any) -> bool:
     """Bureau and centre staff have no tasks or gates: their number is only what the apps above
-    contribute (an inspector's inspections). The header and 我的待办 both ask this."""
+    contribute (an inspector's inspections). The header and 我的待办 (its count, and whether it
+    shows the cards of tasks to do) both ask this."""
     return not is_overseer(user)
 
 
 def header_inbox_count(user: Any) -> int:
     """The number beside 我的待办 in every page's header (one query)."""
-    return inbox_counts(user) if _counts_own_work(user) else contributed_count(user)
+    return inbox_counts(user) if counts_own_work(user) else contributed_count(user)
 
 
 def listed_inbox_count(
@@ -99,6 +100,6 @@ def listed_inbox_count(
     """The same number, counted from what 我的待办 itself lists (no query): the page's header shows
     it, so the two never disagree."""
     listed = sum(len(section.entries) for section in sections)
-    if _counts_own_work(user):
+    if counts_own_work(user):
         listed += len(to_do) + len(to_review) + len(gates)
     return listed

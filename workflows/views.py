@@ -18,7 +18,7 @@ from workflows.forms import StageSignForm
 from workflows.inbox import contributed_sections
 from workflows.live import inbox_fingerprint, stage_version
 from workflows.permissions import can_sign_stage
-from workflows.selectors import gate_status, gates_awaiting, listed_inbox_count
+from workflows.selectors import counts_own_work, gate_status, gates_awaiting, listed_inbox_count
 from workflows.services import stage_complete
 
 
@@ -91,6 +91,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "workflows/inbox.html",
         {
             "to_do": to_do,
+            # Bureau and centre staff never hold tasks: no empty 待我办理 card for them.
+            "own_work": counts_own_work(request.user),
             "to_review": to_review,
             "gates": gates,
             "reviews_any": bool(grants["manage_plan_tasks"]),

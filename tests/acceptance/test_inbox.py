@@ -64,6 +64,23 @@ def test_the_team_sees_the_inspection_and_nobody_else(client, county):
     assert inbox_counts(outsider) == 0
 
 
+def test_an_inspector_sees_only_their_own_sections_and_never_an_empty_task_card(client, county):
+    """Bureau staff never hold tasks: 我的待办 shows what acceptance gives them, or says nothing
+    waits, and no 待我办理 card or tile."""
+    login(client, county.inspector)
+    idle = client.get(reverse("inbox")).content.decode()
+    assert 'id="to-do"' not in idle and "待我办理" not in idle
+    assert "目前没有需要您处理的事项" in idle
+
+    _, application = inspecting(county, county.a)
+    busy = client.get(reverse("inbox")).content.decode()
+    assert 'id="inspections"' in busy and reverse("acceptance:inspection", args=[application.pk]) in busy
+    assert 'id="to-do"' not in busy and "目前没有需要您处理的事项" not in busy
+
+    login(client, county.a.member)  # school staff keep their card, empty or not
+    assert 'id="to-do"' in client.get(reverse("inbox")).content.decode()
+
+
 def test_rectification_items_wait_for_their_owner_and_the_office(client, county):
     a = county.a
     criteria, application = inspecting(county, a)

@@ -116,6 +116,33 @@ def test_an_unknown_path_is_refused_at_the_handshake(county, path, caplog):
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
+def test_a_refused_path_opens_no_channel_on_the_layer(county, monkeypatch):
+    """A refused handshake lives a moment; it must not open a channel (with Redis: a pooled
+    connection polling for messages nobody will send)."""
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    opened = []
+    real = layer.new_channel
+
+    async def counting(*args, **kwargs):
+        name = await real(*args, **kwargs)
+        opened.append(name)
+        return name
+
+    monkeypatch.setattr(layer, "new_channel", counting)
+
+    async def body():
+        _, connected, _ = await connect(county.a.member, origin=f"http://{SITE}", path="/ws/nope/")
+        assert not connected
+        assert opened == []
+        socket, connected, _ = await connect(county.a.member, origin=f"http://{SITE}")
+        assert connected and len(opened) == 1  # the counter counts: the real socket opened one
+        await socket.disconnect()
+
+    scenario(body)
+
+
 def closed_with(output) -> int:
     assert output["type"] == "websocket.close", output
     return output["code"]
