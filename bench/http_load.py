@@ -21,6 +21,7 @@ from gevent import monkey
 
 monkey.patch_all()
 
+import html  # noqa: E402
 import json  # noqa: E402
 import random  # noqa: E402
 import re  # noqa: E402
@@ -44,7 +45,15 @@ VERSION = re.compile(r'name="version" value="(\d+)"')
 LIVE_PLAN = re.compile(r'data-live-plan="(\d+)"')
 LIVE_ORG = "data-live-org"
 BELL = re.compile(r'data-unread="(\d+)" data-latest-id="(\d+)"')
-WATCH = re.compile(r'data-live-watch="(\w+):(\d+):\d+"')
+WATCH = re.compile(r'data-live-watch="(\w+):(\d+):(\d+)"')
+WATCH_URL = re.compile(r'data-live-watch="[^"]*"[^>]*data-live-url="([^"]+)"')
+DASHBOARD = re.compile(r'id="dash-live"[^>]*data-live-url="([^"]+)"[^>]*data-plans="([^"]*)"')
+# How the pages' scripts answer the socket's hints (live_pages.js, dashboard.js): a page that
+# watches objects re-reads their versions 300 ms after a change of one of its plans; a
+# dashboard re-fetches its live region 1.5 s after the last change of a plan it shows (at most
+# 10 s after the first).
+CHECK_DELAY = 0.3
+DASHBOARD_DELAY, DASHBOARD_MAX_WAIT = 1.5, 10.0
 DONE = {"start": "已开始办理。", "submit": "已提交审核。", "close": "任务已审核通过。", "return": "任务已退回。"}
 # A tiny valid PNG (1×1): evidence files are checked by their content, not their names.
 PNG = bytes.fromhex(
@@ -66,6 +75,8 @@ WS = {
     "rereads": 0,
     "caught_up": 0,
     "inbox_changed": 0,
+    "hint_checks": 0,
+    "hint_refreshes": 0,
 }
 ACCOUNTS: dict[str, list[dict[str, Any]]] = {}
 
@@ -86,6 +97,7 @@ class Browser(HttpUser):
         self.navigated = False  # the socket was closed by a page load, not dropped
         self.subscriptions: list[str] = []  # the current page's subscribe frames
         self.catch_up = ""  # and its catch_up frame, sent by its first socket only
+        self.scripts = PageScripts(self)
         self.socket_greenlet = gevent.spawn(self._hold_socket)
 
     def on_stop(self) -> None:
@@ -132,7 +144,9 @@ class Browser(HttpUser):
                     if not message:
                         break
                     WS["messages"] += 1
-                    if '"notification"' in message or '"sync"' in message:
+                    if '"changed"' in message:  # "plan_changed" or "changed"
+                        self.scripts.hint(message)
+                    elif '"notification"' in message or '"sync"' in message:
                         WS["notifications"] += 1
                         self.reread = True
                     elif '"caught_up"' in message:
@@ -151,9 +165,10 @@ class Browser(HttpUser):
             if not self.stopped and not self.navigated:
                 gevent.sleep(1)
 
-    def navigate(self, page: str) -> None:
+    def navigate(self, page: str, url: str) -> None:
         """A page was loaded: the previous page's socket closes and the new page opens its own
         (static/js/live.js runs on every page). abort() wakes the socket greenlet from its recv."""
+        self.scripts.load(page, url)
         if page:
             self.subscriptions, self.catch_up = _socket_frames(page)
         if not CONFIG.get("socket_per_page") or self.ws is None:
@@ -173,7 +188,7 @@ class Browser(HttpUser):
         self.think()
         with self.client.get(url, name=name, catch_response=True) as response:
             text = _page(response)
-        self.navigate(text)
+        self.navigate(text, url)
         return text
 
     def maybe_reread(self) -> None:
@@ -204,7 +219,7 @@ class Browser(HttpUser):
                 entry["outcome"] = "store_refused"
                 return
             text = _page(response)
-            self.navigate(text)  # the redirect after the form is a page of its own
+            self.navigate(text, response.url or "")  # the redirect after the form is a page of its own
             if not text:
                 entry["outcome"] = "error"
                 entry["error"] = repr(getattr(response, "error", None) or response.status_code)[:200]
@@ -224,6 +239,117 @@ class Browser(HttpUser):
         return task_id, page, actions
 
 
+class PageScripts:
+    """The open page's answers to its socket's hints (static/js/live_pages.js, dashboard.js),
+    over HTTP with the browser's session; forgotten when the browser leaves the page."""
+
+    def __init__(self, browser: Browser) -> None:
+        self.browser = browser
+        self.generation = 0
+        self.watch: dict[tuple[str, int], str] = {}
+        self.plans: set[int] = set()
+        self.versions_url = ""
+        self.dashboard_url = ""
+        self.dashboard_plans: set[int] = set()
+        self.check_timer: Any = None
+        self.stale = False  # a check found the page stale: it asks nothing more (live_pages.js)
+        self.checking = False
+        self.check_again = False
+        self.dashboard_timer: Any = None
+        self.dashboard_first = 0.0
+        self.refreshing = False
+
+    def load(self, page: str, url: str) -> None:
+        self.generation += 1
+        for timer in (self.check_timer, self.dashboard_timer):
+            if timer is not None:
+                timer.kill(block=False)
+        self.check_timer = self.dashboard_timer = None
+        self.checking = self.check_again = self.refreshing = self.stale = False
+        self.dashboard_first = 0.0
+        self.watch = {(kind, int(pk)): version for kind, pk, version in WATCH.findall(page or "")}
+        self.plans = {int(p) for p in LIVE_PLAN.findall(page or "")}
+        found = WATCH_URL.search(page or "")
+        self.versions_url = found.group(1) if found and self.watch else ""
+        dashboard = DASHBOARD.search(page or "")
+        self.dashboard_url = url.split("?")[0] + html.unescape(dashboard.group(1)) if dashboard else ""
+        self.dashboard_plans = {int(p) for p in dashboard.group(2).split(",") if p} if dashboard else set()
+
+    def hint(self, message: str) -> None:
+        try:
+            event = json.loads(message)
+        except ValueError:
+            return
+        if event.get("type") == "plan_changed":
+            plan = event.get("plan")
+            if self.versions_url and plan in self.plans and self.checks_on_plan_change():
+                self.check_soon()
+            if self.dashboard_url and plan in self.dashboard_plans:
+                self.refresh_soon()
+        elif event.get("type") == "changed":
+            shown = self.watch.get((event.get("kind"), event.get("id")))
+            if shown is not None and shown != str(event.get("version")):
+                self.check_soon(0)
+
+    def checks_on_plan_change(self) -> bool:
+        return True
+
+    def check_soon(self, delay: float = CHECK_DELAY) -> None:
+        if self.stale:
+            return
+        if self.check_timer is not None:
+            self.check_timer.kill(block=False)
+        self.check_timer = gevent.spawn_later(delay, self.check, self.generation)
+
+    def check(self, generation: int) -> None:
+        if generation != self.generation:
+            return
+        if self.checking:
+            self.check_again = True
+            return
+        self.checking = True
+        query = {}
+        for kind, pk in self.watch:
+            query.setdefault(kind, []).append(str(pk))
+        params = "&".join(f"{kind}={','.join(ids)}" for kind, ids in query.items())
+        WS["hint_checks"] += 1
+        response = self.browser.client.get(f"{self.versions_url}?{params}", name="versions (hint)")
+        self.checking = False
+        try:
+            now = response.json()["versions"]
+        except Exception:
+            now = None
+        if now is not None and generation == self.generation:
+            for (kind, pk), version in self.watch.items():
+                if (now.get(f"{kind}:{pk}") or {}).get("version") != version:
+                    self.stale = True
+        if self.check_again and generation == self.generation and not self.stale:
+            self.check_again = False
+            self.check(generation)
+
+    def refresh_soon(self) -> None:
+        now = time.monotonic()
+        self.dashboard_first = self.dashboard_first or now
+        wait = 0.0 if now - self.dashboard_first >= DASHBOARD_MAX_WAIT else DASHBOARD_DELAY
+        if self.dashboard_timer is not None:
+            self.dashboard_timer.kill(block=False)
+        self.dashboard_timer = gevent.spawn_later(wait, self.refresh, self.generation)
+
+    def refresh(self, generation: int) -> None:
+        if generation != self.generation:
+            return
+        self.dashboard_first = 0.0
+        if self.refreshing:
+            self.refresh_soon()
+            return
+        self.refreshing = True
+        WS["hint_refreshes"] += 1
+        self.browser.client.get(
+            self.dashboard_url, name="dashboard refresh (hint)", headers={"X-Requested-With": "fetch"}
+        )
+        self.refreshing = False
+
+
 def _socket_frames(page: str) -> tuple[list[str], str]:
     """The frames live.js sends when the page's socket opens: its subscriptions and its catch_up."""
     frames = []
@@ -236,7 +362,7 @@ def _socket_frames(page: str) -> tuple[list[str], str]:
     if not bell:
         return frames, ""
     watch: dict[str, list[int]] = {}
-    for kind, pk in WATCH.findall(page):
+    for kind, pk, _version in WATCH.findall(page):
         watch.setdefault(kind, []).append(int(pk))
     catch_up = {"unread": int(bell.group(1)), "latest": int(bell.group(2)), "watch": watch}
     return frames, json.dumps({"catch_up": catch_up})
