@@ -144,16 +144,16 @@ class Browser(HttpUser):
                     if not message:
                         break
                     WS["messages"] += 1
-                    if '"changed"' in message:  # "plan_changed" or "changed"
-                        self.scripts.hint(message)
-                    elif '"notification"' in message or '"sync"' in message:
-                        WS["notifications"] += 1
-                        self.reread = True
-                    elif '"caught_up"' in message:
+                    if '"caught_up"' in message:
                         WS["caught_up"] += 1
                         if '"inbox_changed": true' in message:
                             WS["inbox_changed"] += 1
                             self.reread = True
+                    elif 'changed"' in message:  # "type": "plan_changed" or "changed"
+                        self.scripts.hint(message)
+                    elif '"notification"' in message or '"sync"' in message:
+                        WS["notifications"] += 1
+                        self.reread = True
             except Exception:
                 pass
             finally:
