@@ -49,7 +49,8 @@ WATCH = re.compile(r'data-live-watch="(\w+):(\d+):(\d+)"')
 WATCH_URL = re.compile(r'data-live-watch="[^"]*"[^>]*data-live-url="([^"]+)"')
 DASHBOARD = re.compile(r'id="dash-live"[^>]*data-live-url="([^"]+)"[^>]*data-plans="([^"]*)"')
 # How the pages' scripts answer the socket's hints (live_pages.js, dashboard.js): a page that
-# watches objects re-reads their versions 300 ms after a change of one of its plans; a
+# watches more than tasks re-reads their versions 300 ms after a change of one of its plans (a
+# task page, on its task's own hint); a
 # dashboard re-fetches its live region 1.5 s after the last change of a plan it shows (at most
 # 10 s after the first).
 CHECK_DELAY = 0.3
@@ -286,13 +287,18 @@ class PageScripts:
                 self.check_soon()
             if self.dashboard_url and plan in self.dashboard_plans:
                 self.refresh_soon()
+        elif event.get("type") == "changed" and event.get("id") is None:  # many of a kind at once
+            if self.versions_url and event.get("plan") in self.plans:
+                if any(kind == event.get("kind") for kind, _ in self.watch):
+                    self.check_soon()
         elif event.get("type") == "changed":
             shown = self.watch.get((event.get("kind"), event.get("id")))
             if shown is not None and shown != str(event.get("version")):
                 self.check_soon(0)
 
     def checks_on_plan_change(self) -> bool:
-        return True
+        # A page that watches only tasks waits for its tasks' own hints (live_pages.js).
+        return any(kind != "task" for kind, _ in self.watch)
 
     def check_soon(self, delay: float = CHECK_DELAY) -> None:
         if self.stale:

@@ -5,7 +5,8 @@ Server → client (JSON text frames):
 - ``{"type": "sync", "ts": ...}``: the inbox changed (e.g. read in another tab): re-read it;
 - ``{"type": "plan_changed", "plan": <id>, "ts": ...}``: a subscribed plan changed;
 - ``{"type": "changed", "kind": "task", "id": N, "version": "5", "plan": <id>, "ts": ...}``: an object
-  of a subscribed plan has a new version (open pages of it offer a refresh);
+  of a subscribed plan has a new version (open pages of it offer a refresh); ``id`` null: several
+  of that kind in the plan changed at once (notifications.push.objects_changed);
 - ``{"type": "subscribed", "plans": [...], "denied": [...], "org": <id>|null}``, ``{"type": "pong"}``,
   ``{"type": "error", "error": "<code>"}``.
 Client → server: ``{"subscribe": "plan", "id": N}`` or ``{"subscribe": "plan", "ids": [...]}``,

@@ -7,6 +7,10 @@ Contract used by other apps (keep the signatures):
 - ``plan_changed(plan_id)``: numbers of this plan changed (dashboards refresh).
 - ``object_changed(plan_id, kind, obj_id, version)``: one object of this plan (a task) has a new
   version; open pages showing an older one offer a refresh instead of stale actions (static/js/live_pages.js).
+- ``objects_changed(plan_id, kind, versions)``: several at once (one service changed many); past
+  ``OBJECTS_CHANGED_ONE_BY_ONE`` of them, one hint with ``id`` None: any of that kind in the plan.
+  Every change of a task's version sends one of these two: a task page relies on them and does not
+  re-read its versions on every ``plan_changed``.
 All are called only from ``transaction.on_commit`` callbacks, never inside a transaction: a push
 that raced ahead of its commit would send the page to re-read a database that has not changed yet.
 
@@ -41,6 +45,8 @@ PUSH_TIMEOUT_SECONDS = 2.0
 PUSH_CONCURRENCY = 64
 # Which organisations see a plan changes rarely; a short cache saves the tree walk per transition.
 VIEWER_CACHE_SECONDS = 60.0
+# objects_changed: up to this many objects get a hint each; more get one hint for the whole plan.
+OBJECTS_CHANGED_ONE_BY_ONE = 20
 _viewer_cache: dict[int, tuple[float, list[int]]] = {}
 
 
@@ -92,6 +98,23 @@ def object_changed(plan_id: int, kind: str, obj_id: int, version: int | str) -> 
     """
     message = {"type": "object.changed", "plan": plan_id, "kind": kind, "id": obj_id, "version": str(version)}
     _send([(plan_group(plan_id), message)], what=f"{kind} {obj_id} changed")
+
+
+def objects_changed(plan_id: int, kind: str, versions: list[tuple[int, int | str]]) -> None:
+    """``object_changed`` for several objects of one plan, in one batch; past
+    ``OBJECTS_CHANGED_ONE_BY_ONE`` of them a single hint whose ``id`` and ``version`` are None: pages
+    watching any object of that kind in the plan re-read their versions."""
+    if not versions:
+        return
+    if len(versions) > OBJECTS_CHANGED_ONE_BY_ONE:
+        message: dict[str, Any] = {"type": "object.changed", "plan": plan_id, "kind": kind, "id": None, "version": None}
+        _send([(plan_group(plan_id), message)], what=f"{len(versions)} {kind}s of plan {plan_id} changed")
+        return
+    messages = [
+        (plan_group(plan_id), {"type": "object.changed", "plan": plan_id, "kind": kind, "id": pk, "version": str(v)})
+        for pk, v in versions
+    ]
+    _send(messages, what=f"{len(messages)} {kind}s changed")
 
 
 def serialize(n: Any) -> dict[str, Any]:

@@ -12,7 +12,8 @@
  *   planhub:notification    detail {item}            a new notification of this user arrived
  *   planhub:inbox           detail {unread, items}   the inbox was re-read from the server
  *   planhub:plan-changed    detail {plan, ts}        a subscribed plan changed: re-fetch its numbers
- *   planhub:object-changed  detail {kind, id, version, plan}  an object of a subscribed plan changed (live_pages.js)
+ *   planhub:object-changed  detail {kind, id, version, plan}  an object of a subscribed plan changed (live_pages.js);
+ *                                                     id null: several of that kind in the plan changed
  *   planhub:live-connected  detail {reconnect}       socket (re)opened; after a reconnect, re-fetch
  *                                                     anything live, since events may have been missed
  *   planhub:caught-up       detail {versions}        the first socket's answer to catch_up: the current

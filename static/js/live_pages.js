@@ -9,7 +9,8 @@
  * Hints come from live.js (planhub:object-changed with a version, planhub:plan-changed, the inbox
  * re-read); since websocket delivery is at most once the page also compares the current versions
  * when its socket first opens (live.js's catch_up answers them: planhub:caught-up), and asks the
- * server for them after a reconnect, when the tab becomes visible again and on a light poll. The
+ * server for them after a reconnect, when the tab becomes visible again, on a light poll, and (a
+ * page that watches more than tasks: a gate, 我的待办) after a change of one of its plans. The
  * server stays the judge: a stale POST is refused by the version check anyway.
  */
 (function () {
@@ -135,13 +136,21 @@
 
   window.addEventListener("planhub:object-changed", function (event) {
     var d = event.detail || {};
+    if (d.id === null || d.id === undefined) {
+      // Many objects of that kind in the plan changed at once (notifications.push.objects_changed).
+      if (plans[String(d.plan)] && watches.some(function (w) { return w.kind === d.kind; })) checkSoon();
+      return;
+    }
     var hit = watches.some(function (w) { return w.kind === d.kind && w.id === String(d.id) && String(d.version) !== w.version; });
     // The hint says this page is stale; the versions read says what the object is now (for the
     // banner). If that read fails, the hint alone is enough to stop the actions.
     if (hit) check(function () { markStale(""); });
   });
+  // Every new version of a task comes with its own hint (above): a page that watches only tasks
+  // does not re-read on every change of its plan, which every transition of the plan sends.
+  var beyondTasks = watches.some(function (w) { return w.kind !== "task"; });
   window.addEventListener("planhub:plan-changed", function (event) {
-    if (plans[String((event.detail || {}).plan)]) checkSoon();
+    if (beyondTasks && plans[String((event.detail || {}).plan)]) checkSoon();
   });
   window.addEventListener("planhub:caught-up", function (event) {
     if (!stale) compare((event.detail || {}).versions || {});

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.services import audit_entry, audit_record_many
+from notifications import push
 from notifications.models import Notification
 from notifications.services import notify
 from orgs.models import User
@@ -114,4 +115,6 @@ def measure_cancel(*, measure: Measure | int, actor: User, reason: str) -> list[
     # The audit rows go last: writing them takes the hash chain's lock, held until commit.
     audit_record_many(entries)
     _plan_changed(plan.pk)
+    versions = [(task.pk, task.version) for task in tasks]
+    transaction.on_commit(lambda: push.objects_changed(plan.pk, "task", versions))
     return tasks

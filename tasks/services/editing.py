@@ -59,8 +59,9 @@ def task_update(
         audit_record(
             actor=actor, action="tasks.task.updated", target=task, plan=task.plan_id, data={"changes": changes}
         )
-        plan_id = task.plan_id
+        plan_id, task_id, version = task.plan_id, task.pk, task.version
         transaction.on_commit(lambda: push.plan_changed(plan_id))
+        transaction.on_commit(lambda: push.object_changed(plan_id, "task", task_id, version))
     return task
 
 
@@ -118,5 +119,7 @@ def plan_dates_shift(*, actor: User | None, plan: Plan, days: int) -> dict[str, 
     Task.objects.bulk_update(tasks, ["starts_on", "due_on", "version"])
     counts = {"days": days, "stages": stages, "measures": measures, "tasks": len(tasks)}
     audit_record(actor=actor, action="plans.plan.dates_shifted", target=plan, plan=plan, data=counts)
+    versions = [(task.pk, task.version) for task in tasks]
     transaction.on_commit(lambda: push.plan_changed(plan.pk))
+    transaction.on_commit(lambda: push.objects_changed(plan.pk, "task", versions))
     return counts

@@ -4,6 +4,8 @@ answers only for what the caller may see."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from channels.db import database_sync_to_async
 from django.urls import reverse
@@ -181,3 +183,58 @@ def test_versions_cost_does_not_grow_with_the_ids_asked(client, county):
     # Figures, not assertions (shown with -s).
     print(f"versions endpoint: {len(many.captured_queries)} queries for {len(a.tasks)} tasks and 3 stages")
     print(f"versions endpoint: {len(inbox.captured_queries)} queries for the office's inbox")
+
+
+# --- every new version of a task is announced ------------------------------------------------------
+
+
+def _announce_recorder(monkeypatch):
+    """What the services announce after commit: (plan, kind, id, version); id and version None for
+    a plan-wide hint."""
+    heard: list[tuple] = []
+    monkeypatch.setattr(
+        push,
+        "_send",
+        lambda messages, what: heard.extend(
+            (m["plan"], m["kind"], m["id"], m["version"]) for _, m in messages if m["type"] == "object.changed"
+        ),
+    )
+    return heard
+
+
+def _versions(plan) -> dict[int, int]:
+    return dict(Task.objects.filter(plan=plan).values_list("pk", "version"))
+
+
+@pytest.mark.parametrize("change", ["return", "edit", "cancel_measure", "shift_dates", "shift_many"])
+def test_every_new_version_of_a_task_is_announced(county, change, monkeypatch, django_capture_on_commit_callbacks):
+    """A task page re-reads its versions on its own task's hint only (live_pages.js), not on every
+    change of its plan: so every service that gives a task a new version must send that hint, one
+    per task or one for the whole plan."""
+    from tasks.services import plan_dates_shift, task_update
+    from tasks.services.cancelling import measure_cancel
+
+    a = county.a
+    plan = a.plan
+    task = to_state(a, "submitted")
+    if change == "shift_many":  # past OBJECTS_CHANGED_ONE_BY_ONE: one hint for the plan
+        for i in range(push.OBJECTS_CHANGED_ONE_BY_ONE + 1):
+            services.task_create(actor=None, measure=a.measure, title=f"批量任务{i}", due_on=datetime.date(2027, 3, 1))
+    before = _versions(plan)
+    heard = _announce_recorder(monkeypatch)
+    with django_capture_on_commit_callbacks(execute=True):
+        if change == "return":
+            services.task_return(task=task, actor=a.office, reason="材料不全")
+        elif change == "edit":
+            task_update(task=task.pk, actor=a.office, title="改过的名称")
+        elif change == "cancel_measure":
+            measure_cancel(measure=a.measure, actor=a.office, reason="并入其他措施")
+        else:
+            plan_dates_shift(actor=a.leader, plan=plan, days=7)
+    after = _versions(plan)
+    changed = {pk: v for pk, v in after.items() if before.get(pk) != v}
+    assert changed, "the change gave some task a new version"
+    plan_wide = (plan.pk, "task", None, None) in heard
+    for pk, version in changed.items():
+        assert plan_wide or (plan.pk, "task", pk, str(version)) in heard, (change, pk, heard)
+    assert plan_wide == (change == "shift_many")

@@ -128,3 +128,39 @@ def test_open_gate_page_stops_offering_the_signature_when_a_task_is_reopened(cou
     assert gate_page.evaluate("document.querySelector('#sign-gate').disabled") is True
     gate_page.wait_for_timeout(300)  # forms.js's pageshow handler must not enable it again
     assert gate_page.evaluate("document.querySelector('#sign-gate').disabled") is True
+
+
+def test_a_task_page_rereads_only_for_its_own_task(county, two_browsers):
+    """Every transition of a plan tells its pages that the plan changed; a task page waits for its
+    own task's hint instead of re-reading its versions each time (one request per open page per
+    transition of the school's plan, before). A hint for many tasks of the plan at once still makes
+    it re-read."""
+    a = county.a
+    mine = to_state(a, "submitted")
+    other = services.task_submit(task=a.tasks[1], actor=a.member2, note="完成", files=[])
+    office_page, deputy_page = two_browsers
+    browser_login(office_page, a.office.username, PASSWORD)
+    office_page.goto(f"/tasks/{mine.pk}/")
+    office_page.wait_for_selector("#notif[data-state=live]")
+    office_page.wait_for_timeout(400)
+    asked: list[str] = []
+    office_page.on("request", lambda r: asked.append(r.url) if "/notifications/live/" in r.url else None)
+    changes: list[int] = []
+    office_page.expose_function("__planChanged", lambda plan: changes.append(plan))
+    office_page.evaluate("window.addEventListener('planhub:plan-changed', e => window.__planChanged(e.detail.plan))")
+
+    browser_login(deputy_page, a.deputy.username, PASSWORD)
+    deputy_page.goto(f"/tasks/{other.pk}/")
+    deputy_page.fill("#id_return_reason", "请补充")
+    deputy_page.click("#return-form button[type=submit]")
+    deputy_page.wait_for_selector(".message-success")
+    office_page.wait_for_timeout(1000)
+    assert changes == [a.plan.pk], "the page heard its plan change"
+    assert asked == [] and office_page.is_hidden("#live-banner")
+
+    office_page.evaluate(
+        f"window.dispatchEvent(new CustomEvent('planhub:object-changed', {{detail: {{kind: 'task', id: null, plan: {a.plan.pk}}}}}))"
+    )
+    office_page.wait_for_timeout(800)
+    assert len(asked) == 1, asked
+    assert office_page.is_hidden("#live-banner")  # re-read, and its own task had not changed
