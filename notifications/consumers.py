@@ -14,12 +14,12 @@ Client → server: ``{"subscribe": "plan", "id": N}`` or ``{"subscribe": "plan",
 ``{"catch_up": {"unread": N, "latest": id, "watch": {"task": [12], ...}}}``.
 
 Everything pushed is a hint, and delivery is at most once. A page closes the gap between its
-rendering and its socket's subscriptions with ``catch_up``, sent once its subscriptions are: what
+rendering and its socket's subscriptions with ``catch_up``, sent after its subscribe frames: what
 its header showed (``unread``, ``latest``: notifications.selectors.inbox_state) and the objects it
 watches (notifications.live). The answer, ``{"type": "caught_up", "inbox_changed": bool,
-"versions": {...}}``, is read after the subscriptions are in place, so nothing that happens after
-it can be missed; the page re-reads its inbox only if it changed. After a reconnect the page
-re-reads everything over HTTP.
+"versions": {...}}``, is read once the socket has joined its groups (frames are handled in order),
+so whatever changes later reaches the socket as a hint; the page re-reads its inbox only if it
+changed. After a reconnect the page re-reads everything over HTTP.
 
 A socket follows its session (accounts.sessions.session_holds): when the session ends (signed out,
 password changed, account disabled, idle or expired) the socket closes with 4401. It rechecks when
