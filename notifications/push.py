@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -100,7 +100,7 @@ def object_changed(plan_id: int, kind: str, obj_id: int, version: int | str) -> 
     _send([(plan_group(plan_id), message)], what=f"{kind} {obj_id} changed")
 
 
-def objects_changed(plan_id: int, kind: str, versions: list[tuple[int, int | str]]) -> None:
+def objects_changed(plan_id: int, kind: str, versions: Sequence[tuple[int, int | str]]) -> None:
     """``object_changed`` for several objects of one plan, in one batch; past
     ``OBJECTS_CHANGED_ONE_BY_ONE`` of them a single hint whose ``id`` and ``version`` are None: pages
     watching any object of that kind in the plan re-read their versions."""
