@@ -49,9 +49,10 @@ WATCH = re.compile(r'data-live-watch="(\w+):(\d+):(\d+)"')
 WATCH_URL = re.compile(r'data-live-watch="[^"]*"[^>]*data-live-url="([^"]+)"')
 DASHBOARD = re.compile(r'id="dash-live"[^>]*data-live-url="([^"]+)"[^>]*data-plans="([^"]*)"')
 # How the pages' scripts answer the socket's hints (live_pages.js, dashboard.js): a page that
-# watches objects re-reads their versions 300 ms after a change of one of its plans; a
-# dashboard re-fetches its live region 1.5 s after the last change of a plan it shows (at most
-# 10 s after the first).
+# watches more than tasks re-reads their versions 300 ms after a change of one of its plans (a task
+# page, on its task's own hint); a dashboard re-fetches its live region 1.5 s after the last change
+# of a plan it shows (at most 10 s after the first). A hint during a read asks for one more read
+# after it, as the scripts do.
 CHECK_DELAY = 0.3
 DASHBOARD_DELAY, DASHBOARD_MAX_WAIT = 1.5, 10.0
 DONE = {"start": "已开始办理。", "submit": "已提交审核。", "close": "任务已审核通过。", "return": "任务已退回。"}
@@ -258,6 +259,7 @@ class PageScripts:
         self.dashboard_timer: Any = None
         self.dashboard_first = 0.0
         self.refreshing = False
+        self.refresh_again = False
 
     def load(self, page: str, url: str) -> None:
         self.generation += 1
@@ -265,7 +267,7 @@ class PageScripts:
             if timer is not None:
                 timer.kill(block=False)
         self.check_timer = self.dashboard_timer = None
-        self.checking = self.check_again = self.refreshing = self.stale = False
+        self.checking = self.check_again = self.refreshing = self.refresh_again = self.stale = False
         self.dashboard_first = 0.0
         self.watch = {(kind, int(pk)): version for kind, pk, version in WATCH.findall(page or "")}
         self.plans = {int(p) for p in LIVE_PLAN.findall(page or "")}
@@ -286,16 +288,23 @@ class PageScripts:
                 self.check_soon()
             if self.dashboard_url and plan in self.dashboard_plans:
                 self.refresh_soon()
+        elif event.get("type") == "changed" and event.get("id") is None:  # many of a kind at once
+            if self.versions_url and event.get("plan") in self.plans:
+                if any(kind == event.get("kind") for kind, _ in self.watch):
+                    self.check_soon()
         elif event.get("type") == "changed":
             shown = self.watch.get((event.get("kind"), event.get("id")))
             if shown is not None and shown != str(event.get("version")):
                 self.check_soon(0)
 
     def checks_on_plan_change(self) -> bool:
-        return True
+        return True  # live_pages.js before 96f7f4e: every page that watches re-reads on a plan change
 
     def check_soon(self, delay: float = CHECK_DELAY) -> None:
         if self.stale:
+            return
+        if self.checking:  # the read under way reads once more when it is done
+            self.check_again = True
             return
         if self.check_timer is not None:
             self.check_timer.kill(block=False)
@@ -328,6 +337,9 @@ class PageScripts:
             self.check(generation)
 
     def refresh_soon(self) -> None:
+        if self.refreshing:  # the re-fetch under way is followed by one more
+            self.refresh_again = True
+            return
         now = time.monotonic()
         self.dashboard_first = self.dashboard_first or now
         wait = 0.0 if now - self.dashboard_first >= DASHBOARD_MAX_WAIT else DASHBOARD_DELAY
@@ -339,15 +351,15 @@ class PageScripts:
         if generation != self.generation:
             return
         self.dashboard_first = 0.0
-        if self.refreshing:
-            self.refresh_soon()
-            return
         self.refreshing = True
         WS["hint_refreshes"] += 1
         self.browser.client.get(
             self.dashboard_url, name="dashboard refresh (hint)", headers={"X-Requested-With": "fetch"}
         )
         self.refreshing = False
+        if self.refresh_again and generation == self.generation:
+            self.refresh_again = False
+            self.refresh_soon()
 
 
 def _socket_frames(page: str) -> tuple[list[str], str]:
