@@ -206,7 +206,11 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             return False, set(), False
         forget_permissions(self.user)
         self.user.refresh_from_db(fields=["organisation", "bureau_role", "is_active", "is_staff", "is_superuser"])
-        plans = set(visible_plans(self.user).filter(pk__in=self.plans).values_list("pk", flat=True)) if self.plans else set()
+        plans = (
+            set(visible_plans(self.user).filter(pk__in=self.plans).values_list("pk", flat=True))
+            if self.plans
+            else set()
+        )
         org_ok = self.org is None or can_watch_organisation(self.user, self.org)
         return True, plans, org_ok
 
@@ -308,29 +312,30 @@ def _catch_up(raw: Any) -> tuple[int, int, dict[str, list[int]]] | None:
     """``(unread, latest, watch)`` from a catch_up frame, or None if it is not one."""
     if not isinstance(raw, dict):
         return None
-    unread, latest, watch = raw.get("unread"), raw.get("latest"), raw.get("watch", {})
-    if not (_small_int(unread) and _small_int(latest) and isinstance(watch, dict)):
+    counts = _int_list([raw.get("unread"), raw.get("latest")], limit=2, minimum=0)
+    watch = raw.get("watch", {})
+    if counts is None or not isinstance(watch, dict):
         return None
     kinds = version_sources()
     wanted: dict[str, list[int]] = {}
-    for kind, ids in watch.items():
-        if kind not in kinds or not isinstance(ids, list) or len(ids) > MAX_IDS:
-            return None
-        if not all(_small_int(i) for i in ids):
+    for kind, raw_ids in watch.items():
+        ids = _int_list(raw_ids, limit=MAX_IDS, minimum=0)  # 我的待办 is watched as inbox 0
+        if kind not in kinds or ids is None:
             return None
         wanted[kind] = sorted(set(ids))
-    return unread, latest, wanted
-
-
-def _small_int(value: Any) -> bool:
-    return type(value) is int and 0 <= value < 2**63
+    return counts[0], counts[1], wanted
 
 
 def _ids(message: dict[str, Any]) -> list[int] | None:
     raw = message.get("ids") if "ids" in message else [message.get("id")]
-    if not isinstance(raw, list) or len(raw) > MAX_PLAN_SUBSCRIPTIONS:
+    return _int_list(raw, limit=MAX_PLAN_SUBSCRIPTIONS, minimum=1)
+
+
+def _int_list(raw: Any, *, limit: int, minimum: int) -> list[int] | None:
+    """``raw`` if it is a list of at most ``limit`` integers from ``minimum`` to below 2**63."""
+    if not isinstance(raw, list) or len(raw) > limit:
         return None
     # bool is an int in Python: refuse it explicitly, like any other non-integer id.
-    if not all(isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**63 for i in raw):
+    if not all(isinstance(i, int) and not isinstance(i, bool) and minimum <= i < 2**63 for i in raw):
         return None
     return raw

@@ -96,8 +96,7 @@ def object_changed(plan_id: int, kind: str, obj_id: int, version: int | str) -> 
     subscribed and are rechecked by the consumer, and whoever may see a plan may see its tasks
     (tasks.permissions.can_view_task). Overseers' organisation groups get the coarser plan.changed.
     """
-    message = {"type": "object.changed", "plan": plan_id, "kind": kind, "id": obj_id, "version": str(version)}
-    _send([(plan_group(plan_id), message)], what=f"{kind} {obj_id} changed")
+    objects_changed(plan_id, kind, [(obj_id, version)])
 
 
 def objects_changed(plan_id: int, kind: str, versions: Sequence[tuple[int, int | str]]) -> None:
@@ -106,15 +105,23 @@ def objects_changed(plan_id: int, kind: str, versions: Sequence[tuple[int, int |
     watching any object of that kind in the plan re-read their versions."""
     if not versions:
         return
+    hints: Sequence[tuple[int | None, int | str | None]] = versions
     if len(versions) > OBJECTS_CHANGED_ONE_BY_ONE:
-        message: dict[str, Any] = {"type": "object.changed", "plan": plan_id, "kind": kind, "id": None, "version": None}
-        _send([(plan_group(plan_id), message)], what=f"{len(versions)} {kind}s of plan {plan_id} changed")
-        return
+        hints = [(None, None)]
     messages = [
-        (plan_group(plan_id), {"type": "object.changed", "plan": plan_id, "kind": kind, "id": pk, "version": str(v)})
-        for pk, v in versions
+        (
+            plan_group(plan_id),
+            {
+                "type": "object.changed",
+                "plan": plan_id,
+                "kind": kind,
+                "id": pk,
+                "version": None if v is None else str(v),
+            },
+        )
+        for pk, v in hints
     ]
-    _send(messages, what=f"{len(messages)} {kind}s changed")
+    _send(messages, what=f"{len(versions)} {kind}(s) of plan {plan_id} changed")
 
 
 def serialize(n: Any) -> dict[str, Any]:

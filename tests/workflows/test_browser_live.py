@@ -23,6 +23,16 @@ two_browsers = harness.two_browsers
 
 pytestmark = [pytest.mark.browser, pytest.mark.concurrency]
 
+
+def return_in_browser(page, reviewer, task, reason):
+    """``reviewer`` signs in on ``page`` and returns ``task`` through its page, as a person would."""
+    browser_login(page, reviewer.username, PASSWORD)
+    page.goto(f"/tasks/{task.pk}/")
+    page.fill("#id_return_reason", reason)
+    page.click("#return-form button[type=submit]")
+    page.wait_for_selector(".message-success")
+
+
 ACTION_BUTTONS = "Array.from(document.querySelectorAll('form input[name=version]')).map(i => i.form.querySelector('button[type=submit]'))"
 
 
@@ -39,11 +49,7 @@ def test_open_task_page_shows_the_banner_when_another_user_returns_the_task(coun
     assert office_page.is_hidden("#live-banner")
     office_page.evaluate("window.__loads = performance.getEntriesByType('navigation').length")
 
-    browser_login(deputy_page, a.deputy.username, PASSWORD)
-    deputy_page.goto(f"/tasks/{task.pk}/")
-    deputy_page.fill("#id_return_reason", "请补充会议纪要")
-    deputy_page.click("#return-form button[type=submit]")
-    deputy_page.wait_for_selector(".message-success")
+    return_in_browser(deputy_page, a.deputy, task, "请补充会议纪要")
     assert fresh(task).status == Task.Status.RETURNED
 
     office_page.wait_for_selector("#live-banner:not([hidden])", timeout=5000)
@@ -149,11 +155,7 @@ def test_a_task_page_rereads_only_for_its_own_task(county, two_browsers):
     office_page.expose_function("__planChanged", lambda plan: changes.append(plan))
     office_page.evaluate("window.addEventListener('planhub:plan-changed', e => window.__planChanged(e.detail.plan))")
 
-    browser_login(deputy_page, a.deputy.username, PASSWORD)
-    deputy_page.goto(f"/tasks/{other.pk}/")
-    deputy_page.fill("#id_return_reason", "请补充")
-    deputy_page.click("#return-form button[type=submit]")
-    deputy_page.wait_for_selector(".message-success")
+    return_in_browser(deputy_page, a.deputy, other, "请补充")
     office_page.wait_for_timeout(1000)
     assert changes == [a.plan.pk], "the page heard its plan change"
     assert asked == [] and office_page.is_hidden("#live-banner")
